@@ -1,0 +1,15 @@
+/**
+ * Defaulting as Kubernetes does it (pkg/apis/<group>/v1/defaults.go), one file per kind
+ * (or kind family), registered here by GroupKind (`Pod`, `Deployment.apps`).
+ * The API server calls applyDefaults on every create and update body before validation.
+ */
+import type { KubeObject } from '../object.js';
+
+export type Defaulter = (obj: KubeObject) => void;
+
+export const defaulters = new Map<string, Defaulter>();
+
+/** Mutates `obj` in place. */
+export function applyDefaults(gk: string, obj: KubeObject): void {
+  defaulters.get(gk)?.(obj);
+}
