@@ -51,7 +51,7 @@ export interface Strategy {
   statusOnCreate?: (obj: KubeObject) => unknown;
   /** Pods: a delete sets deletionTimestamp and waits when the pod is bound (graceful deletion). */
   gracefulDelete?: (obj: KubeObject) => { graceful: boolean; defaultGraceSeconds: number };
-  /** Whether metadata.generation is tracked (bumped on spec changes). Default true. */
+  /** Whether metadata.generation is tracked (1 on create, bumped on changes outside metadata and status). Default false, as for most Kubernetes kinds. */
   tracksGeneration?: boolean;
   /** Extra preparation on create (after status reset, before defaults). */
   prepareForCreate?: (obj: KubeObject) => void;
@@ -94,6 +94,8 @@ export interface ResourceDef {
   columns: TableColumn[];
   /** The cells of one row, in column order. `now` is the clock's time in ms (for AGE). */
   row(obj: KubeObject, now: number): TableCell[];
+  /** Row conditions (pods: `Completed` for finished pods), as metav1.TableRow.conditions. */
+  rowConditions?(obj: KubeObject): Record<string, unknown>[] | undefined;
   /** Field selectors besides metadata.name and metadata.namespace. */
   fieldSelectors?: Record<string, FieldGetter>;
   strategy?: Strategy;
