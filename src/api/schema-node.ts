@@ -16,6 +16,8 @@ export interface SchemaNode {
   /** `#/components/schemas/io.k8s.api.core.v1.PodSpec` */
   $ref?: string;
   allOf?: SchemaNode[];
+  /** e.g. Quantity and IntOrString in Kubernetes' v3 schemas: `[{type: 'string'}, {type: 'number'}]`. */
+  oneOf?: SchemaNode[];
   'x-kubernetes-patch-strategy'?: string;
   'x-kubernetes-patch-merge-key'?: string;
   'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
