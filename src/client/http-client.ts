@@ -1,0 +1,182 @@
+/**
+ * KubeClient over HTTPS (or HTTP), for agents on other machines, tests and tools.
+ * Keep-alive connections; JSON bodies; watches as newline-delimited JSON streams.
+ */
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
+import { request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ClientRequest } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { KubeObject, KubeList } from '../api/object.js';
+import type { Status } from '../api/errors.js';
+import { StatusError } from './errors.js';
+import type { KubeClient, ResourceRef, ListOptions, WatchOptions, WatchEvent, WatchHandle, WriteOptions, PatchType, DeleteOptions } from './types.js';
+
+export interface HttpClientOptions {
+  server: string;
+  caPem?: string;
+  clientCertPem?: string;
+  clientKeyPem?: string;
+  bearerToken?: string;
+  /** TLS server name to verify (default: the server URL's host). */
+  servername?: string;
+  userAgent?: string;
+}
+
+const patchContentTypes: Record<PatchType, string> = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
+};
+
+export function resourcePath(r: ResourceRef, namespace: string | undefined, name?: string, subresource?: string): string {
+  let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  if (r.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
+  p += `/${r.resource}`;
+  if (name !== undefined) p += `/${encodeURIComponent(name)}`;
+  if (subresource) p += `/${subresource}`;
+  return p;
+}
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export class HttpClient implements KubeClient {
+  private readonly url: URL;
+  private readonly agent: HttpsAgent | HttpAgent;
+
+  constructor(private readonly opts: HttpClientOptions) {
+    this.url = new URL(opts.server);
+    this.agent = this.url.protocol === 'https:'
+      ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ca: opts.caPem, cert: opts.clientCertPem, key: opts.clientKeyPem, servername: opts.servername })
+      : new HttpAgent({ keepAlive: true, maxSockets: 64 });
+  }
+
+  /** A client from a kubeconfig file (its current context; embedded *-data fields or file paths). */
+  static fromKubeconfig(path: string): HttpClient {
+    const cfg = parseYaml(readFileSync(path, 'utf8')) as {
+      'current-context': string;
+      contexts: { name: string; context: { cluster: string; user: string } }[];
+      clusters: { name: string; cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string } }[];
+      users: { name: string; user: { 'client-certificate-data'?: string; 'client-key-data'?: string; 'client-certificate'?: string; 'client-key'?: string; token?: string } }[];
+    };
+    const ctx = cfg.contexts.find((c) => c.name === cfg['current-context'])?.context;
+    if (!ctx) throw new Error(`kubeconfig ${path}: no current context`);
+    const cluster = cfg.clusters.find((c) => c.name === ctx.cluster)?.cluster;
+    const user = cfg.users.find((u) => u.name === ctx.user)?.user ?? {};
+    if (!cluster) throw new Error(`kubeconfig ${path}: cluster ${ctx.cluster} not found`);
+    const data = (b64?: string, file?: string) => (b64 ? Buffer.from(b64, 'base64').toString('utf8') : file ? readFileSync(file, 'utf8') : undefined);
+    return new HttpClient({
+      server: cluster.server,
+      caPem: data(cluster['certificate-authority-data'], cluster['certificate-authority']),
+      clientCertPem: data(user['client-certificate-data'], user['client-certificate']),
+      clientKeyPem: data(user['client-key-data'], user['client-key']),
+      bearerToken: user.token,
+    });
+  }
+
+  close(): void { this.agent.destroy(); }
+
+  private open(method: string, path: string, headers: Record<string, string>, onResponse: (res: IncomingMessage) => void): ClientRequest {
+    const h: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.opts.userAgent ?? 'peapod', ...headers };
+    if (this.opts.bearerToken) h.Authorization = `Bearer ${this.opts.bearerToken}`;
+    const fn = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return fn({ host: this.url.hostname, port: this.url.port, method, path, headers: h, agent: this.agent, servername: this.opts.servername }, onResponse);
+  }
+
+  /** Raw request: resolves with the parsed JSON answer; non-2xx → StatusError. */
+  request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const headers: Record<string, string> = {};
+      if (payload !== undefined) { headers['Content-Type'] = contentType; headers['Content-Length'] = String(Buffer.byteLength(payload)); }
+      const req = this.open(method, path, headers, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+          const code = res.statusCode ?? 0;
+          if (code >= 200 && code < 300) return resolve((parsed ?? text) as T);
+          const status = parsed && (parsed as Status).kind === 'Status' ? (parsed as Status) : undefined;
+          reject(new StatusError(code, status, status?.message ?? `${method} ${path}: HTTP ${code}: ${text.slice(0, 200)}`));
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  get<T extends KubeObject>(r: ResourceRef, ns: string | undefined, name: string, opts: { subresource?: string } = {}): Promise<T> {
+    return this.request<T>('GET', resourcePath(r, ns, name, opts.subresource));
+  }
+
+  list<T extends KubeObject>(r: ResourceRef, ns: string | undefined, o: ListOptions = {}): Promise<KubeList<T>> {
+    return this.request<KubeList<T>>('GET', resourcePath(r, ns) + query({ labelSelector: o.labelSelector, fieldSelector: o.fieldSelector, limit: o.limit, continue: o.continue, resourceVersion: o.resourceVersion, resourceVersionMatch: o.resourceVersionMatch }));
+  }
+
+  create<T extends KubeObject>(r: ResourceRef, ns: string | undefined, obj: KubeObject, o: WriteOptions & { name?: string } = {}): Promise<T> {
+    const path = o.subresource ? resourcePath(r, ns, o.name ?? obj.metadata.name, o.subresource) : resourcePath(r, ns);
+    return this.request<T>('POST', path + query({ dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager }), obj);
+  }
+
+  update<T extends KubeObject>(r: ResourceRef, ns: string | undefined, obj: T, o: WriteOptions = {}): Promise<T> {
+    return this.request<T>('PUT', resourcePath(r, ns, obj.metadata.name, o.subresource) + query({ dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager }), obj);
+  }
+
+  patch<T extends KubeObject>(r: ResourceRef, ns: string | undefined, name: string, type: PatchType, patch: unknown, o: WriteOptions & { force?: boolean } = {}): Promise<T> {
+    return this.request<T>('PATCH', resourcePath(r, ns, name, o.subresource) + query({ dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager, force: o.force }), patch, patchContentTypes[type]);
+  }
+
+  delete(r: ResourceRef, ns: string | undefined, name: string, o: DeleteOptions = {}): Promise<KubeObject> {
+    const body = { kind: 'DeleteOptions', apiVersion: 'v1', ...o, dryRun: o.dryRun ? ['All'] : undefined };
+    return this.request<KubeObject>('DELETE', resourcePath(r, ns, name), body);
+  }
+
+  watch<T extends KubeObject>(r: ResourceRef, ns: string | undefined, o: WatchOptions, onEvent: (ev: WatchEvent<T>) => void): WatchHandle {
+    const path = resourcePath(r, ns) + query({ watch: 'true', labelSelector: o.labelSelector, fieldSelector: o.fieldSelector, resourceVersion: o.resourceVersion, allowWatchBookmarks: o.allowWatchBookmarks, timeoutSeconds: o.timeoutSeconds });
+    let finish!: () => void;
+    const handle: WatchHandle = { stop: () => undefined, done: new Promise<void>((r) => { finish = r; }) };
+    const req = this.open('GET', path, {}, (res) => {
+      if ((res.statusCode ?? 0) >= 300) {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let status: Status | undefined;
+          try { status = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Status; } catch { status = undefined; }
+          handle.error = new StatusError(res.statusCode ?? 0, status, status?.message ?? `watch ${path}: HTTP ${res.statusCode}`);
+          finish();
+        });
+        return;
+      }
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (!line) continue;
+          let ev: WatchEvent<T>;
+          try { ev = JSON.parse(line) as WatchEvent<T>; } catch { continue; }
+          onEvent(ev);
+        }
+      });
+      res.on('end', finish);
+      res.on('error', (e) => { handle.error = e; finish(); });
+      res.on('close', finish);
+    });
+    req.on('error', (e) => { if (!stopped) handle.error = e; finish(); });
+    req.end();
+    let stopped = false;
+    handle.stop = () => { stopped = true; req.destroy(); finish(); };
+    return handle;
+  }
+}
