@@ -1,0 +1,144 @@
+/**
+ * Pod networking through the standard CNI plugins, called directly (no CNI library): a chain of
+ * `bridge` (+ `host-local` IPAM) and `portmap` (prevResult passed along, as a conflist runner does),
+ * plus `loopback` for `lo`. DEL runs the chain in reverse and is idempotent, also once the netns is gone.
+ * `setup()` installs the traffic guard before any pod is attached; `teardown()` removes the guard
+ * and the bridge.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { runCommand } from '../../runtime/oci/run-command.js';
+import { invokePlugin, type CniResult } from './plugin.js';
+import { firstHost, formatCidr, parseCidr } from './ipv4.js';
+import { guardInstalled, installGuard, removeGuard } from './traffic-guard.js';
+
+export interface BridgeNetworkOptions {
+  /** Host-local IPAM state dir (under the peapod data dir, e.g. DATA/cni). Required. */
+  dataDir: string;
+  /** Bridge name; default `peapod0`. */
+  bridge?: string;
+  /** Pod subnet; default `10.88.0.0/16`. */
+  subnet?: string;
+  /** Service range pods may send to (DNATed by the service proxy); default none. */
+  serviceCidr?: string;
+  /** CNI network name (host-local keys its state by it); default `peapod`. */
+  networkName?: string;
+  /** Plugin directory; default `/usr/lib/cni`. */
+  pluginDir?: string;
+  /** Hairpin mode on the bridge ports; default true. */
+  hairpinMode?: boolean;
+}
+
+export interface PodPortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+  hostIP?: string;
+}
+
+export interface AttachResult {
+  ip: string;
+  /** CNI result of the last plugin of the chain (keep it for DEL). */
+  result: CniResult;
+}
+
+export class BridgeNetwork {
+  readonly bridge: string;
+  readonly subnet: string;
+  readonly gateway: string;
+  readonly name: string;
+  private readonly pluginDir: string;
+  private ready = false;
+
+  constructor(private readonly opts: BridgeNetworkOptions) {
+    if (!opts.dataDir) throw new Error('BridgeNetwork: dataDir is required');
+    this.bridge = opts.bridge ?? 'peapod0';
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(this.bridge)) throw new Error(`BridgeNetwork: invalid bridge name ${JSON.stringify(this.bridge)}`);
+    const cidr = parseCidr(opts.subnet ?? '10.88.0.0/16');
+    this.subnet = formatCidr(cidr);
+    this.gateway = firstHost(cidr);
+    if (opts.serviceCidr) parseCidr(opts.serviceCidr);
+    this.name = opts.networkName ?? 'peapod';
+    this.pluginDir = opts.pluginDir ?? '/usr/lib/cni';
+  }
+
+  /** Installs the traffic guard (before any pod can send). Idempotent. */
+  async setup(): Promise<void> {
+    if (this.ready && await guardInstalled(this.bridge)) return;
+    mkdirSync(this.opts.dataDir, { recursive: true });
+    await installGuard({ bridge: this.bridge, podSubnet: this.subnet, serviceCidr: this.opts.serviceCidr, gateway: this.gateway });
+    this.ready = true;
+  }
+
+  /** Removes the guard table and the bridge. Pods must have been detached first. */
+  async teardown(): Promise<void> {
+    await removeGuard(this.bridge);
+    const r = await runCommand('ip', ['link', 'del', this.bridge], { check: false });
+    if (r.code !== 0 && !/Cannot find device|does not exist/i.test(r.stderr)) throw new Error(`ip link del ${this.bridge}: ${r.stderr.trim()}`);
+    this.ready = false;
+  }
+
+  private bridgeConf(): Record<string, unknown> & { type: string } {
+    return {
+      cniVersion: '1.0.0', name: this.name, type: 'bridge', bridge: this.bridge,
+      isGateway: true, ipMasq: false, hairpinMode: this.opts.hairpinMode ?? true,
+      ipam: {
+        type: 'host-local',
+        ranges: [[{ subnet: this.subnet, gateway: this.gateway }]],
+        routes: [{ dst: '0.0.0.0/0' }],
+        dataDir: this.opts.dataDir,
+      },
+    };
+  }
+
+  private portmapConf(ports: PodPortMapping[], prevResult?: CniResult): Record<string, unknown> & { type: string } {
+    return {
+      cniVersion: '1.0.0', name: this.name, type: 'portmap',
+      capabilities: { portMappings: true }, snat: true,
+      runtimeConfig: {
+        portMappings: ports.map((p) => ({
+          hostPort: p.hostPort, containerPort: p.containerPort,
+          protocol: (p.protocol ?? 'TCP').toLowerCase(), ...(p.hostIP ? { hostIP: p.hostIP } : {}),
+        })),
+      },
+      ...(prevResult ? { prevResult } : {}),
+    };
+  }
+
+  private loopbackConf(): Record<string, unknown> & { type: string } {
+    return { cniVersion: '1.0.0', name: 'lo', type: 'loopback' };
+  }
+
+  /** Attaches a pod's netns: lo up, eth0 on the bridge with an address, hostPorts. */
+  async attach(podId: string, netns: string, ports: PodPortMapping[] = []): Promise<AttachResult> {
+    await this.setup();
+    const base = { pluginDir: this.pluginDir, command: 'ADD' as const, containerId: podId, netns };
+    try {
+      await invokePlugin({ ...base, ifName: 'lo', config: this.loopbackConf() });
+      let result = await invokePlugin({ ...base, ifName: 'eth0', config: this.bridgeConf() });
+      if (!result) throw new Error('bridge plugin returned no result');
+      if (ports.length) {
+        const pm = await invokePlugin({ ...base, ifName: 'eth0', config: this.portmapConf(ports, result) });
+        if (pm) result = pm;
+      }
+      const ip = result.ips?.find((i) => !i.address.includes(':'))?.address.split('/')[0];
+      if (!ip) throw new Error(`bridge plugin gave no IPv4 address: ${JSON.stringify(result)}`);
+      return { ip, result };
+    } catch (e) {
+      await this.detach(podId, netns, ports).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Detaches a pod (reverse order). Idempotent; works after the netns is gone. */
+  async detach(podId: string, netns: string | undefined, ports: PodPortMapping[] = [], prevResult?: CniResult): Promise<void> {
+    const ns = netns && existsSync(netns) ? netns : '';
+    const base = { pluginDir: this.pluginDir, command: 'DEL' as const, containerId: podId, netns: ns };
+    const errors: unknown[] = [];
+    if (ports.length) {
+      await invokePlugin({ ...base, ifName: 'eth0', config: this.portmapConf(ports, prevResult) }).catch((e) => errors.push(e));
+    }
+    await invokePlugin({ ...base, ifName: 'eth0', config: { ...this.bridgeConf(), ...(prevResult ? { prevResult } : {}) } }).catch((e) => errors.push(e));
+    if (ns) await invokePlugin({ ...base, ifName: 'lo', config: this.loopbackConf() }).catch((e) => errors.push(e));
+    if (errors.length) throw errors[0];
+  }
+}
