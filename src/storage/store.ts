@@ -15,6 +15,10 @@
  * - `get`/`list` at a revision above the current one throw FutureRevisionError.
  * - `compact(rev)` forgets history at and below `rev` (except the latest value of every live
  *   key); reads and watches at a compacted revision throw CompactedError.
+ *   As in etcd, the state *at* `rev` itself stays readable: get/list with a revision below the
+ *   compact revision, and watches from below it, fail with CompactedError; a read at exactly the
+ *   compact revision, and a watch from it (events after it, with prevKv), still work.
+ *   (`src/storage/store-contract.ts` is the executable form of these rules.)
  *
  * Keys are plain strings such as `/registry/pods/default/web`. Values are opaque strings
  * (the API server stores JSON).
