@@ -1,0 +1,94 @@
+/**
+ * Every SQL statement the SQLite backend runs, as data (kine keeps its dialects the same way).
+ *
+ * The log: one row per revision. `id` is the revision (the store assigns it: it is the only
+ * writer), `name` the key, `deleted` marks a delete's tombstone (whose `value` is the deleted
+ * value), `create_revision` the revision that created the key, `prev_revision` the row this one
+ * replaced (0 for a create). `kv_log_name_id` serves get (newest row of a key at or below a
+ * revision: one index seek) and prefix scans in key order; the primary key serves watch replay
+ * (rows after a revision) and compaction.
+ *
+ * Prefix scans take a key range [lo, hi); the `*Open` variants have no upper bound (prefix '').
+ * Named parameters: :lo :hi :rev :limit :after :upTo :name :from :to.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const pragmas: readonly string[] = [
+  'journal_mode = WAL',
+  // WAL + NORMAL: a commit survives a crash of the process (not of the machine's power).
+  'synchronous = NORMAL',
+  'busy_timeout = 5000',
+  'cache_size = -32768',
+  'temp_store = MEMORY',
+  'mmap_size = 268435456',
+];
+
+export const schema: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS kv_log (
+     id              INTEGER PRIMARY KEY AUTOINCREMENT,
+     name            TEXT    NOT NULL,
+     deleted         INTEGER NOT NULL,
+     create_revision INTEGER NOT NULL,
+     prev_revision   INTEGER NOT NULL,
+     value           TEXT    NOT NULL
+   )`,
+  'CREATE INDEX IF NOT EXISTS kv_log_name_id ON kv_log (name, id)',
+  'CREATE TABLE IF NOT EXISTS kv_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID',
+  `INSERT INTO kv_meta (name, value) VALUES ('schema_version', ${SCHEMA_VERSION}) ON CONFLICT (name) DO NOTHING`,
+];
+
+const row = 'id, name, deleted, create_revision, value';
+
+/** The newest version of a key at or below :rev where the row is that key's newest at :rev. */
+const newestAt = 'kv.id = (SELECT MAX(m.id) FROM kv_log AS m WHERE m.name = kv.name AND m.id <= :rev)';
+
+export const sql = {
+  schemaVersion: `SELECT value FROM kv_meta WHERE name = 'schema_version'`,
+  currentRevision: `SELECT seq FROM sqlite_sequence WHERE name = 'kv_log'`,
+  compactRevision: `SELECT value FROM kv_meta WHERE name = 'compact_revision'`,
+  setCompactRevision: `INSERT INTO kv_meta (name, value) VALUES ('compact_revision', :rev)
+                       ON CONFLICT (name) DO UPDATE SET value = excluded.value`,
+
+  /** Newest row of one key (any state). */
+  latest: `SELECT ${row}, prev_revision FROM kv_log WHERE name = :name ORDER BY id DESC LIMIT 1`,
+  /** Newest row of one key at or below :rev. */
+  at: `SELECT ${row} FROM kv_log WHERE name = :name AND id <= :rev ORDER BY id DESC LIMIT 1`,
+
+  insert: `INSERT INTO kv_log (id, name, deleted, create_revision, prev_revision, value)
+           VALUES (:id, :name, :deleted, :createRevision, :prevRevision, :value)`,
+
+  /** Live keys in [lo, hi) at :rev, in key order. :limit -1 = all. Walks kv_log_name_id in order. */
+  list: `SELECT kv.id, kv.name, kv.create_revision, kv.value FROM kv_log AS kv INDEXED BY kv_log_name_id
+         WHERE kv.name >= :lo AND kv.name < :hi AND ${newestAt} AND kv.deleted = 0
+         ORDER BY kv.name LIMIT :limit`,
+  listOpen: `SELECT kv.id, kv.name, kv.create_revision, kv.value FROM kv_log AS kv INDEXED BY kv_log_name_id
+             WHERE kv.name >= :lo AND ${newestAt} AND kv.deleted = 0
+             ORDER BY kv.name LIMIT :limit`,
+
+  count: `SELECT COUNT(*) AS n FROM kv_log AS kv INDEXED BY kv_log_name_id
+          WHERE kv.name >= :lo AND kv.name < :hi AND ${newestAt} AND kv.deleted = 0`,
+  countOpen: `SELECT COUNT(*) AS n FROM kv_log AS kv INDEXED BY kv_log_name_id
+              WHERE kv.name >= :lo AND ${newestAt} AND kv.deleted = 0`,
+
+  /** Rows in (:after, :upTo] under [lo, hi), in revision order, each with the row it replaced. */
+  replay: `SELECT c.id, c.name, c.deleted, c.create_revision, c.value,
+                  p.id AS p_id, p.create_revision AS p_create_revision, p.value AS p_value
+           FROM kv_log AS c LEFT JOIN kv_log AS p ON p.id = c.prev_revision
+           WHERE c.id > :after AND c.id <= :upTo AND c.name >= :lo AND c.name < :hi
+           ORDER BY c.id LIMIT :limit`,
+  replayOpen: `SELECT c.id, c.name, c.deleted, c.create_revision, c.value,
+                      p.id AS p_id, p.create_revision AS p_create_revision, p.value AS p_value
+               FROM kv_log AS c LEFT JOIN kv_log AS p ON p.id = c.prev_revision
+               WHERE c.id > :after AND c.id <= :upTo AND c.name >= :lo
+               ORDER BY c.id LIMIT :limit`,
+
+  /**
+   * Compaction of the revisions (:from, :to]: first the rows superseded by a write in that
+   * range, then the tombstones in it. Run in this order, inside one transaction per range.
+   */
+  compactSuperseded: `DELETE FROM kv_log WHERE id IN
+                        (SELECT prev_revision FROM kv_log WHERE id > :from AND id <= :to AND prev_revision > 0)`,
+  compactTombstones: `DELETE FROM kv_log WHERE id > :from AND id <= :to AND deleted = 1`,
+} as const;
+
+export type StatementName = keyof typeof sql;
