@@ -203,6 +203,8 @@ export interface AttachOptions {
   /** Ignored for tty containers. */
   stderr?: Writable;
   resize?: AsyncIterable<TerminalSize>;
+  /** Ends the attach session (detach) without touching the container. */
+  signal?: AbortSignal;
 }
 
 export interface Runtime {

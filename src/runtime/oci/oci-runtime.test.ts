@@ -1,0 +1,290 @@
+/**
+ * Real containers (runc + conmon + overlayfs + CNI), as root, from a busybox root file system.
+ * Every sandbox, container, mount, netns, cgroup, bridge and nftables table made here is removed
+ * in after hooks, also when a test fails.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { BridgeNetwork } from '../../network/cni/bridge-network.js';
+import type { ContainerConfig, PodSandboxConfig } from '../runtime.js';
+import { OciRuntime } from './oci-runtime.js';
+import { setLogLevel } from '../../util/log.js';
+import { isMountPoint } from './mounts.js';
+import { buildBusyboxRootfs, isRoot, pollUntil } from './test-fixtures.js';
+import { freeTestSubnet } from './test-network.js';
+
+const skip = isRoot ? false : 'needs root';
+setLogLevel('warn');
+
+describe('OciRuntime (runc)', { skip }, () => {
+  let work: string;
+  let rootfs: string;
+  let network: BridgeNetwork;
+  let rt: OciRuntime;
+  let podCounter = 0;
+  const cgroupParent = `/peapod-test-${process.pid}`;
+
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'peapod-rt-'));
+    rootfs = buildBusyboxRootfs(work);
+    const { bridge, subnet } = freeTestSubnet();
+    network = new BridgeNetwork({ dataDir: join(work, 'cni'), bridge, subnet, networkName: `pt-${process.pid}` });
+    rt = new OciRuntime({ dataDir: join(work, 'runtime'), network, cgroupParent });
+  });
+
+  after(async () => {
+    const fresh = new OciRuntime({ dataDir: join(work, 'runtime'), network, cgroupParent });
+    for (const s of await fresh.listPodSandboxes()) await fresh.removePodSandbox(s.id).catch((e) => console.error(e));
+    for (const c of await fresh.listContainers()) await fresh.removeContainer(c.id).catch((e) => console.error(e));
+    await network.teardown();
+    for (const h of ['memory', 'cpu', 'pids', 'devices', 'freezer', 'blkio', 'cpuset', 'systemd', 'unified']) {
+      try { execFileSync('rmdir', [`/sys/fs/cgroup/${h}${cgroupParent}`], { stdio: 'ignore' }); } catch { /* absent */ }
+    }
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  async function pod(name: string, extra: Partial<PodSandboxConfig> = {}): Promise<string> {
+    const id = await rt.runPodSandbox({ name, namespace: 'default', uid: `uid-${name}-${podCounter++}`, hostname: name, ...extra });
+    return id;
+  }
+
+  function container(name: string, command: string[], extra: Partial<ContainerConfig> = {}): ContainerConfig {
+    return { name, lowerDirs: [rootfs], command, logPath: join(work, 'logs', `${name}-${podCounter}-${Math.random().toString(36).slice(2)}.log`), ...extra };
+  }
+
+  async function run(sandboxId: string, cfg: ContainerConfig): Promise<string> {
+    const id = await rt.createContainer(sandboxId, cfg);
+    await rt.startContainer(id);
+    return id;
+  }
+
+  async function waitExited(id: string, timeoutMs = 15000) {
+    return pollUntil(async () => {
+      const s = await rt.containerStatus(id);
+      return s.state === 'exited' ? s : undefined;
+    }, `container ${id} to exit`, timeoutMs);
+  }
+
+  test('two containers in one pod share localhost, IPC (/dev/shm) and the pod hostname', async (t) => {
+    const sb = await pod('web-pod');
+    t.after(() => rt.removePodSandbox(sb));
+    const server = await run(sb, container('server', ['sh', '-c', 'echo shared > /dev/shm/marker; exec httpd -f -p 8080 -h /www']));
+    const client = await run(sb, container('client', ['sleep', '3600']));
+    const body = await pollUntil(async () => {
+      const r = await rt.execSync(client, ['timeout', '5', 'wget', '-qO-', 'http://127.0.0.1:8080/'], 10);
+      return r.exitCode === 0 ? r.stdout.toString() : undefined;
+    }, 'httpd to answer on localhost');
+    assert.equal(body, 'hello from pod\n');
+    const shm = await rt.execSync(client, ['cat', '/dev/shm/marker'], 10);
+    assert.equal(shm.stdout.toString(), 'shared\n');
+    for (const c of [server, client]) {
+      const h = await rt.execSync(c, ['hostname'], 10);
+      assert.equal(h.stdout.toString().trim(), 'web-pod');
+    }
+    // Same IPC namespace (inode of /proc/self/ns/ipc).
+    const ns = await Promise.all([server, client].map((c) => rt.execSync(c, ['readlink', '/proc/self/ns/ipc'], 10)));
+    assert.equal(ns[0].stdout.toString(), ns[1].stdout.toString());
+    const st = await rt.podSandboxStatus(sb);
+    assert.equal(st.state, 'ready');
+    assert.match(st.ip ?? '', /^10\.201\.\d+\.\d+$/);
+  });
+
+  test('two pods get different IPs and reach each other', async (t) => {
+    const a = await pod('pod-a');
+    t.after(() => rt.removePodSandbox(a));
+    const b = await pod('pod-b');
+    t.after(() => rt.removePodSandbox(b));
+    const ipA = (await rt.podSandboxStatus(a)).ip!;
+    const ipB = (await rt.podSandboxStatus(b)).ip!;
+    assert.notEqual(ipA, ipB);
+    await run(a, container('server', ['httpd', '-f', '-p', '8080', '-h', '/www']));
+    const cb = await run(b, container('client', ['sleep', '3600']));
+    const body = await pollUntil(async () => {
+      const r = await rt.execSync(cb, ['timeout', '5', 'wget', '-qO-', `http://${ipA}:8080/`], 10);
+      return r.exitCode === 0 ? r.stdout.toString() : undefined;
+    }, 'pod-b to reach pod-a');
+    assert.equal(body, 'hello from pod\n');
+    const eth0 = await rt.execSync(cb, ['ip', '-4', 'addr', 'show', 'eth0'], 10);
+    assert.match(eth0.stdout.toString(), new RegExp(`inet ${ipB.replace(/\./g, '\\.')}/`));
+  });
+
+  test('exit codes and reasons; CRI log lines', async (t) => {
+    const sb = await pod('exits');
+    t.after(() => rt.removePodSandbox(sb));
+    const cfg = container('fail', ['sh', '-c', 'echo line1; echo err1 >&2; printf partial; exit 3']);
+    const failing = await run(sb, cfg);
+    const ok = await run(sb, container('ok', ['true']));
+    const f = await waitExited(failing);
+    assert.equal(f.exitCode, 3);
+    assert.equal(f.reason, 'Error');
+    assert.ok(f.startedAt && f.finishedAt && f.finishedAt >= f.startedAt);
+    const o = await waitExited(ok);
+    assert.equal(o.exitCode, 0);
+    assert.equal(o.reason, 'Completed');
+    const lines = readFileSync(cfg.logPath, 'utf8').split('\n').filter(Boolean);
+    const ts = String.raw`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(Z|[+-]\d\d:\d\d)`;
+    for (const l of lines) assert.match(l, new RegExp(`^${ts} (stdout|stderr) (P|F) `));
+    assert.ok(lines.some((l) => / stdout F line1$/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => / stderr F err1$/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => / stdout P partial$/.test(l)), lines.join('\n'));
+  });
+
+  test('a shell ignoring SIGTERM is killed after the timeout', async (t) => {
+    const sb = await pod('stubborn');
+    t.after(() => rt.removePodSandbox(sb));
+    const id = await run(sb, container('sh', ['sh', '-c', 'while true; do sleep 1; done']));
+    assert.equal((await rt.containerStatus(id)).state, 'running');
+    const started = Date.now();
+    await rt.stopContainer(id, 1);
+    const elapsed = Date.now() - started;
+    const s = await rt.containerStatus(id);
+    assert.equal(s.state, 'exited');
+    assert.equal(s.exitCode, 137);
+    assert.ok(elapsed >= 1000, `stopped after ${elapsed} ms, before the 1 s grace period`);
+  });
+
+  test('a container over its 64 MiB memory limit is OOMKilled (exit 137)', async (t) => {
+    const sb = await pod('oom');
+    t.after(() => rt.removePodSandbox(sb));
+    const id = await run(sb, container('hog', ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=256M', 'count=1'], {
+      resources: { memoryLimitBytes: 64 * 1024 * 1024, pidsLimit: 64, cpuShares: 512, cpuQuota: 50000, cpuPeriod: 100000 },
+    }));
+    const s = await waitExited(id);
+    assert.equal(s.exitCode, 137);
+    assert.equal(s.reason, 'OOMKilled');
+  });
+
+  test('cgroup resources are applied under <parent>/<podUid>/<containerId>', async (t) => {
+    const sb = await pod('limits');
+    t.after(() => rt.removePodSandbox(sb));
+    const id = await run(sb, container('c', ['sleep', '3600'], {
+      resources: { memoryLimitBytes: 64 * 1024 * 1024, pidsLimit: 50, cpuShares: 256, cpuQuota: 20000, cpuPeriod: 100000 },
+      oomScoreAdj: -999,
+    }));
+    const uid = (await rt.podSandboxStatus(sb)).config.uid;
+    const cg = `${cgroupParent}/${uid}/${id}`;
+    assert.equal(readFileSync(`/sys/fs/cgroup/memory${cg}/memory.limit_in_bytes`, 'utf8').trim(), String(64 * 1024 * 1024));
+    assert.equal(readFileSync(`/sys/fs/cgroup/pids${cg}/pids.max`, 'utf8').trim(), '50');
+    assert.equal(readFileSync(`/sys/fs/cgroup/cpu${cg}/cpu.shares`, 'utf8').trim(), '256');
+    assert.equal(readFileSync(`/sys/fs/cgroup/cpu${cg}/cpu.cfs_quota_us`, 'utf8').trim(), '20000');
+    const adj = await rt.execSync(id, ['cat', '/proc/1/oom_score_adj'], 10);
+    assert.equal(adj.stdout.toString().trim(), '0');
+    const caps = await rt.execSync(id, ['sh', '-c', 'grep CapEff /proc/self/status'], 10);
+    assert.match(caps.stdout.toString(), /CapEff:\s+00000000a80425fb/);
+    await rt.removeContainer(id);
+    assert.equal(existsSync(`/sys/fs/cgroup/memory${cg}`), false);
+    assert.equal(existsSync(join(work, 'runtime', 'containers', id)), false);
+  });
+
+  test('exec without and with a TTY; attach to stdin/stdout', async (t) => {
+    const sb = await pod('exec');
+    t.after(() => rt.removePodSandbox(sb));
+    const id = await run(sb, container('c', ['sleep', '3600']));
+    const r = await rt.execSync(id, ['sh', '-c', 'echo out; echo err >&2; exit 5'], 10);
+    assert.equal(r.exitCode, 5);
+    assert.equal(r.stdout.toString(), 'out\n');
+    assert.equal(r.stderr.toString(), 'err\n');
+    assert.equal(r.timedOut, false);
+
+    const timed = await rt.execSync(id, ['sleep', '30'], 1);
+    assert.equal(timed.timedOut, true);
+
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (b: Buffer) => { text += b.toString(); });
+    const code = await rt.exec(id, ['sh', '-c', 'tty; stty size; echo hi; exit 7'], { tty: true, stdout: out });
+    assert.equal(code, 7);
+    assert.match(text, /\/dev\/pts\/\d+\r\n/);
+    assert.match(text, /hi\r\n/);
+
+    // TTY exec with stdin and a resize.
+    const stdin = new PassThrough();
+    const out2 = new PassThrough();
+    let text2 = '';
+    out2.on('data', (b: Buffer) => { text2 += b.toString(); });
+    async function* sizes() { yield { width: 123, height: 45 }; }
+    const p = rt.exec(id, ['sh', '-c', 'echo ready; read line; stty size; echo "got $line"'], { tty: true, stdin, stdout: out2, resize: sizes() });
+    await pollUntil(() => text2.includes('ready'), 'the exec to start');
+    stdin.write('hello\n');
+    assert.equal(await p, 0);
+    assert.match(text2, /got hello/);
+    assert.match(text2, /45 123/);
+
+    const cat = await run(sb, container('cat', ['cat'], { stdin: true, stdinOnce: true }));
+    const aIn = new PassThrough();
+    const aOut = new PassThrough();
+    let echoed = '';
+    aOut.on('data', (b: Buffer) => { echoed += b.toString(); });
+    const attached = rt.attach(cat, { stdin: aIn, stdout: aOut, stderr: aOut });
+    aIn.write('through the attach socket\n');
+    await pollUntil(() => echoed.includes('through the attach socket\n'), 'echo over attach');
+    aIn.end();
+    await attached;
+    const s = await waitExited(cat);
+    assert.equal(s.exitCode, 0);
+  });
+
+  test('a container outlives the runtime object and a new instance re-adopts it', async (t) => {
+    const sb = await pod('adopt');
+    t.after(() => rt.removePodSandbox(sb));
+    const first = new OciRuntime({ dataDir: join(work, 'runtime'), network, cgroupParent });
+    const id = await first.createContainer(sb, container('long', ['sleep', '3600']));
+    await first.startContainer(id);
+    const before = await first.containerStatus(id);
+    // A new instance, as after an agent restart: nothing shared but the state dir.
+    const second = new OciRuntime({ dataDir: join(work, 'runtime'), network, cgroupParent });
+    const list = await second.listContainers({ sandboxId: sb });
+    assert.equal(list.length, 1);
+    assert.equal(list[0].id, id);
+    assert.equal(list[0].state, 'running');
+    assert.equal(list[0].pid, before.pid);
+    assert.equal((await second.listPodSandboxes()).filter((s) => s.id === sb).length, 1);
+    await second.stopContainer(id, 1);
+    const s = await second.containerStatus(id);
+    assert.equal(s.state, 'exited');
+    await second.removeContainer(id);
+    await assert.rejects(second.containerStatus(id), /not found/);
+  });
+
+  test('remove cleans up mounts, namespaces, exit files and conmon leftovers', async () => {
+    const sb = await pod('cleanup');
+    const id = await run(sb, container('c', ['sh', '-c', 'exit 0']));
+    await waitExited(id);
+    const rootfsDir = join(work, 'runtime', 'containers', id, 'rootfs');
+    assert.equal(isMountPoint(rootfsDir), true);
+    assert.equal(existsSync(join(work, 'runtime', 'exits', id)), true);
+    const netns = (await rt.podSandboxStatus(sb)).netnsPath!;
+    await rt.removePodSandbox(sb);
+    assert.equal(isMountPoint(rootfsDir), false);
+    assert.equal(existsSync(join(work, 'runtime', 'containers', id)), false);
+    assert.equal(existsSync(join(work, 'runtime', 'exits', id)), false);
+    assert.equal(existsSync(join(work, 'runtime', 'attach', id)), false);
+    assert.equal(existsSync(netns), false);
+    assert.equal(isMountPoint(netns), false);
+    await rt.removePodSandbox(sb); // idempotent
+  });
+
+  test('measure: container create+start time and conmon RSS', async (t) => {
+    const sb = await pod('measure');
+    t.after(() => rt.removePodSandbox(sb));
+    const times: number[] = [];
+    const rss: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = process.hrtime.bigint();
+      const id = await run(sb, container(`m${i}`, ['sleep', '3600']));
+      times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      const conmonPid = Number(readFileSync(join(work, 'runtime', 'containers', id, 'conmon.pid'), 'utf8'));
+      const status = readFileSync(`/proc/${conmonPid}/status`, 'utf8');
+      rss.push(Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]));
+    }
+    times.sort((a, b) => a - b);
+    t.diagnostic(`create+start ms: median ${times[2].toFixed(0)} min ${times[0].toFixed(0)} max ${times[4].toFixed(0)}`);
+    t.diagnostic(`conmon RSS kB: ${rss.join(' ')}`);
+    assert.equal(times.length, 5);
+  });
+});
