@@ -183,7 +183,7 @@ function get(fields: Map<FieldInfo, unknown>, info: MessageInfo, id: number): un
 }
 
 function parseEmbeddedJson(raw: Buffer, what: string): unknown {
-  if (raw.length >= 4 && raw.subarray(0, 4).equals(protobufMagic)) return decodeEnvelope(raw, 0);
+  if (raw.length >= 4 && raw.subarray(0, 4).equals(protobufMagic)) return decodeEnvelope(raw, envelopeDepth + 1);
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (e) {
@@ -237,8 +237,21 @@ function messageJson(info: MessageInfo, fields: Map<FieldInfo, unknown>): unknow
   return obj;
 }
 
-/** Decodes `k8s\0` + runtime.Unknown at buf[offset...]. */
+/** How many envelopes deep the decoder is (objects inside RawExtensions); decoding is synchronous. */
+let envelopeDepth = 0;
+
+/** Decodes `k8s\0` + runtime.Unknown. */
 function decodeEnvelope(buf: Buffer, depth: number): KubeObject {
+  const saved = envelopeDepth;
+  envelopeDepth = depth;
+  try {
+    return decodeEnvelopeAt(buf, depth);
+  } finally {
+    envelopeDepth = saved;
+  }
+}
+
+function decodeEnvelopeAt(buf: Buffer, depth: number): KubeObject {
   if (buf.length < 4 || !buf.subarray(0, 4).equals(protobufMagic)) {
     throw new WireError('the body does not start with the Kubernetes protobuf prefix "k8s\\x00"');
   }
