@@ -19,6 +19,7 @@ import {
 import { keyRange } from '../key-range.js';
 import { WatchHub } from '../watch-hub.js';
 import { checkKey, checkListOptions, checkRevision, checkValue } from '../validate.js';
+import { startAutoCompaction, type AutoCompaction, type AutoCompactionOptions } from '../auto-compaction.js';
 import { pragmas, schema, sql, SCHEMA_VERSION, type StatementName } from './dialect.js';
 
 export interface SqliteStoreOptions {
@@ -53,6 +54,7 @@ export class SqliteStore implements Store {
   private compactTarget: number;
   private compactChain: Promise<void> = Promise.resolve();
   private closed = false;
+  private autoCompaction?: AutoCompaction;
 
   constructor(opts: SqliteStoreOptions) {
     if (!opts || typeof opts.path !== 'string' || opts.path === '') throw new TypeError('SqliteStore: options.path must be a file path or ":memory:"');
@@ -180,12 +182,24 @@ export class SqliteStore implements Store {
     return run;
   }
 
+  /**
+   * Compact periodically (see auto-compaction.ts: every `intervalMs`, default 5 minutes, to the
+   * revision seen one interval earlier, keeping at least `keepRevisions`). Stopped by close().
+   */
+  startAutoCompaction(opts: AutoCompactionOptions = {}): AutoCompaction {
+    this.open();
+    this.autoCompaction?.stop();
+    this.autoCompaction = startAutoCompaction(this, opts);
+    return this.autoCompaction;
+  }
+
   async currentRevision(): Promise<number> { this.open(); return this.rev; }
   async compactRevision(): Promise<number> { this.open(); return this.compacted; }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.autoCompaction?.stop();
     this.hub.close();
     await this.compactChain; // a running compaction stops at its next batch
     this.db.close();
