@@ -194,7 +194,17 @@ before(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'openapi-kubectl-'));
   server = createServer((req, res) => {
     const url = req.url ?? '/';
-    requested.push(url);
+    requested.push(req.method === 'GET' ? url : `${req.method} ${url}`);
+    if (req.method === 'POST') {
+      // create: echo the object back, as the API server would (the test looks at the query)
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        res.writeHead(201, { 'Content-Type': 'application/json' });
+        res.end(Buffer.concat(chunks));
+      });
+      return;
+    }
     const a = docs.serve(url, req.headers.accept ?? '*/*', req.headers['if-none-match']);
     if (a) {
       res.writeHead(a.status, { 'Content-Type': a.contentType, ...(a.etag ? { ETag: `"${a.etag}"` } : {}), ...a.headers });
@@ -220,13 +230,14 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-function kubectl(bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function kubectl(bin: string, args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const home = join(tmp, bin.split('/').pop()!);
   requested.length = 0;
   return new Promise((resolve) => {
     execFile(bin, ['--server', `http://127.0.0.1:${port}`, '--cache-dir', join(home, 'cache'), ...args],
       { env: { PATH: process.env.PATH ?? '', HOME: home, KUBECONFIG: join(home, 'none') }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }))
+      .stdin!.end(stdin ?? '');
   });
 }
 
@@ -261,5 +272,17 @@ for (const version of ['1.27', '1.33']) {
     assert.match(r.stdout, /maxSurge\s+<IntOrString>/);
     assert.match(r.stdout, /maxUnavailable\s+<IntOrString>/);
     assert.match(r.stdout, /type\s+<string>/);
+  });
+
+  test(`kubectl ${version} create -f finds fieldValidation on the kind's PATCH operation and sends Strict`, { skip }, async () => {
+    const manifest = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
+      spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox', bogus: 1 }] } } } });
+    const r = await kubectl(bin, ['create', '-f', '-', '-o', 'name'], manifest);
+    assert.equal(r.code, 0, r.stderr + '\nrequests: ' + requested.join(' '));
+    const post = requested.find((u) => u.startsWith('POST /apis/apps/v1/namespaces/default/deployments'));
+    assert.ok(post, requested.join(' '));
+    assert.match(post, /[?&]fieldValidation=Strict(&|$)/);
+    assert.ok(requested.some((u) => u.startsWith('/openapi/v3/apis/apps/v1?hash=')), requested.join(' '));
+    assert.match(r.stdout, /deployment.apps\/web/);
   });
 }
