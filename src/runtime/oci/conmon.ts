@@ -84,6 +84,8 @@ function commonArgs(o: ConmonCommon): string[] {
     '-l', `k8s-file:${o.logPath}`,
     '--exit-dir', o.exitDir, '--socket-dir-path', o.socketDir,
     '--log-level', 'error',
+    // conmon writes an `oom` marker file into its persist dir (and, in 2.1.6 without one, into its cwd).
+    '-0', o.bundle,
   ];
   if (o.stdin) args.push('-i');
   if (o.tty) args.push('-t');
@@ -97,6 +99,7 @@ export async function conmonCreate(o: ConmonCommon & { leaveStdinOpen?: boolean 
   const child = spawn(o.conmon, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, _OCI_SYNCPIPE: '3' },
+    cwd: o.bundle,
     detached: true,
   });
   const stderr: Buffer[] = [];
@@ -139,6 +142,7 @@ export async function conmonExec(
   const child = spawn(o.conmon, args, {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_ATTACHPIPE: '4', _OCI_STARTPIPE: '5' },
+    cwd: o.bundle,
     detached: true,
   });
   const stderr: Buffer[] = [];

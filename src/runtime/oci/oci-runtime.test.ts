@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -157,6 +157,7 @@ describe('OciRuntime (runc)', { skip }, () => {
     const s = await waitExited(id);
     assert.equal(s.exitCode, 137);
     assert.equal(s.reason, 'OOMKilled');
+    assert.equal(existsSync(join(process.cwd(), 'oom')), false, 'conmon left an oom marker in our cwd');
   });
 
   test('cgroup resources are applied under <parent>/<podUid>/<containerId>', async (t) => {
@@ -267,6 +268,71 @@ describe('OciRuntime (runc)', { skip }, () => {
     assert.equal(existsSync(netns), false);
     assert.equal(isMountPoint(netns), false);
     await rt.removePodSandbox(sb); // idempotent
+  });
+
+  test('shareProcessNamespace: containers see each other\'s processes under one init', async (t) => {
+    const sb = await pod('shared-pid', { shareProcessNamespace: true });
+    t.after(() => rt.removePodSandbox(sb));
+    await run(sb, container('a', ['sh', '-c', 'exec sleep 3601']));
+    const b = await run(sb, container('b', ['sleep', '3600']));
+    const ps = await pollUntil(async () => {
+      const r = await rt.execSync(b, ['ps', '-o', 'pid,args'], 10);
+      const text = r.stdout.toString();
+      return text.includes('sleep 3601') ? text : undefined;
+    }, 'container a\'s process to be visible from b');
+    assert.match(ps, /^\s*1\s+.*catatonit/m);
+    // Without sharing, a container's first process is PID 1 of its own namespace.
+    const own = await pod('own-pid');
+    t.after(() => rt.removePodSandbox(own));
+    const c = await run(own, container('c', ['sleep', '3600']));
+    const r = await rt.execSync(c, ['ps', '-o', 'pid,args'], 10);
+    assert.match(r.stdout.toString(), /^\s*1\s+sleep 3600/m);
+  });
+
+  test('hostNetwork pod uses the host network namespace and hostname', async (t) => {
+    const sb = await pod('host-net', { hostNetwork: true });
+    t.after(() => rt.removePodSandbox(sb));
+    const id = await run(sb, container('c', ['sleep', '3600']));
+    const st = await rt.podSandboxStatus(sb);
+    assert.equal(st.netnsPath, undefined);
+    const ns = await rt.execSync(id, ['readlink', '/proc/self/ns/net'], 10);
+    assert.equal(ns.stdout.toString().trim(), execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' }).trim());
+    const h = await rt.execSync(id, ['hostname'], 10);
+    assert.equal(h.stdout.toString().trim(), execFileSync('hostname', { encoding: 'utf8' }).trim());
+  });
+
+  test('user, readOnlyRootfs, hostPath mounts, env, workingDir, /etc/hosts and resolv.conf', async (t) => {
+    const sb = await pod('settings', { hostsFile: '127.0.0.1 localhost\n10.9.9.9 custom-entry\n', resolvConf: 'nameserver 10.202.0.10\nsearch default.svc.cluster.local\n' });
+    t.after(() => rt.removePodSandbox(sb));
+    const hostDir = mkdtempSync(join(work, 'vol-'));
+    chmodSync(hostDir, 0o777);
+    const id = await run(sb, container('c', ['sleep', '3600'], {
+      user: { uid: 65534, gid: 65534, supplementalGroups: [1234] },
+      readOnlyRootfs: true,
+      mounts: [{ hostPath: hostDir, containerPath: '/data' }],
+      env: [{ name: 'GREETING', value: 'hi there' }],
+      image: { env: ['PATH=/bin:/usr/bin', 'FROM_IMAGE=1'], workingDir: '/tmp' },
+      workingDir: '/data',
+    }));
+    const r = await rt.execSync(id, ['sh', '-c', 'id -u; id -g; id -G; pwd; echo "$GREETING/$FROM_IMAGE"; touch /rootfile 2>&1 || echo ro; echo x > /data/f && echo rw; cat /etc/hosts /etc/resolv.conf'], 10);
+    const lines = r.stdout.toString().split('\n');
+    assert.deepEqual(lines.slice(0, 5), ['65534', '65534', '65534 1234', '/data', 'hi there/1']);
+    assert.ok(lines.includes('ro'), r.stdout.toString());
+    assert.ok(lines.includes('rw'), r.stdout.toString());
+    assert.ok(lines.includes('10.9.9.9 custom-entry'));
+    assert.ok(lines.includes('nameserver 10.202.0.10'));
+    assert.equal(readFileSync(join(hostDir, 'f'), 'utf8'), 'x\n');
+  });
+
+  test('crun (through the hybrid-cgroup wrapper) runs containers too', async (t) => {
+    const crunRt = new OciRuntime({ dataDir: join(work, 'runtime-crun'), network, cgroupParent, ociRuntime: 'crun' });
+    const sb = await crunRt.runPodSandbox({ name: 'crun-pod', namespace: 'default', uid: 'uid-crun', hostname: 'crun-pod' });
+    t.after(() => crunRt.removePodSandbox(sb));
+    const id = await crunRt.createContainer(sb, container('c', ['sh', '-c', 'hostname; exit 4'], { resources: { memoryLimitBytes: 64 * 1024 * 1024 } }));
+    await crunRt.startContainer(id);
+    const s = await pollUntil(async () => { const x = await crunRt.containerStatus(id); return x.state === 'exited' ? x : undefined; }, 'crun container to exit');
+    assert.equal(s.exitCode, 4);
+    assert.match(readFileSync(s.logPath, 'utf8'), / stdout F crun-pod$/m);
   });
 
   test('measure: container create+start time and conmon RSS', async (t) => {

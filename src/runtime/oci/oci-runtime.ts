@@ -344,7 +344,8 @@ export class OciRuntime implements Runtime {
     const code = Number(text);
     rec.exitCode = Number.isInteger(code) ? code : -1;
     rec.finishedAt = statSync(exitFile).mtime.toISOString();
-    if (oomKillCount(rec.cgroupsPath) > 0) {
+    // Two witnesses: the memory cgroup's oom_kill counter, and conmon's `oom` marker (its eventfd on memory.oom_control).
+    if (oomKillCount(rec.cgroupsPath) > 0 || existsSync(join(this.paths.bundle(rec.id), 'oom'))) {
       rec.reason = 'OOMKilled';
       rec.message = 'the container exceeded its memory limit and was killed by the kernel';
     } else {
