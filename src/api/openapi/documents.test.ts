@@ -230,8 +230,10 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
+let runs = 0;
 function kubectl(bin: string, args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const home = join(tmp, bin.split('/').pop()!);
+  // a fresh home and cache per run: kubectl caches discovery and OpenAPI documents
+  const home = join(tmp, `${bin.split('/').pop()!}-${++runs}`);
   requested.length = 0;
   return new Promise((resolve) => {
     execFile(bin, ['--server', `http://127.0.0.1:${port}`, '--cache-dir', join(home, 'cache'), ...args],
