@@ -7,6 +7,7 @@ type Command = { describe: string; load: () => Promise<{ run(args: string[]): Pr
 const commands: Record<string, Command> = {
   test: { describe: 'run the whole test suite (installs what is missing)', load: () => import('./test-command.js') },
   kubectl: { describe: 'run the kubectl on PATH against the local server', load: () => import('./kubectl-command.js') },
+  images: { describe: 'list, import, pull and remove images in the node image store', load: () => import('./images-command.js') },
 };
 
 function usage(): string {
