@@ -32,7 +32,7 @@ test('peapod images import / ls / pull / rm', async (t) => {
 
   let c = capture();
   assert.equal(await run(['import', tar, '--data-dir', dataDir], c.io), 0);
-  assert.match(c.o.out, /imported docker.io\/library\/tiny:1 \(sha256:/);
+  assert.equal(c.o.out, `imported docker.io/library/tiny:1, example.test/tiny:2 (${img.configDigest.slice(0, 19)})\n`);
 
   c = capture();
   assert.equal(await run(['ls', `--data-dir=${dataDir}`], c.io), 0);

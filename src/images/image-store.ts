@@ -514,11 +514,13 @@ export class ImageStore {
       });
       const hasIndex = await stat(join(work, 'index.json')).then(() => true, () => false);
       const hasDockerManifest = await stat(join(work, 'manifest.json')).then(() => true, () => false);
+      // One record per image (several names may point at one image), as the store now has it.
+      const unique = (recs: ImageRecord[]) => [...new Set(recs.map((r) => r.id))].map((id) => ({ ...this.records.find((r) => r.id === id)! }));
       if (hasIndex) {
         const imported = await this.importOciLayout(work, path, opts);
-        if (imported.length > 0 || !hasDockerManifest) return imported;
+        if (imported.length > 0 || !hasDockerManifest) return unique(imported);
       }
-      if (hasDockerManifest) return await this.importDockerArchive(work, path, opts);
+      if (hasDockerManifest) return unique(await this.importDockerArchive(work, path, opts));
       throw new Error(`importing ${path}: neither an OCI image layout (index.json) nor a docker-archive (manifest.json)`);
     } finally {
       await rm(work, { recursive: true, force: true });
