@@ -15,6 +15,7 @@ import type { ContainerConfig, PodSandboxConfig } from '../runtime.js';
 import { OciRuntime } from './oci-runtime.js';
 import { setLogLevel } from '../../util/log.js';
 import { isMountPoint } from './mounts.js';
+import { hierarchies, removeCgroupTree } from './cgroups.js';
 import { buildBusyboxRootfs, isRoot, pollUntil } from './test-fixtures.js';
 import { freeTestSubnet } from './test-network.js';
 
@@ -42,9 +43,9 @@ describe('OciRuntime (runc)', { skip }, () => {
     for (const s of await fresh.listPodSandboxes()) await fresh.removePodSandbox(s.id).catch((e) => console.error(e));
     for (const c of await fresh.listContainers()) await fresh.removeContainer(c.id).catch((e) => console.error(e));
     await network.teardown();
-    for (const h of ['memory', 'cpu', 'pids', 'devices', 'freezer', 'blkio', 'cpuset', 'systemd', 'unified']) {
-      try { execFileSync('rmdir', [`/sys/fs/cgroup/${h}${cgroupParent}`], { stdio: 'ignore' }); } catch { /* absent */ }
-    }
+    removeCgroupTree(cgroupParent);
+    const left = hierarchies().filter((h) => existsSync(h + cgroupParent));
+    assert.deepEqual(left, [], `cgroups left behind: ${left.join(' ')}`);
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -259,14 +260,16 @@ describe('OciRuntime (runc)', { skip }, () => {
     const rootfsDir = join(work, 'runtime', 'containers', id, 'rootfs');
     assert.equal(isMountPoint(rootfsDir), true);
     assert.equal(existsSync(join(work, 'runtime', 'exits', id)), true);
-    const netns = (await rt.podSandboxStatus(sb)).netnsPath!;
+    const { netnsPath: netns, config } = await rt.podSandboxStatus(sb);
     await rt.removePodSandbox(sb);
+    const podCgroups = hierarchies().filter((h) => existsSync(`${h}${cgroupParent}/${config.uid}`));
+    assert.deepEqual(podCgroups, [], 'the pod cgroup is removed in every hierarchy');
     assert.equal(isMountPoint(rootfsDir), false);
     assert.equal(existsSync(join(work, 'runtime', 'containers', id)), false);
     assert.equal(existsSync(join(work, 'runtime', 'exits', id)), false);
     assert.equal(existsSync(join(work, 'runtime', 'attach', id)), false);
-    assert.equal(existsSync(netns), false);
-    assert.equal(isMountPoint(netns), false);
+    assert.equal(existsSync(netns!), false);
+    assert.equal(isMountPoint(netns!), false);
     await rt.removePodSandbox(sb); // idempotent
   });
 
@@ -333,6 +336,83 @@ describe('OciRuntime (runc)', { skip }, () => {
     const s = await pollUntil(async () => { const x = await crunRt.containerStatus(id); return x.state === 'exited' ? x : undefined; }, 'crun container to exit');
     assert.equal(s.exitCode, 4);
     assert.match(readFileSync(s.logPath, 'utf8'), / stdout F crun-pod$/m);
+  });
+
+  test('image StopSignal; stopping a created container; stopPodSandbox stops all and releases the IP', async (t) => {
+    const sb = await pod('stopping');
+    t.after(() => rt.removePodSandbox(sb));
+    const usr1 = await run(sb, container('usr1', ['sh', '-c', 'trap "exit 42" USR1; while true; do sleep 0.1; done'], { image: { stopSignal: 'SIGUSR1' } }));
+    await rt.stopContainer(usr1, 30);
+    const u = await rt.containerStatus(usr1);
+    assert.equal(u.exitCode, 42);
+    const created = await rt.createContainer(sb, container('never-started', ['sleep', '3600']));
+    assert.equal((await rt.containerStatus(created)).state, 'created');
+    const running = await run(sb, container('running', ['sleep', '3600']));
+    await rt.stopPodSandbox(sb);
+    const st = await rt.podSandboxStatus(sb);
+    assert.equal(st.state, 'notready');
+    assert.equal(st.ip, undefined);
+    for (const id of [created, running]) assert.equal((await rt.containerStatus(id)).state, 'exited');
+    await rt.stopPodSandbox(sb); // idempotent
+    await assert.rejects(rt.createContainer(sb, container('late', ['true'])), /not ready/);
+    assert.deepEqual((await rt.listContainers({ sandboxId: sb, state: 'exited' })).length, 3);
+  });
+
+  test('exec with stdin (no tty); attach to a tty container with resize; reopen the log', async (t) => {
+    const sb = await pod('streams');
+    t.after(() => rt.removePodSandbox(sb));
+    const id = await run(sb, container('c', ['sleep', '3600']));
+    const stdin = new PassThrough();
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (b: Buffer) => { text += b.toString(); });
+    const p = rt.exec(id, ['sh', '-c', 'tr a-z A-Z; exit 9'], { stdin, stdout: out });
+    stdin.end('shout\n');
+    assert.equal(await p, 9);
+    assert.equal(text, 'SHOUT\n');
+
+    const cfg = container('tty', ['sh'], { tty: true, stdin: true });
+    const ttyId = await run(sb, cfg);
+    const aIn = new PassThrough();
+    const aOut = new PassThrough();
+    let screen = '';
+    aOut.on('data', (b: Buffer) => { screen += b.toString(); });
+    let sendSize!: (s: { width: number; height: number }) => void;
+    async function* sizes() {
+      for (;;) yield await new Promise<{ width: number; height: number }>((r) => { sendSize = r; });
+    }
+    const attached = rt.attach(ttyId, { stdin: aIn, stdout: aOut, resize: sizes() });
+    await pollUntil(() => sendSize !== undefined, 'resize stream to be read');
+    sendSize({ width: 111, height: 33 });
+    // The resize travels through the ctl FIFO; poll with `stty size` until it shows.
+    await pollUntil(() => {
+      aIn.write('stty size\n');
+      return screen.includes('33 111');
+    }, 'the terminal size to change', 10000, 200);
+    aIn.write('exit 0\n');
+    await attached;
+    assert.equal((await waitExited(ttyId)).exitCode, 0);
+    assert.match(readFileSync(cfg.logPath, 'utf8'), /33 111/);
+
+    const ticker = container('ticker', ['sh', '-c', 'i=0; while true; do echo tick$i; i=$((i+1)); sleep 0.1; done']);
+    const tid = await run(sb, ticker);
+    await pollUntil(() => existsSync(ticker.logPath) && readFileSync(ticker.logPath, 'utf8').includes('tick1'), 'first ticks');
+    rmSync(ticker.logPath);
+    await rt.reopenContainerLog(tid);
+    const reopened = await pollUntil(() => existsSync(ticker.logPath) && readFileSync(ticker.logPath, 'utf8'), 'a new log file');
+    assert.match(reopened, /^\S+ stdout F tick\d+$/m);
+  });
+
+  test('privileged gets every capability the host can give; devices are created and allowed', async (t) => {
+    const sb = await pod('priv');
+    t.after(() => rt.removePodSandbox(sb));
+    const hostBnd = /^CapBnd:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1];
+    const p = await run(sb, container('p', ['sleep', '3600'], { privileged: true }));
+    const caps = await rt.execSync(p, ['sh', '-c', 'grep CapEff /proc/self/status'], 10);
+    assert.equal(caps.stdout.toString().trim().split(/\s+/)[1], hostBnd);
+    const d = await run(sb, container('d', ['sleep', '3600'], { devices: [{ hostPath: '/dev/zero', containerPath: '/dev/myzero', permissions: 'r' }] }));
+    const r = await rt.execSync(d, ['sh', '-c', 'head -c 5 /dev/myzero | wc -c'], 10);
+    assert.equal(r.stdout.toString().trim(), '5');
   });
 
   test('measure: container create+start time and conmon RSS', async (t) => {

@@ -38,7 +38,7 @@ import { oomKillCount, removeCgroupIfEmpty, removeCgroupTree } from './cgroups.j
 import { conmonCreate, conmonExec } from './conmon.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { mountOverlay, mountTmpfs, unmountAll } from './mounts.js';
-import { initAlive, pinNamespaces, releaseNamespace, startPidNamespaceInit, stopPidNamespaceInit } from './namespaces.js';
+import { initAlive, pinNamespaces, processStartTime, releaseNamespace, startPidNamespaceInit, stopPidNamespaceInit } from './namespaces.js';
 import { OciBinary, type OciRuntimeKind } from './oci-binary.js';
 import { generateSpec, type OciSpec } from './oci-spec.js';
 import { RuntimePaths } from './paths.js';
@@ -119,6 +119,28 @@ export class OciRuntime implements Runtime {
     this.catatonit = opts.catatonitPath ?? '/usr/bin/catatonit';
     this.cgroupParent = (opts.cgroupParent ?? '/peapod').replace(/\/+$/, '');
     this.killWaitMs = (opts.killWaitSeconds ?? 10) * 1000;
+    this.sweepExecSessions();
+  }
+
+  /** Removes exec session dirs that an earlier instance left behind (it died mid-exec). */
+  private sweepExecSessions(): void {
+    const alive = (file: string) => {
+      try {
+        const pid = Number(readFileSync(file, 'utf8').trim());
+        return pid > 0 && existsSync(`/proc/${pid}`);
+      } catch {
+        return false;
+      }
+    };
+    for (const id of listIds(this.paths.execDir)) {
+      const dir = this.paths.execSession(id);
+      try {
+        if (alive(join(dir, 'conmon.pid')) || alive(join(dir, 'pid'))) continue;
+        if (Date.now() - statSync(dir).mtimeMs < 60_000) continue; // being set up right now
+        rmSync(dir, { recursive: true, force: true });
+        rmSync(this.paths.attachLink(id), { force: true });
+      } catch { /* raced with its owner */ }
+    }
   }
 
   // ───────────────────────────── sandboxes ─────────────────────────────
@@ -310,6 +332,9 @@ export class OciRuntime implements Runtime {
           stdin: config.stdin === true, tty: config.tty === true,
           leaveStdinOpen: config.stdin === true && !config.stdinOnce,
         });
+        const conmonPid = Number(readFileSync(join(bundle, 'conmon.pid'), 'utf8').trim());
+        const conmonStart = processStartTime(conmonPid);
+        if (conmonStart) rec.conmon = { pid: conmonPid, startTime: conmonStart };
         writeRecord(this.paths.containerRecord(id), rec);
         log.info('container created', { container: id.slice(0, 12), name: config.name, sandbox: sandboxId.slice(0, 12) });
         return id;
@@ -356,13 +381,9 @@ export class OciRuntime implements Runtime {
     return rec;
   }
 
-  private conmonAlive(id: string): boolean {
-    try {
-      const pid = Number(readFileSync(join(this.paths.bundle(id), 'conmon.pid'), 'utf8').trim());
-      return pid > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'conmon';
-    } catch {
-      return false;
-    }
+  /** conmon of a container is alive (same pid and start time as recorded at create). */
+  private conmonAlive(rec: ContainerRecord): boolean {
+    return rec.conmon !== undefined && initAlive(rec.conmon);
   }
 
   private async statusOf(rec: ContainerRecord): Promise<ContainerStatus> {
@@ -378,19 +399,24 @@ export class OciRuntime implements Runtime {
     };
     if (rec.finishedAt) return { ...base, state: 'exited' };
     if (rec.pid === undefined) return base; // creation did not finish
+    const live = rec.startedAt ? 'running' : 'created';
+    // conmon alive and no exit file: the process runs (or conmon is still draining its output).
+    // This needs no `runc state` call, so listing many containers stays cheap.
+    if (this.conmonAlive(rec)) return { ...base, state: live, pid: rec.pid };
+    if (this.finalize(rec).finishedAt) return this.statusOf(rec); // exit file written just now
     const st = await this.binary.state(rec.id);
     if (st && (st.status === 'running' || st.status === 'created' || st.status === 'paused')) {
-      return { ...base, state: rec.startedAt ? 'running' : 'created', pid: st.pid || rec.pid };
+      // The monitor is gone (killed) but the container still runs; its output is no longer logged.
+      return { ...base, state: live, pid: st.pid || rec.pid, message: 'the container monitor (conmon) is gone; output is not logged' };
     }
-    // Stopped, exit file not written yet: conmon is still draining output.
-    if (this.conmonAlive(rec.id)) return { ...base, state: rec.startedAt ? 'running' : 'created', pid: rec.pid };
-    // conmon is gone without an exit file (it was killed): the exit code is lost.
+    // conmon is gone without an exit file: the exit code is lost.
     rec.finishedAt = new Date().toISOString();
     rec.exitCode = 255;
     rec.reason = 'Error';
     rec.message = 'the container monitor (conmon) exited without recording the exit code';
+    if (!rec.startedAt) rec.startedAt = rec.finishedAt;
     writeRecord(this.paths.containerRecord(rec.id), rec);
-    return { ...base, state: 'exited', finishedAt: new Date(rec.finishedAt), exitCode: 255, reason: rec.reason, message: rec.message };
+    return this.statusOf(rec);
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {

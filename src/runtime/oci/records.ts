@@ -29,6 +29,8 @@ export interface ContainerRecord {
   cgroupsPath: string;
   createdAt: string;
   pid?: number;
+  /** The container's conmon (pid + start time, to tell it from a later process with that pid). */
+  conmon?: InitProcess;
   startedAt?: string;
   finishedAt?: string;
   exitCode?: number;
