@@ -33,7 +33,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestRegistry(opts: { auth?: { username: string; password: string }; timeoutMs?: number } = {}): Promise<TestRegistry> {
+export interface TokenAuth { realm: string; service: string; issuer: string; certPath: string }
+
+export async function startTestRegistry(opts: { auth?: { username: string; password: string }; token?: TokenAuth; timeoutMs?: number } = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'peapod-registry-'));
   let proc: ChildProcess | undefined;
   const stop = async () => {
@@ -54,6 +56,9 @@ export async function startTestRegistry(opts: { auth?: { username: string; passw
       const { stdout } = await execFileP('htpasswd', ['-Bbn', opts.auth.username, opts.auth.password]);
       await writeFile(join(dir, 'htpasswd'), stdout);
       authYaml = `auth:\n  htpasswd:\n    realm: peapod-test\n    path: ${join(dir, 'htpasswd')}\n`;
+    } else if (opts.token) {
+      const t = opts.token;
+      authYaml = `auth:\n  token:\n    realm: ${t.realm}\n    service: ${t.service}\n    issuer: ${t.issuer}\n    rootcertbundle: ${t.certPath}\n`;
     }
     const config = `version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${storageDir}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: peapod-test-secret\n${authYaml}`;
     await writeFile(join(dir, 'config.yml'), config);
