@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeObject } from '../object.js';
+import { decodeProtobufBody } from './decode.js';
 import { startKubectlRecorder, type RecorderOptions } from './kubectl-recorder.js';
 
 export interface CapturedRequest {
@@ -61,7 +62,7 @@ export function seedObjects(): KubeObject[] {
     {
       apiVersion: 'v1', kind: 'Pod',
       metadata: { name: 'web-abc', namespace: 'default', uid: 'pod-1', resourceVersion: '9', labels, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-2', uid: 'rs-2', controller: true }] },
-      spec: { nodeName: 'node1', containers: [{ name: 'web', image: 'nginx:1.25' }] },
+      spec: { nodeName: 'node1', securityContext: {}, containers: [{ name: 'web', image: 'nginx:1.25' }] },
       status: { phase: 'Running' },
     },
     { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node1', uid: 'node-1', resourceVersion: '3', labels: { 'kubernetes.io/hostname': 'node1' } }, spec: {}, status: { conditions: [{ type: 'Ready', status: 'True' }] } },
@@ -128,6 +129,11 @@ export const captureCommands: Record<string, string[]> = {
   'auth-can-i': ['auth', 'can-i', 'get', 'pods'],
   'auth-whoami': ['auth', 'whoami'],
   'debug-node': ['debug', 'node/node1', '--image=busybox'],
+  'debug-pod-copy': ['debug', 'web-abc', '--image=busybox', '--copy-to=web-copy', '--profile=general'],
+  'debug-pod-ephemeral': ['debug', 'web-abc', '--image=busybox', '--profile=general'],
+  'rollout-pause': ['rollout', 'pause', 'deployment/web'],
+  'apply-server-side': ['apply', '--server-side', '-f', '{dir}/deploy.yaml', '--validate=false'],
+  'delete-cascade-foreground': ['delete', 'deployment', 'web', '--cascade=foreground', '--wait=false'],
 };
 
 /** Writes the command inputs into `dir`. */
@@ -152,7 +158,7 @@ function isProtobuf(ct: string | undefined): boolean {
 }
 
 /** Runs every command with one kubectl version; each command gets a fresh recorder. */
-export async function captureVersion(version: string, dir: string, options: RecorderOptions = {}): Promise<Record<string, CapturedCommand>> {
+export async function captureVersion(version: string, dir: string, options: RecorderOptions = { decodeProtobuf: decodeProtobufBody }): Promise<Record<string, CapturedCommand>> {
   const out: Record<string, CapturedCommand> = {};
   for (const [name, template] of Object.entries(captureCommands)) {
     const args = template.map((a) => a.replaceAll('{dir}', dir));

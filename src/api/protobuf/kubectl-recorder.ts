@@ -287,9 +287,13 @@ export async function startKubectlRecorder(options: RecorderOptions = {}): Promi
       return sendJson(res, 200, existing);
     }
     if (method === 'PATCH' || method === 'PUT') {
-      if (!existing) {
-        if (method === 'PATCH') return sendJson(res, 404, status(404, 'NotFound', `${resource} "${name}" not found`));
+      if (!existing && method === 'PATCH' && ct.startsWith('application/apply-patch')) {
+        // server-side apply creates; the recorder keeps only the name
+        const created: KubeObject = { apiVersion: gv, kind: info.kind, metadata: { name, ...(ns ? { namespace: ns } : {}), uid: `uid-${++uidCounter}`, resourceVersion: String(++rv) } };
+        if (key) store.set(key, created);
+        return sendJson(res, 201, created);
       }
+      if (!existing) return sendJson(res, 404, status(404, 'NotFound', `${resource} "${name}" not found`));
       if (subresource === 'scale') {
         return sendJson(res, 200, { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name, namespace: ns }, spec: { replicas: 3 }, status: { replicas: 1 } });
       }

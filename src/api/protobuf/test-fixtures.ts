@@ -29,12 +29,12 @@ export function protobufRequests(capture: Record<string, CapturedCommand>): Arra
 
 /**
  * JSON with the differences that do not matter to the server taken out: null values (Go decodes
- * null and absent alike) and names kubectl makes up at random (`node-debugger-node1-x5z2z`).
+ * null and absent alike) and names kubectl makes up at random (`node-debugger-node1-x5z2z`, `debugger-wwz7h`).
  */
 export function normalize(v: unknown): unknown {
   return JSON.parse(JSON.stringify(v, (key, val: unknown) => {
     if (val === null) return undefined;
-    if (key === 'name' && typeof val === 'string' && /^node-debugger-.*-[a-z0-9]{5}$/.test(val)) return 'node-debugger-<random>';
+    if (key === 'name' && typeof val === 'string' && /^(node-)?debugger-(.*-)?[a-z0-9]{5}$/.test(val)) return 'debugger-<random>';
     return val;
   }));
 }
