@@ -28,25 +28,32 @@ const maxDepth = 100;
 class Reader {
   constructor(readonly buf: Buffer, public pos: number, public end: number) {}
 
-  varint(): { lo: number; hi: number } {
+  /** High 32 bits of the last varint read. */
+  hi = 0;
+
+  /** Reads a varint; returns its low 32 bits (unsigned) and leaves the high ones in `hi`. */
+  varint(): number {
+    const buf = this.buf;
+    if (this.pos < this.end && buf[this.pos] < 0x80) { this.hi = 0; return buf[this.pos++]; }
     let lo = 0;
     let hi = 0;
     for (let i = 0; i < 10; i++) {
       if (this.pos >= this.end) throw new WireError('truncated varint');
-      const b = this.buf[this.pos++];
+      const b = buf[this.pos++];
       if (i < 4) lo |= (b & 0x7f) << (7 * i);
       else if (i === 4) { lo |= (b & 0x0f) << 28; hi |= (b & 0x7f) >> 4; }
       else hi |= (b & 0x7f) << (7 * i - 32);
-      if (b < 0x80) return { lo: lo >>> 0, hi: hi >>> 0 };
+      if (b < 0x80) { this.hi = hi >>> 0; return lo >>> 0; }
     }
     throw new WireError('varint longer than 10 bytes');
   }
 
-  uint32(): number { return this.varint().lo; }
+  uint32(): number { return this.varint(); }
 
   /** Length of a length-delimited value; checked against what is left. */
   length(): number {
-    const { lo, hi } = this.varint();
+    const lo = this.varint();
+    const hi = this.hi;
     if (hi !== 0 || lo > this.end - this.pos) throw new WireError(`length ${hi ? 'over 2^32' : lo} runs past the end (${this.end - this.pos} bytes left)`);
     return lo;
   }
@@ -67,7 +74,7 @@ class Reader {
   }
 }
 
-function int64Of({ lo, hi }: { lo: number; hi: number }, signed: boolean): number {
+function int64Of(lo: number, hi: number, signed: boolean): number {
   if (signed && hi & 0x80000000) {
     // two's complement negative
     const nlo = (~lo + 1) >>> 0;
@@ -83,11 +90,11 @@ function readScalar(r: Reader, type: ScalarType, wireType: number, where: string
   switch (type) {
     case 'string': { const n = r.length(); const s = r.buf.toString('utf8', r.pos, r.pos + n); r.pos += n; return s; }
     case 'bytes': { const n = r.length(); const b = r.buf.subarray(r.pos, r.pos + n); r.pos += n; return b; }
-    case 'bool': { const v = r.varint(); return v.lo !== 0 || v.hi !== 0; }
-    case 'int32': return r.varint().lo | 0;
-    case 'uint32': return r.varint().lo;
-    case 'int64': return int64Of(r.varint(), true);
-    case 'uint64': return int64Of(r.varint(), false);
+    case 'bool': { const lo = r.varint(); return lo !== 0 || r.hi !== 0; }
+    case 'int32': return r.varint() | 0;
+    case 'uint32': return r.varint();
+    case 'int64': { const lo = r.varint(); return int64Of(lo, r.hi, true); }
+    case 'uint64': { const lo = r.varint(); return int64Of(lo, r.hi, false); }
     case 'double': { r.advance(8); return r.buf.readDoubleLE(r.pos - 8); }
     case 'float': { r.advance(4); return r.buf.readFloatLE(r.pos - 4); }
   }
@@ -126,7 +133,7 @@ function decodeFields(info: MessageInfo, r: Reader, end: number, depth: number):
     if (id === 0) throw new WireError('field number 0');
     const f = info.byId.get(id);
     if (!f) { r.skip(wireType); if (r.pos > end) throw new WireError('field runs past its message'); continue; }
-    const where = `${info.fullName.split('.').pop()}.${f.name}`;
+    const where = f.label;
     if (f.map) {
       if (wireType !== 2) throw new WireError(`${where}: wire type ${wireType} for a map entry`);
       const n = r.length();
@@ -229,7 +236,7 @@ function messageJson(info: MessageInfo, fields: Map<FieldInfo, unknown>): unknow
     }
     if (f.scalar) {
       if (!f.ptr && !f.req && isZero(v)) continue;
-      obj[f.json] = scalarJson(v, `${info.fullName.split('.').pop()}.${f.name}`);
+      obj[f.json] = scalarJson(v, f.label);
       continue;
     }
     obj[f.json] = v;

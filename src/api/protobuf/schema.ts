@@ -35,6 +35,8 @@ export interface FieldInfo {
   req: boolean;
   /** Go embedded struct: its fields are the parent's in JSON. */
   inline: boolean;
+  /** `Message.field`, for error messages. */
+  label: string;
 }
 
 export interface MessageInfo {
@@ -113,6 +115,7 @@ export class Schema {
         ptr: o['(k8s.ptr)'] === true,
         req: o['(k8s.req)'] === true,
         inline: o['(k8s.inline)'] === true,
+        label: `${type.name}.${f.name}`,
       };
       if (isMap && (f as protobuf.MapField).keyType !== 'string') throw new Error(`protobuf schema: ${fullName}.${f.name}: map keys other than string are not supported`);
       if (scalarNames.has(f.type)) fi.scalar = f.type as ScalarType;
