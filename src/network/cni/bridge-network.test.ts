@@ -14,7 +14,7 @@ import { BridgeNetwork } from './bridge-network.js';
 import { guardInstalled, guardTableName } from './traffic-guard.js';
 import { pinNamespaces, releaseNamespace } from '../../runtime/oci/namespaces.js';
 import { runCommand } from '../../runtime/oci/run-command.js';
-import { isRoot, pollUntil } from '../../runtime/oci/test-fixtures.js';
+import { isRoot, pollUntil, removeTestDir } from '../../runtime/oci/test-fixtures.js';
 import { freeTestSubnet } from '../../runtime/oci/test-network.js';
 
 const skip = isRoot ? false : 'needs root';
@@ -66,7 +66,7 @@ describe('BridgeNetwork (CNI bridge + host-local + loopback + portmap)', { skip 
     for (const t of nftTables()) {
       if (!tablesBefore.has(t) && /^table (ip|ip6) (nat|filter)$/.test(t)) execFileSync('nft', ['delete', 'table', ...t.split(' ').slice(1)]);
     }
-    rmSync(work, { recursive: true, force: true });
+    removeTestDir(work);
   });
 
   async function netns(name: string): Promise<string> {

@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { runCommand } from '../../runtime/oci/run-command.js';
+import { isMountPoint } from '../../runtime/oci/mounts.js';
 import { invokePlugin, type CniResult } from './plugin.js';
 import { firstHost, formatCidr, parseCidr } from './ipv4.js';
 import { guardInstalled, installGuard, removeGuard } from './traffic-guard.js';
@@ -131,7 +132,9 @@ export class BridgeNetwork {
 
   /** Detaches a pod (reverse order). Idempotent; works after the netns is gone. */
   async detach(podId: string, netns: string | undefined, ports: PodPortMapping[] = [], prevResult?: CniResult): Promise<void> {
-    const ns = netns && existsSync(netns) ? netns : '';
+    // Only a live namespace mount counts: after a reboot (or an unmount) the file may stay behind,
+    // and the plugins reject a path that is not an nsfs file.
+    const ns = netns && existsSync(netns) && isMountPoint(netns) ? netns : '';
     const base = { pluginDir: this.pluginDir, command: 'DEL' as const, containerId: podId, netns: ns };
     const errors: unknown[] = [];
     if (ports.length) {

@@ -16,7 +16,7 @@ import { OciRuntime } from './oci-runtime.js';
 import { setLogLevel } from '../../util/log.js';
 import { isMountPoint } from './mounts.js';
 import { hierarchies, removeCgroupTree } from './cgroups.js';
-import { buildBusyboxRootfs, isRoot, pollUntil } from './test-fixtures.js';
+import { buildBusyboxRootfs, isRoot, pollUntil, removeTestDir } from './test-fixtures.js';
 import { freeTestSubnet } from './test-network.js';
 
 const skip = isRoot ? false : 'needs root';
@@ -39,14 +39,18 @@ describe('OciRuntime (runc)', { skip }, () => {
   });
 
   after(async () => {
-    const fresh = new OciRuntime({ dataDir: join(work, 'runtime'), network, cgroupParent });
-    for (const s of await fresh.listPodSandboxes()) await fresh.removePodSandbox(s.id).catch((e) => console.error(e));
-    for (const c of await fresh.listContainers()) await fresh.removeContainer(c.id).catch((e) => console.error(e));
-    await network.teardown();
+    const errors: unknown[] = [];
+    try {
+      const fresh = new OciRuntime({ dataDir: join(work, 'runtime'), network, cgroupParent });
+      for (const s of await fresh.listPodSandboxes()) await fresh.removePodSandbox(s.id).catch((e) => errors.push(e));
+      for (const c of await fresh.listContainers()) await fresh.removeContainer(c.id).catch((e) => errors.push(e));
+    } catch (e) { errors.push(e); }
+    await network.teardown().catch((e) => errors.push(e));
     removeCgroupTree(cgroupParent);
+    removeTestDir(work);
     const left = hierarchies().filter((h) => existsSync(h + cgroupParent));
     assert.deepEqual(left, [], `cgroups left behind: ${left.join(' ')}`);
-    rmSync(work, { recursive: true, force: true });
+    assert.deepEqual(errors, [], 'cleanup failed');
   });
 
   async function pod(name: string, extra: Partial<PodSandboxConfig> = {}): Promise<string> {
@@ -413,6 +417,17 @@ describe('OciRuntime (runc)', { skip }, () => {
     const d = await run(sb, container('d', ['sleep', '3600'], { devices: [{ hostPath: '/dev/zero', containerPath: '/dev/myzero', permissions: 'r' }] }));
     const r = await rt.execSync(d, ['sh', '-c', 'head -c 5 /dev/myzero | wc -c'], 10);
     assert.equal(r.stdout.toString().trim(), '5');
+  });
+
+  test('a command that does not exist fails createContainer and leaves nothing behind', async (t) => {
+    const sb = await pod('bad-cmd');
+    t.after(() => rt.removePodSandbox(sb));
+    await assert.rejects(rt.createContainer(sb, container('bad', ['/no/such/binary'])), /no such file|not found/i);
+    assert.deepEqual(await rt.listContainers({ sandboxId: sb }), []);
+    // A sandbox whose pinned network namespace is gone reports notready.
+    const { netnsPath } = await rt.podSandboxStatus(sb);
+    execFileSync('umount', [netnsPath!]);
+    assert.equal((await rt.podSandboxStatus(sb)).state, 'notready');
   });
 
   test('measure: container create+start time and conmon RSS', async (t) => {

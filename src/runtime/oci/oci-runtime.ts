@@ -37,7 +37,7 @@ import {
 import { oomKillCount, removeCgroupIfEmpty, removeCgroupTree } from './cgroups.js';
 import { conmonCreate, conmonExec } from './conmon.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { mountOverlay, mountTmpfs, unmountAll } from './mounts.js';
+import { mountOverlay, mountPoints, mountTmpfs, unmountAll } from './mounts.js';
 import { initAlive, pinNamespaces, processStartTime, releaseNamespace, startPidNamespaceInit, stopPidNamespaceInit } from './namespaces.js';
 import { OciBinary, type OciRuntimeKind } from './oci-binary.js';
 import { generateSpec, type OciSpec } from './oci-spec.js';
@@ -253,7 +253,12 @@ export class OciRuntime implements Runtime {
     const rec = this.sandboxRecord(id);
     let state = rec.state;
     // A sandbox whose pinned namespaces or shared init are gone cannot run containers.
-    if (state === 'ready' && ((rec.netns && !existsSync(rec.netns)) || (rec.init && !initAlive(rec.init)))) state = 'notready';
+    // (After a reboot the files are still there but no longer mounted.)
+    if (state === 'ready') {
+      const mounts = mountPoints();
+      const pinned = [rec.netns, rec.ipcns, rec.utsns].every((f) => !f || mounts.has(f));
+      if (!pinned || (rec.init && !initAlive(rec.init))) state = 'notready';
+    }
     return { id, config: rec.config, state, ip: rec.ip, createdAt: new Date(rec.createdAt), netnsPath: rec.netns };
   }
 

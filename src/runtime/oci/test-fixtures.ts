@@ -3,7 +3,8 @@
  * system built from the host's static /bin/busybox, a free subnet/bridge name per test, and cleanup.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mountPoints } from './mounts.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -36,4 +37,13 @@ export async function pollUntil<T>(fn: () => Promise<T | undefined | false> | T 
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Last-resort cleanup of a test dir: lazily unmounts anything still mounted under it, then deletes it. */
+export function removeTestDir(dir: string): void {
+  const under = [...mountPoints()].filter((m) => m === dir || m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
+  for (const m of under) {
+    try { execFileSync('umount', ['-l', m], { stdio: 'ignore' }); } catch { /* already gone */ }
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
