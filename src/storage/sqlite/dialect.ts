@@ -2,7 +2,7 @@
  * Every SQL statement the SQLite backend runs, as data (kine keeps its dialects the same way).
  *
  * The log: one row per revision. `id` is the revision (the store assigns it: it is the only
- * writer), `name` the key, `deleted` marks a delete's tombstone (whose `value` is the deleted
+ * writer; no AUTOINCREMENT, which would cost a second b-tree write per insert), `name` the key, `deleted` marks a delete's tombstone (whose `value` is the deleted
  * value), `create_revision` the revision that created the key, `prev_revision` the row this one
  * replaced (0 for a create). `kv_log_name_id` serves get (newest row of a key at or below a
  * revision: one index seek) and prefix scans in key order; the primary key serves watch replay
@@ -25,7 +25,7 @@ export const pragmas: readonly string[] = [
 
 export const schema: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS kv_log (
-     id              INTEGER PRIMARY KEY AUTOINCREMENT,
+     id              INTEGER PRIMARY KEY,
      name            TEXT    NOT NULL,
      deleted         INTEGER NOT NULL,
      create_revision INTEGER NOT NULL,
@@ -44,7 +44,12 @@ const newestAt = 'kv.id = (SELECT MAX(m.id) FROM kv_log AS m WHERE m.name = kv.n
 
 export const sql = {
   schemaVersion: `SELECT value FROM kv_meta WHERE name = 'schema_version'`,
-  currentRevision: `SELECT seq FROM sqlite_sequence WHERE name = 'kv_log'`,
+  /**
+   * The newest revision: the highest row, or the compact revision if higher (compaction may have
+   * removed the newest rows, tombstones; it never removes a row above the compact revision).
+   */
+  currentRevision: `SELECT MAX(COALESCE((SELECT MAX(id) FROM kv_log), 0),
+                               COALESCE((SELECT value FROM kv_meta WHERE name = 'compact_revision'), 0)) AS rev`,
   compactRevision: `SELECT value FROM kv_meta WHERE name = 'compact_revision'`,
   setCompactRevision: `INSERT INTO kv_meta (name, value) VALUES ('compact_revision', :rev)
                        ON CONFLICT (name) DO UPDATE SET value = excluded.value`,

@@ -70,7 +70,7 @@ export class SqliteStore implements Store {
       const st = {} as Record<StatementName, Database.Statement>;
       for (const name of Object.keys(sql) as StatementName[]) st[name] = this.db.prepare(sql[name]);
       this.st = st;
-      this.rev = (this.st.currentRevision.get() as { seq: number } | undefined)?.seq ?? 0;
+      this.rev = (this.st.currentRevision.get() as { rev: number }).rev;
       this.compacted = (this.st.compactRevision.get() as { value: number } | undefined)?.value ?? 0;
       this.compactTarget = this.compacted;
     } catch (err) {
