@@ -233,6 +233,11 @@ export interface Runtime {
   attach(id: string, options: AttachOptions): Promise<void>;
   /** Asks the monitor to reopen the CRI log file (after log rotation). */
   reopenContainerLog(id: string): Promise<void>;
+  /**
+   * Calls `listener(containerId)` soon after a container exits (a hint to re-read its status;
+   * level-triggered callers still poll). Returns a function that stops the watch.
+   */
+  watchExits?(listener: (containerId: string) => void): () => void;
 }
 
 export class NotFoundError extends Error {

@@ -235,6 +235,38 @@ describe('OciRuntime (runc)', { skip }, () => {
     assert.equal(s.exitCode, 0);
   });
 
+  test('a container started by another (exited) agent process is re-adopted; exits are announced', async (t) => {
+    const sb = await pod('other-process');
+    t.after(() => rt.removePodSandbox(sb));
+    const cfg = container('long', ['sh', '-c', 'trap "exit 0" TERM; i=0; while true; do echo n$i; i=$((i+1)); sleep 0.1; done']);
+    // A separate Node process creates and starts the container, then exits (as an agent restart would).
+    const script = `
+      const { OciRuntime } = await import(${JSON.stringify(new URL('./oci-runtime.js', import.meta.url).href)});
+      const rt = new OciRuntime(${JSON.stringify({ dataDir: join(work, 'runtime'), cgroupParent })});
+      const id = await rt.createContainer(${JSON.stringify(sb)}, ${JSON.stringify(cfg)});
+      await rt.startContainer(id);
+      process.stdout.write(id);`;
+    const id = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, PEAPOD_LOG: 'warn' } });
+    assert.match(id, /^[0-9a-f]{64}$/);
+    const adopted = new OciRuntime({ dataDir: join(work, 'runtime'), network, cgroupParent });
+    const s = await adopted.containerStatus(id);
+    assert.equal(s.state, 'running');
+    assert.ok(s.pid && existsSync(`/proc/${s.pid}`));
+    // Its output is still logged by its conmon.
+    const lines = () => readFileSync(cfg.logPath, 'utf8').split('\n').filter(Boolean).length;
+    const n = lines();
+    await pollUntil(() => lines() > n + 2, 'more log lines after the creator exited');
+    const exited: string[] = [];
+    const stop = adopted.watchExits((cid) => exited.push(cid));
+    t.after(stop);
+    await adopted.stopContainer(id, 5);
+    await pollUntil(() => exited.includes(id), 'the exit to be announced');
+    const after = await adopted.containerStatus(id);
+    assert.equal(after.state, 'exited');
+    assert.equal(after.exitCode, 0, 'the TERM trap ran (SIGKILL would give 137)');
+    assert.equal(after.reason, 'Completed');
+  });
+
   test('a container outlives the runtime object and a new instance re-adopts it', async (t) => {
     const sb = await pod('adopt');
     t.after(() => rt.removePodSandbox(sb));
@@ -428,6 +460,16 @@ describe('OciRuntime (runc)', { skip }, () => {
     const { netnsPath } = await rt.podSandboxStatus(sb);
     execFileSync('umount', [netnsPath!]);
     assert.equal((await rt.podSandboxStatus(sb)).state, 'notready');
+  });
+
+  test('sandboxes and containers created concurrently get distinct IPs and all run', async (t) => {
+    const ids = await Promise.all([0, 1, 2, 3].map((i) => pod(`par-${i}`)));
+    for (const id of ids) t.after(() => rt.removePodSandbox(id));
+    const ips = await Promise.all(ids.map(async (id) => (await rt.podSandboxStatus(id)).ip));
+    assert.equal(new Set(ips).size, 4, ips.join(' '));
+    const cs = await Promise.all([0, 1, 2].map((i) => run(ids[0], container(`c${i}`, ['sleep', '3600']))));
+    for (const c of cs) assert.equal((await rt.containerStatus(c)).state, 'running');
+    assert.equal((await rt.listContainers({ sandboxId: ids[0], state: 'running' })).length, 3);
   });
 
   test('measure: container create+start time and conmon RSS', async (t) => {

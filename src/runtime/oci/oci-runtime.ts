@@ -22,7 +22,7 @@
  * as CRI-O's conmon-based exec does. Attach uses the container's own attach socket the same way.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { watch, closeSync, constants as fsc, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -628,6 +628,15 @@ export class OciRuntime implements Runtime {
       options.signal?.removeEventListener('abort', onAbort);
       void resizes.catch(() => undefined);
     }
+  }
+
+  watchExits(listener: (containerId: string) => void): () => void {
+    // conmon writes exits/<id> when a container's process ends (that is what --exit-dir is for).
+    const watcher = watch(this.paths.exitDir, (_event, name) => {
+      if (name && /^[0-9a-f]{64}$/.test(name) && existsSync(this.paths.exitFile(name))) listener(name);
+    });
+    watcher.on('error', (e) => log.warn('exit watch failed', { err: e }));
+    return () => watcher.close();
   }
 
   async reopenContainerLog(id: string): Promise<void> {
