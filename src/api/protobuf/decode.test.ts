@@ -226,6 +226,18 @@ describe('errors', () => {
     }
   });
 
+  test('a 400 says where in the object the bytes went wrong', () => {
+    const W = () => protobuf.Writer.create();
+    const badContainer = W().uint32(0x08).int32(7).finish(); // Container.name (string) as a varint
+    const goodContainer = W().uint32(0x0a).string('ok').finish();
+    const podSpec = W().uint32(0x12).bytes(goodContainer).uint32(0x12).bytes(badContainer).finish();
+    const template = W().uint32(0x12).bytes(podSpec).finish();
+    const spec = W().uint32(0x1a).bytes(template).finish();
+    const e = apiError(() => decodeProtobufBody(envelope('apps/v1', 'Deployment', W().uint32(0x12).bytes(spec).finish())));
+    assert.equal(e.code, 400);
+    assert.match(e.message, /Container\.name: wire type 0 where string needs 2 \(at spec\.template\.spec\.containers\[1\]\.name\)$/);
+  });
+
   test('deep nesting is refused, not a stack overflow', () => {
     // Objects can nest inside RawExtensions (ControllerRevision.data holding another envelope).
     let inner: Buffer = encodeProtobufObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });

@@ -20,7 +20,10 @@ import { formatDuration, formatTime } from './go-format.js';
 import { k8sSchema, protobufMagic, runtimeUnknown, type FieldInfo, type MessageInfo, type ScalarType } from './schema.js';
 
 /** Malformed input; turned into a 400 at the entry points. */
-class WireError extends Error {}
+class WireError extends Error {
+  /** JSON path segments from the object down to the field at fault, filled in on the way out. */
+  readonly path: string[] = [];
+}
 
 const maxDepth = 100;
 
@@ -134,40 +137,47 @@ function decodeFields(info: MessageInfo, r: Reader, end: number, depth: number):
     const f = info.byId.get(id);
     if (!f) { r.skip(wireType); if (r.pos > end) throw new WireError('field runs past its message'); continue; }
     const where = f.label;
-    if (f.map) {
-      if (wireType !== 2) throw new WireError(`${where}: wire type ${wireType} for a map entry`);
-      const n = r.length();
-      const entryEnd = r.pos + n;
-      let key = '';
-      let value: unknown = undefined;
-      while (r.pos < entryEnd) {
-        const t = r.uint32();
-        const wt = t & 7;
-        if (t >>> 3 === 1) key = readScalar(r, 'string', wt, `${where} key`) as string;
-        else if (t >>> 3 === 2) value = f.message ? fieldMessage(f.message, r, wt, depth, where) : readScalar(r, f.scalar!, wt, where);
-        else r.skip(wt);
-        if (r.pos > entryEnd) throw new WireError(`${where}: map entry runs past its end`);
-      }
-      if (value === undefined) value = f.message ? messageJson(f.message, new Map()) : scalarZero(f.scalar!);
-      let m = out.get(f) as Json | undefined;
-      if (!m) { m = Object.create(null) as Json; out.set(f, m); }
-      m[key] = f.scalar ? scalarJson(value, where) : value;
-    } else if (f.repeated) {
-      let list = out.get(f) as unknown[] | undefined;
-      if (!list) { list = []; out.set(f, list); }
-      if (f.message) list.push(fieldMessage(f.message, r, wireType, depth, where));
-      else if (wireType === 2 && f.scalar !== 'string' && f.scalar !== 'bytes') {
-        // packed
+    try {
+      if (f.map) {
+        if (wireType !== 2) throw new WireError(`${where}: wire type ${wireType} for a map entry`);
         const n = r.length();
-        const packedEnd = r.pos + n;
-        const wt = f.scalar === 'double' ? 1 : f.scalar === 'float' ? 5 : 0;
-        while (r.pos < packedEnd) list.push(scalarJson(readScalar(r, f.scalar!, wt, where), where));
-        if (r.pos !== packedEnd) throw new WireError(`${where}: packed values run past their end`);
-      } else list.push(scalarJson(readScalar(r, f.scalar!, wireType, where), where));
-    } else if (f.message) {
-      out.set(f, fieldMessage(f.message, r, wireType, depth, where));
-    } else {
-      out.set(f, readScalar(r, f.scalar!, wireType, where));
+        const entryEnd = r.pos + n;
+        let key = '';
+        let value: unknown = undefined;
+        while (r.pos < entryEnd) {
+          const t = r.uint32();
+          const wt = t & 7;
+          if (t >>> 3 === 1) key = readScalar(r, 'string', wt, `${where} key`) as string;
+          else if (t >>> 3 === 2) value = f.message ? fieldMessage(f.message, r, wt, depth, where) : readScalar(r, f.scalar!, wt, where);
+          else r.skip(wt);
+          if (r.pos > entryEnd) throw new WireError(`${where}: map entry runs past its end`);
+        }
+        if (value === undefined) value = f.message ? messageJson(f.message, new Map()) : scalarZero(f.scalar!);
+        let m = out.get(f) as Json | undefined;
+        if (!m) { m = Object.create(null) as Json; out.set(f, m); }
+        m[key] = f.scalar ? scalarJson(value, where) : value;
+      } else if (f.repeated) {
+        let list = out.get(f) as unknown[] | undefined;
+        if (!list) { list = []; out.set(f, list); }
+        if (f.message) list.push(fieldMessage(f.message, r, wireType, depth, where));
+        else if (wireType === 2 && f.scalar !== 'string' && f.scalar !== 'bytes') {
+          // packed
+          const n = r.length();
+          const packedEnd = r.pos + n;
+          const wt = f.scalar === 'double' ? 1 : f.scalar === 'float' ? 5 : 0;
+          while (r.pos < packedEnd) list.push(scalarJson(readScalar(r, f.scalar!, wt, where), where));
+          if (r.pos !== packedEnd) throw new WireError(`${where}: packed values run past their end`);
+        } else list.push(scalarJson(readScalar(r, f.scalar!, wireType, where), where));
+      } else if (f.message) {
+        out.set(f, fieldMessage(f.message, r, wireType, depth, where));
+      } else {
+        out.set(f, readScalar(r, f.scalar!, wireType, where));
+      }
+    } catch (e) {
+      if (e instanceof WireError) {
+        e.path.unshift(f.inline ? '' : f.repeated && !f.map ? `${f.json}[${(out.get(f) as unknown[] | undefined)?.length ?? 0}]` : f.json);
+      }
+      throw e;
     }
     if (r.pos > end) throw new WireError(`${where} runs past its message`);
   }
@@ -297,7 +307,10 @@ export function decodeProtobufBody(buf: Buffer): KubeObject {
     if (!obj.metadata || typeof obj.metadata !== 'object') obj.metadata = {};
     return obj;
   } catch (e) {
-    if (e instanceof WireError) throw ApiError.badRequest(`the protobuf body could not be decoded: ${e.message}`);
+    if (e instanceof WireError) {
+      const at = e.path.filter(Boolean).join('.');
+      throw ApiError.badRequest(`the protobuf body could not be decoded: ${e.message}${at ? ` (at ${at})` : ''}`);
+    }
     if (e instanceof RangeError) throw ApiError.badRequest(`the protobuf body could not be decoded: ${e.message}`);
     throw e;
   }
