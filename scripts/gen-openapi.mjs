@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const typesDir = join(root, 'node_modules', 'kubernetes-types');
 const tables = join(root, 'dist', 'src', 'api', 'openapi');
 const { fieldExtensions, atomicStructs } = await import(pathToFileURL(join(tables, 'patch-metadata.js')).href);
-const { int64Members, doubleMembers, byteMembers, valueStructMembers, explicitDefaults, extraMembers } =
+const { int64Members, doubleMembers, byteMembers, valueStructMembers, explicitDefaults, extraMembers, zeroDefaultOptional, requiredWithoutDefault } =
   await import(pathToFileURL(join(tables, 'type-rules.js')).href);
 
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
@@ -132,7 +132,10 @@ for (const file of listFiles(typesDir)) {
       const explicit = explicitDefaults[defName]?.[name];
       if (explicit !== undefined) extra.default = explicit;
       else if (valueStructs.has(name)) extra.default = {};
-      else if (!m.questionToken && s.type && s.type !== 'object' && s.type !== 'array') extra.default = zeroOf(s.type);
+      else if (s.type && s.type !== 'object' && s.type !== 'array' &&
+        (m.questionToken ? (zeroDefaultOptional[defName] ?? []).includes(name) : !(requiredWithoutDefault[defName] ?? []).includes(name))) {
+        extra.default = zeroOf(s.type);
+      }
       const fe = ext[name];
       if (fe) {
         if (fe.patchStrategy) extra['x-kubernetes-patch-strategy'] = fe.patchStrategy;

@@ -68,6 +68,13 @@ test('scalar types, formats and required members', () => {
   assert.deepEqual(prop('io.k8s.api.core.v1.Container', 'args').items, { type: 'string', default: '' });
   assert.equal(prop('io.k8s.api.core.v1.ContainerPort', 'protocol').default, 'TCP');
   assert.equal(prop('io.k8s.api.core.v1.Container', 'name').default, '');
+  // zero defaults follow Go values without omitempty, not just "required"
+  assert.equal(prop('io.k8s.api.apps.v1.StatefulSetOrdinals', 'start').default, 0);
+  assert.equal(prop('io.k8s.api.apps.v1.StatefulSetStatus', 'availableReplicas').default, 0);
+  assert.equal(prop('io.k8s.api.apps.v1.StatefulSetStatus', 'readyReplicas').default, undefined);
+  assert.equal(prop('io.k8s.api.certificates.v1.CertificateSigningRequestSpec', 'request').default, undefined);
+  assert.equal(prop('io.k8s.api.apps.v1.DaemonSetStatus', 'currentNumberScheduled').default, 0);
+  assert.equal(prop('io.k8s.api.apps.v1.DaemonSetStatus', 'numberAvailable').default, undefined);
   assert.deepEqual(def('io.k8s.api.core.v1.Container').required, ['name']);
   assert.deepEqual(def('io.k8s.api.apps.v1.DeploymentSpec').required, ['selector', 'template']);
   assert.match(prop('io.k8s.api.core.v1.Container', 'image').description ?? '', /Container image name/);
@@ -100,6 +107,7 @@ test('every patch-metadata and type-rules entry names an existing definition and
   const tables: Record<string, Readonly<Record<string, readonly string[] | Readonly<Record<string, unknown>>>>> = {
     fieldExtensions: pm.fieldExtensions, int64Members: tr.int64Members, doubleMembers: tr.doubleMembers,
     byteMembers: tr.byteMembers, valueStructMembers: tr.valueStructMembers, explicitDefaults: tr.explicitDefaults,
+    zeroDefaultOptional: tr.zeroDefaultOptional, requiredWithoutDefault: tr.requiredWithoutDefault,
   };
   const missing: string[] = [];
   for (const [t, table] of Object.entries(tables)) {

@@ -327,3 +327,34 @@ export const extraMembers: Readonly<Record<string, Readonly<Record<string, Extra
     resources: { type: 'array', items: 'string', listType: 'atomic', description: 'Resources is a list of resources this rule applies to.  "*" means all in the specified apiGroups; "*\/foo" means the subresource \'foo\' of every resource in the specified apiGroups.' },
   },
 };
+
+/**
+ * Defaults of scalar members: Kubernetes gives a member its zero value as `default` when its Go type is a
+ * plain value without `omitempty`. For almost every member that is the same as "required"; these two
+ * tables list the exceptions.
+ */
+/** Optional members that still get their zero value as default. */
+export const zeroDefaultOptional: Readonly<Record<string, readonly string[]>> = {
+  'io.k8s.api.apps.v1.StatefulSetOrdinals': ['start'],
+  'io.k8s.api.apps.v1.StatefulSetStatus': ['availableReplicas'],
+  'io.k8s.api.core.v1.HostAlias': ['ip'],
+  'io.k8s.api.core.v1.PodIP': ['ip'],
+  'io.k8s.api.core.v1.HostIP': ['ip'],
+  'io.k8s.api.core.v1.NodeRuntimeHandler': ['name'],
+  'io.k8s.api.core.v1.Event': ['reportingComponent', 'reportingInstance'],
+  'io.k8s.api.flowcontrol.v1.FlowSchemaSpec': ['matchingPrecedence'],
+  'io.k8s.api.flowcontrol.v1.QueuingConfiguration': ['queues', 'handSize', 'queueLengthLimit'],
+  'io.k8s.api.flowcontrol.v1beta3.FlowSchemaSpec': ['matchingPrecedence'],
+  'io.k8s.api.flowcontrol.v1beta3.LimitedPriorityLevelConfiguration': ['nominalConcurrencyShares'],
+  'io.k8s.api.flowcontrol.v1beta3.QueuingConfiguration': ['queues', 'handSize', 'queueLengthLimit'],
+};
+
+/** Required members without a default (Go pointers, []byte, or omitempty). */
+export const requiredWithoutDefault: Readonly<Record<string, readonly string[]>> = {
+  'io.k8s.api.admissionregistration.v1.MutatingWebhook': ['sideEffects'],
+  'io.k8s.api.admissionregistration.v1.ValidatingWebhook': ['sideEffects'],
+  'io.k8s.api.apiserverinternal.v1alpha1.StorageVersionCondition': ['message'],
+  'io.k8s.api.certificates.v1.CertificateSigningRequestSpec': ['request'],
+  'io.k8s.api.networking.v1.HTTPIngressPath': ['pathType'],
+  'io.k8s.api.networking.v1alpha1.ParentReference': ['name', 'resource'],
+};
