@@ -138,8 +138,24 @@ export class BlobStore {
     return size;
   }
 
-  /** Removes temp files left by a crash (call at start, before any write). */
+  /** Removes temp files left by crashed processes (names carry the writer's pid). */
   async cleanTemp(): Promise<void> {
-    for (const n of await readdir(this.tmpDir).catch(() => [] as string[])) await rm(join(this.tmpDir, n), { recursive: true, force: true });
+    for (const n of await readdir(this.tmpDir).catch(() => [] as string[])) {
+      if (!pidAlive(n)) await rm(join(this.tmpDir, n), { recursive: true, force: true });
+    }
+  }
+}
+
+/** True when the pid embedded in a temp name ("prefix-PID-rand") is a live process. */
+export function pidAlive(name: string): boolean {
+  const m = name.match(/-(\d+)-[a-z0-9]+$/);
+  if (!m) return false;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

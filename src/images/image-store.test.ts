@@ -130,12 +130,19 @@ describe('ImageStore against a real registry', () => {
     const before = reg.logLines.length;
     const recs = await Promise.all([1, 2, 3].map(() => store.pull(`${reg.host}/test/twolayer:v1`)));
     assert.ok(recs.every((r) => r.id === built.configDigest));
+    await reg.syncLog();
     const blobGets = reg.logLines.slice(before).filter((l) => /GET/.test(l) && /\/blobs\/sha256:/.test(l));
     for (const digest of [built.configDigest, ...recs[0]!.layers.map((l) => l.digest)]) {
       assert.equal(blobGets.filter((l) => l.includes(digest)).length, 1, `blob ${digest} fetched once`);
     }
     assert.equal((await store.list()).length, 1);
     assert.deepEqual((await readdir(join(store.dir, 'tmp'))), []);
+    // Pulling again: a HEAD finds the manifest we hold; nothing else is fetched.
+    const mark = reg.logLines.length;
+    await store.pull(`${reg.host}/test/twolayer:v1`);
+    await reg.syncLog();
+    const requests = reg.logLines.slice(mark).filter((l) => /\/v2\/test\/twolayer\//.test(l)).map((l) => `${l.match(/http.request.method=(\w+)/)?.[1]} ${l.match(/http.request.uri="?([^" ]+)/)?.[1]}`);
+    assert.deepEqual(requests, ['HEAD /v2/test/twolayer/manifests/v1']);
   });
 
   test('digest mismatch is detected and nothing partial is kept', async () => {

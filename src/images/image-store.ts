@@ -11,10 +11,10 @@
  * fetched and unpacked once.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { x as extractTar } from 'tar';
-import { BlobStore } from './blob-store.js';
+import { BlobStore, pidAlive } from './blob-store.js';
 import { DockerKeyring, type RegistryCredential } from './credentials.js';
 import { assertDigest, digestHex, isDigest, newHasher, sha256 } from './digest.js';
 import { ImagePullError, InvalidImageNameError, pullFailed } from './errors.js';
@@ -127,7 +127,7 @@ export interface DiskUsage {
   fsAvailableBytes: number;
 }
 
-interface RecordsFile { version: 1; images: ImageRecord[] }
+interface RecordsFile { version: 1; images: ImageRecord[]; imports?: Record<string, { size: number; mtimeMs: number; ids: string[]; repoTags: string[] }> }
 
 export class ImageStore {
   readonly dir: string;
@@ -140,6 +140,9 @@ export class ImageStore {
   private readonly now: () => number;
   private initialized: Promise<void> | undefined;
   private records: ImageRecord[] = [];
+  private recordsStamp = '';
+  /** Archives imported: path → what was imported from which file version (to skip re-imports). */
+  private imports: Record<string, { size: number; mtimeMs: number; ids: string[]; repoTags: string[] }> = {};
   private lockChain: Promise<unknown> = Promise.resolve();
   private readonly unpacking = new Map<string, Promise<number>>();
   /** Digests and diffIDs used by operations in flight: GC leaves them alone. */
@@ -162,28 +165,62 @@ export class ImageStore {
       await this.blobs.init();
       await mkdir(this.layersDir, { recursive: true });
       await this.blobs.cleanTemp();
-      for (const n of await readdir(this.layersDir)) if (n.startsWith('.tmp-')) await rm(join(this.layersDir, n), { recursive: true, force: true });
-      if (this.opts.registriesFile) this.registries = await loadRegistriesConfig(this.opts.registriesFile);
-      try {
-        const doc = JSON.parse(await readFile(this.recordsPath, 'utf8')) as RecordsFile;
-        this.records = Array.isArray(doc.images) ? doc.images : [];
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`image store ${this.recordsPath}: ${(e as Error).message}`);
+      for (const n of await readdir(this.layersDir)) {
+        if (n.startsWith('.tmp-') && !pidAlive(n)) await rm(join(this.layersDir, n), { recursive: true, force: true });
       }
+      if (this.opts.registriesFile) this.registries = await loadRegistriesConfig(this.opts.registriesFile);
+      await this.reload();
     })();
     return this.initialized;
   }
 
+  /** Re-reads images.json when another process (the CLI, the agent) changed it. */
+  private async reload(): Promise<void> {
+    let st;
+    try {
+      st = await stat(this.recordsPath);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') { this.records = []; this.recordsStamp = ''; return; }
+      throw e;
+    }
+    const stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    if (stamp === this.recordsStamp) return;
+    try {
+      const doc = JSON.parse(await readFile(this.recordsPath, 'utf8')) as RecordsFile;
+      this.records = Array.isArray(doc.images) ? doc.images : [];
+      this.imports = doc.imports ?? {};
+      this.recordsStamp = stamp;
+    } catch (e) {
+      throw new Error(`image store ${this.recordsPath}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Runs `fn` with the records up to date and exclusively: one at a time in this process, and
+   * under DIR/images.lock against other processes (a lock whose holder died is taken over).
+   */
   private async locked<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lockChain.then(fn, fn);
+    const body = async () => {
+      const release = await acquireFileLock(join(this.dir, 'images.lock'));
+      try {
+        this.recordsStamp = '';
+        await this.reload();
+        return await fn();
+      } finally {
+        await release();
+      }
+    };
+    const run = this.lockChain.then(body, body);
     this.lockChain = run.catch(() => undefined);
     return run;
   }
 
   private async saveRecords(): Promise<void> {
     const tmp = this.blobs.tempPath('images.json');
-    await writeFile(tmp, JSON.stringify({ version: 1, images: this.records } satisfies RecordsFile, null, 1));
+    await writeFile(tmp, JSON.stringify({ version: 1, images: this.records, imports: this.imports } satisfies RecordsFile, null, 1));
     await rename(tmp, this.recordsPath);
+    const st = await stat(this.recordsPath);
+    this.recordsStamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
   }
 
   private pin(keys: string[]): () => void {
@@ -201,7 +238,9 @@ export class ImageStore {
   /** Finds an image by reference (name:tag, name@digest), ID ("sha256:…") or ID prefix (≥ 12 hex). */
   async get(ref: string): Promise<ImageRecord | undefined> {
     await this.init();
-    return this.find(ref);
+    await this.reload();
+    const r = this.find(ref);
+    return r ? { ...r, repoTags: [...r.repoTags], repoDigests: [...r.repoDigests], layers: [...r.layers] } : undefined;
   }
 
   private find(ref: string): ImageRecord | undefined {
@@ -227,6 +266,7 @@ export class ImageStore {
 
   async list(): Promise<ImageRecord[]> {
     await this.init();
+    await this.reload();
     return this.records.map((r) => ({ ...r, repoTags: [...r.repoTags], repoDigests: [...r.repoDigests], layers: [...r.layers] }));
   }
 
@@ -281,6 +321,7 @@ export class ImageStore {
 
   private async require(image: ImageRecord | string): Promise<ImageRecord> {
     await this.init();
+    await this.reload();
     const rec = typeof image === 'string' ? this.find(image) : this.find(image.id);
     if (!rec) throw new Error(`image "${typeof image === 'string' ? image : image.id}" not found in the image store`);
     return rec;
@@ -431,7 +472,7 @@ export class ImageStore {
       opts.onProgress?.({ phase: 'resolving', image: name, endpoint: ep.apiRoot });
       let top;
       try {
-        top = await client.getManifest(referenceObject(ref));
+        top = await this.resolve(client, ref);
       } catch (e) {
         if (!(e instanceof ImagePullError)) throw e;
         log.debug('resolve failed', { image: name, endpoint: ep.apiRoot, err: e.message });
@@ -448,6 +489,26 @@ export class ImageStore {
     // The most telling failure: a definite answer (not found, unauthorized) beats "unreachable".
     const best = errors.find((e) => e.reason !== 'Unreachable') ?? errors[errors.length - 1]!;
     throw pullFailed(name, best);
+  }
+
+  /**
+   * Resolves the reference to its top manifest: HEAD first (as containerd does), so a manifest we
+   * already hold is not downloaded again; then GET by digest (verified). Registries that answer
+   * HEAD badly, and failures (for the server's explanation), fall back to a GET by reference.
+   */
+  private async resolve(client: RegistryClient, ref: ImageReference): Promise<{ digest: string; mediaType?: string; body: Buffer }> {
+    const object = referenceObject(ref);
+    let head: { digest?: string; mediaType?: string } | undefined;
+    try {
+      head = await client.headManifest(object);
+    } catch (e) {
+      if (e instanceof ImagePullError && e.reason === 'Unreachable') throw e;
+    }
+    const digest = head?.digest ?? (isDigest(object) ? object : undefined);
+    if (digest && (await this.blobs.has(digest))) {
+      return { digest, body: await this.blobs.read(digest), ...(head?.mediaType ? { mediaType: head.mediaType } : {}) };
+    }
+    return client.getManifest(head?.digest ?? object);
   }
 
   private async pullFrom(client: RegistryClient, ref: ImageReference, name: string, top: { digest: string; mediaType?: string; body: Buffer }, opts: PullOptions): Promise<ImageRecord> {
@@ -506,6 +567,25 @@ export class ImageStore {
    */
   async importArchive(path: string, opts: { onProgress?: (msg: string) => void } = {}): Promise<ImageRecord[]> {
     await this.init();
+    await this.reload();
+    const abs = resolve(path);
+    const st = await stat(abs).catch((e: Error) => { throw new Error(`importing ${path}: ${e.message}`); });
+    // The same file imported before and its images still here with their names: nothing to do.
+    const prev = this.imports[abs];
+    if (prev && prev.size === st.size && Math.abs(prev.mtimeMs - st.mtimeMs) < 1) {
+      const recs = prev.ids.map((id) => this.records.find((r) => r.id === id));
+      const tags = new Set(recs.flatMap((r) => r?.repoTags ?? []));
+      if (recs.every((r) => r !== undefined) && prev.repoTags.every((t) => tags.has(t))) return recs.map((r) => ({ ...r! }));
+    }
+    const imported = await this.importArchiveFile(path, opts);
+    await this.locked(async () => {
+      this.imports[abs] = { size: st.size, mtimeMs: st.mtimeMs, ids: imported.map((r) => r.id), repoTags: imported.flatMap((r) => r.repoTags) };
+      await this.saveRecords();
+    });
+    return imported;
+  }
+
+  private async importArchiveFile(path: string, opts: { onProgress?: (msg: string) => void } = {}): Promise<ImageRecord[]> {
     const work = this.blobs.tempPath('import');
     await mkdir(work);
     try {
@@ -723,3 +803,25 @@ async function duBytes(dir: string): Promise<number> {
   return total;
 }
 
+
+/** An exclusive lock file holding the owner's pid; bounded wait; a dead owner's lock is taken over. */
+async function acquireFileLock(path: string, timeoutMs = 30_000): Promise<() => Promise<void>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const fh = await open(path, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return async () => { await rm(path, { force: true }); };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (owner && owner !== process.pid && !pidAlive(`x-${owner}-x`)) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`image store is locked by process ${owner || '?'} (${path}) for more than ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

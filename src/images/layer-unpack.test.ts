@@ -113,3 +113,16 @@ test('a corrupt layer fails with a clear error', async (t) => {
   await mkdir(join(root, 'out'));
   await assert.rejects(unpackLayer(join(root, 'bad.gz'), join(root, 'out')), /layer|tar|unexpected end/i);
 });
+
+test('zstd layers unpack too (through the zstd tool)', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'peapod-unpack-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const tar = encodeTar([{ path: 'z', type: 'dir', mode: 0o755 }, { path: 'z/file', type: 'file', mode: 0o640, content: randomBytes(300000) }]);
+  await writeFile(join(root, 'l.tar'), tar);
+  execFileSync('zstd', ['-q', join(root, 'l.tar'), '-o', join(root, 'l.tar.zst')]);
+  await mkdir(join(root, 'out'));
+  const r = await unpackLayer(join(root, 'l.tar.zst'), join(root, 'out'));
+  assert.equal(r.diffID, 'sha256:' + createHash('sha256').update(tar).digest('hex'));
+  assert.equal((await stat(join(root, 'out/z/file'))).size, 300000);
+  assert.equal((await stat(join(root, 'out/z/file'))).mode & 0o777, 0o640);
+});

@@ -19,6 +19,11 @@ export interface TestRegistry {
   storageDir: string;
   /** Every log line the registry wrote so far. */
   logLines: string[];
+  /**
+   * Makes a marker request and waits (bounded) for its log line, so that the log lines of
+   * requests completed before are in `logLines`.
+   */
+  syncLog(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,7 +88,20 @@ export async function startTestRegistry(opts: { auth?: { username: string; passw
       p.once('error', (e) => { clearTimeout(timer); reject(e); });
       p.once('exit', (code) => { clearTimeout(timer); reject(new Error(`docker-registry exited with ${code}:\n${logLines.join('\n')}`)); });
     });
-    return { host: `127.0.0.1:${port}`, storageDir, logLines, stop };
+    const waiters: Array<() => void> = [];
+    p.stdout!.on('data', () => { for (const w of waiters.splice(0)) w(); });
+    p.stderr!.on('data', () => { for (const w of waiters.splice(0)) w(); });
+    const syncLog = async (timeoutMs = 5000) => {
+      const marker = `/v2/peapod-sync-${Math.random().toString(36).slice(2)}/tags/list`;
+      await fetch(`http://127.0.0.1:${port}${marker}`).then((r) => r.arrayBuffer());
+      const deadline = Date.now() + timeoutMs;
+      while (!logLines.some((l) => l.includes(marker))) {
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`registry log did not show ${marker} within ${timeoutMs} ms`);
+        await new Promise<void>((r) => { const t = setTimeout(r, left); waiters.push(() => { clearTimeout(t); r(); }); });
+      }
+    };
+    return { host: `127.0.0.1:${port}`, storageDir, logLines, syncLog, stop };
   } catch (e) {
     await stop();
     throw e;
