@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { runStoreContract } from '../store-contract.js';
 import { SqliteStore } from './sqlite-store.js';
 import { CompactedError } from '../store.js';
+import { checkCompactionDuringReplay } from '../replay-compaction.js';
 
 const root = mkdtempSync(join(tmpdir(), 'peapod-sqlite-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -96,5 +97,15 @@ describe('SqliteStore', () => {
     db.prepare(`UPDATE kv_meta SET value = 99 WHERE name = 'schema_version'`).run();
     db.close();
     assert.throws(() => new SqliteStore({ path }), /schema version 99/);
+  });
+});
+
+describe('SqliteStore watch', () => {
+  it('a compaction that overtakes a running replay ends the watch with CompactedError', async (t) => {
+    const path = newPath();
+    t.after(() => removeDb(path));
+    const s = new SqliteStore({ path, watchPageSize: 7 });
+    t.after(() => s.close());
+    await checkCompactionDuringReplay(s, 7);
   });
 });
