@@ -96,6 +96,10 @@ describe('OciRuntime (runc)', { skip }, () => {
     assert.equal(ns[0].stdout.toString(), ns[1].stdout.toString());
     const st = await rt.podSandboxStatus(sb);
     assert.equal(st.state, 'ready');
+    const listed = await rt.listContainers({ labels: { 'io.kubernetes.pod.uid': st.config.uid, 'io.kubernetes.container.name': 'client' } });
+    assert.deepEqual(listed.map((c) => c.id), [client]);
+    assert.equal(listed[0].annotations['io.kubernetes.container.restartCount'], '0');
+    assert.equal(listed[0].labels['io.kubernetes.pod.name'], 'web-pod');
     assert.match(st.ip ?? '', /^10\.201\.\d+\.\d+$/);
   });
 

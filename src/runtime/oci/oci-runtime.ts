@@ -221,15 +221,21 @@ export class OciRuntime implements Runtime {
   }
 
   async stopPodSandbox(id: string): Promise<void> {
-    const rec = readRecord<SandboxRecord>(this.paths.sandboxRecord(id));
-    if (!rec) return;
+    // notready first, so no container can be created while the others are being stopped.
+    const found = await this.lock.run(`s:${id}`, async () => {
+      const cur = readRecord<SandboxRecord>(this.paths.sandboxRecord(id));
+      if (!cur) return false;
+      cur.state = 'notready';
+      writeRecord(this.paths.sandboxRecord(id), cur);
+      return true;
+    });
+    if (!found) return;
     for (const c of await this.listContainers({ sandboxId: id })) {
       if (c.state === 'running' || c.state === 'created') await this.stopContainer(c.id, 0);
     }
     await this.lock.run(`s:${id}`, async () => {
       const cur = this.sandboxRecord(id);
       await this.stopSandboxParts(cur);
-      cur.state = 'notready';
       delete cur.ip;
       writeRecord(this.paths.sandboxRecord(id), cur);
     });
@@ -301,6 +307,18 @@ export class OciRuntime implements Runtime {
         id, sandboxId, podUid: sb.config.uid, config,
         cgroupsPath: `${this.podCgroup(sb.config.uid)}/${id}`,
         createdAt: new Date().toISOString(),
+        // The labels and annotations the kubelet puts on CRI containers.
+        labels: {
+          'io.kubernetes.pod.name': sb.config.name,
+          'io.kubernetes.pod.namespace': sb.config.namespace,
+          'io.kubernetes.pod.uid': sb.config.uid,
+          'io.kubernetes.container.name': config.name,
+          ...(config.labels ?? {}),
+        },
+        annotations: {
+          'io.kubernetes.container.restartCount': String(config.attempt ?? 0),
+          ...(config.annotations ?? {}),
+        },
       };
       mkdirSync(bundle, { recursive: true });
       writeRecord(this.paths.containerRecord(id), rec);
@@ -308,15 +326,7 @@ export class OciRuntime implements Runtime {
         await mountOverlay({ lowerDirs: config.lowerDirs, upper: join(bundle, 'upper'), work: join(bundle, 'work'), merged: rootfs });
         const spec: OciSpec = generateSpec({
           id, config, rootfs, cgroupsPath: rec.cgroupsPath,
-          annotations: {
-            ...(config.annotations ?? {}),
-            'io.kubernetes.pod.name': sb.config.name,
-            'io.kubernetes.pod.namespace': sb.config.namespace,
-            'io.kubernetes.pod.uid': sb.config.uid,
-            'io.kubernetes.container.name': config.name,
-            'io.kubernetes.container.restartCount': String(config.attempt ?? 0),
-            'io.kubernetes.cri.sandbox-id': sandboxId,
-          },
+          annotations: { ...rec.labels, ...rec.annotations, 'io.kubernetes.cri.sandbox-id': sandboxId },
           sandbox: {
             hostname: sb.hostname,
             netns: sb.netns, ipcns: sb.ipcns, utsns: sb.utsns,
@@ -400,7 +410,7 @@ export class OciRuntime implements Runtime {
       finishedAt: rec.finishedAt ? new Date(rec.finishedAt) : undefined,
       exitCode: rec.exitCode, reason: rec.reason, message: rec.message,
       imageRef: rec.config.imageRef, logPath: rec.config.logPath,
-      labels: rec.config.labels ?? {}, annotations: rec.config.annotations ?? {},
+      labels: rec.labels, annotations: rec.annotations,
     };
     if (rec.finishedAt) return { ...base, state: 'exited' };
     if (rec.pid === undefined) return base; // creation did not finish
@@ -435,7 +445,7 @@ export class OciRuntime implements Runtime {
       if (!rec) continue;
       if (filter.sandboxId && rec.sandboxId !== filter.sandboxId) continue;
       if (filter.name && rec.config.name !== filter.name) continue;
-      if (!labelsMatch(rec.config.labels, filter.labels)) continue;
+      if (!labelsMatch(rec.labels, filter.labels)) continue;
       const s = await this.statusOf(rec);
       if (filter.state && s.state !== filter.state) continue;
       out.push(s);

@@ -28,6 +28,8 @@ export interface ContainerRecord {
   config: ContainerConfig;
   cgroupsPath: string;
   createdAt: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
   pid?: number;
   /** The container's conmon (pid + start time, to tell it from a later process with that pid). */
   conmon?: InitProcess;
