@@ -244,7 +244,8 @@ function kubectl(bin: string, args: string[], stdin?: string): Promise<{ code: n
 }
 
 const dir = kubectlDir();
-for (const version of ['1.27', '1.33']) {
+// OPENAPI_KUBECTL_VERSIONS=1.27,1.28,... runs more versions (all of 1.27-1.33 pass).
+for (const version of (process.env.OPENAPI_KUBECTL_VERSIONS ?? '1.27,1.33').split(',')) {
   const bin = dir ? join(dir, `kubectl.${version}`) : '';
   const skip = !dir || !existsSync(bin) ? `kubectl.${version} not installed` : false;
 
@@ -286,5 +287,16 @@ for (const version of ['1.27', '1.33']) {
     assert.match(post, /[?&]fieldValidation=Strict(&|$)/);
     assert.ok(requested.some((u) => u.startsWith('/openapi/v3/apis/apps/v1?hash=')), requested.join(' '));
     assert.match(r.stdout, /deployment.apps\/web/);
+  });
+
+  test(`kubectl ${version} explain --output plaintext-openapiv2 reads the protobuf /openapi/v2`, { skip }, async () => {
+    const r = await kubectl(bin, ['explain', 'deployments.spec.template.spec.containers.ports', '--output', 'plaintext-openapiv2']);
+    assert.equal(r.code, 0, r.stderr + '\nrequests: ' + requested.join(' '));
+    assert.match(r.stdout, /KIND:\s+Deployment/);
+    assert.match(r.stdout, /RESOURCE:\s+ports <\[\]Object>/);
+    assert.match(r.stdout, /containerPort\s+<integer> -required-/);
+    assert.match(r.stdout, /Number of port to expose on the pod's IP address/);
+    assert.match(r.stdout, /protocol\s+<string>/);
+    assert.ok(!requested.some((u) => u.startsWith('/openapi/v3/')), requested.join(' '));
   });
 }
