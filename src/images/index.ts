@@ -17,3 +17,4 @@ export function imageStoreDir(dataDir: string): string {
 export function registriesFile(dataDir: string): string {
   return join(dataDir, 'registries.yaml');
 }
+export { defaultImagePullPolicy, pullDecision, type ImagePullPolicy, type PullDecision } from './pull-policy.js';
