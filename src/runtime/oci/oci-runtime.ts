@@ -545,7 +545,8 @@ export class OciRuntime implements Runtime {
       child.stdin.on('error', () => undefined);
     }
     const pipeOut = (from: NodeJS.ReadableStream, to: Writable | undefined) => {
-      from.on('data', (b: Buffer) => { if (to && !to.destroyed) to.write(b); });
+      if (to) from.pipe(to, { end: false }); // with backpressure; the caller owns (and ends) its streams
+      else from.resume();
     };
     pipeOut(child.stdout!, o.stdout);
     pipeOut(child.stderr!, o.stderr);

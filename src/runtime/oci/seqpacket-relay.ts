@@ -74,7 +74,11 @@ export function relayAttachSocket(socketDir: string, streams: RelayStreams): Rel
       const data = pending.subarray(5, 5 + len);
       pending = pending.subarray(5 + len);
       const target = stream === 3 ? (streams.stderr ?? streams.stdout) : streams.stdout;
-      if (data.length && target && !target.destroyed) target.write(Buffer.from(data));
+      if (data.length && target && !target.destroyed && !target.write(Buffer.from(data))) {
+        // Backpressure: stop reading from the relay (and so from conmon) until the consumer drains.
+        child.stdout.pause();
+        target.once('drain', () => child.stdout.resume());
+      }
     }
   });
   if (streams.stdin) {
