@@ -172,6 +172,8 @@ describe('schema', () => {
     }
     assert.equal(k8sSchema().kind('v1', 'Container'), undefined);
     assert.equal(k8sSchema().kind('apps/v1beta1', 'Deployment'), undefined);
+    assert.equal(k8sSchema().kind('apps.example.com/v1', 'Deployment'), undefined, 'a look-alike group');
+    assert.equal(k8sSchema().kind('core/v1', 'Pod'), undefined, 'the core group has no name');
   });
 
   test('encoding a kind the schema does not have is a 406; wrong value types are errors', () => {

@@ -59,6 +59,23 @@ const specialTypes: Record<string, SpecialType> = {
   'k8s.io.apimachinery.pkg.runtime.RawExtension': 'rawextension',
 };
 
+/** API groups → the k8s.io/api package holding their types (only groups whose .proto we have). */
+const groupPackages: Record<string, string> = {
+  '': 'core',
+  apps: 'apps',
+  batch: 'batch',
+  policy: 'policy',
+  autoscaling: 'autoscaling',
+  'scheduling.k8s.io': 'scheduling',
+  'authentication.k8s.io': 'authentication',
+  'authorization.k8s.io': 'authorization',
+  'coordination.k8s.io': 'coordination',
+  'discovery.k8s.io': 'discovery',
+  'events.k8s.io': 'events',
+  'networking.k8s.io': 'networking',
+  'rbac.authorization.k8s.io': 'rbac',
+};
+
 const scalarNames = new Set<string>(['string', 'bytes', 'bool', 'int32', 'int64', 'uint32', 'uint64', 'double', 'float']);
 
 /** Where the .proto files are: beside this module when copied, else in the source tree. */
@@ -142,7 +159,7 @@ export class Schema {
       const { group, version } = parseApiVersion(apiVersion);
       const names: string[] = [];
       if (kind === 'DeleteOptions' || group === 'meta.k8s.io') names.push(`k8s.io.apimachinery.pkg.apis.meta.v1.${kind}`);
-      else if (/^[a-z0-9]+$/.test(version)) names.push(`k8s.io.api.${group === '' ? 'core' : group.split('.')[0]}.${version}.${kind}`);
+      else if (/^v[0-9a-z]+$/.test(version) && Object.hasOwn(groupPackages, group)) names.push(`k8s.io.api.${groupPackages[group]}.${version}.${kind}`);
       for (const n of names) {
         const t = this.root.lookup(n);
         if (t instanceof protobuf.Type && (isTopLevel(t) || kind === 'DeleteOptions')) {
