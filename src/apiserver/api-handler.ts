@@ -4,43 +4,250 @@
  * resource verb from the resource definitions in src/api/resources/.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from '../api/errors.js';
+import { builtinResources } from '../api/resources/index.js';
+import type { ResourceDef } from '../api/resources/types.js';
 import type { Store } from '../storage/store.js';
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
-import type { ResourceDef } from '../api/resources/types.js';
+import { logger } from '../util/log.js';
+import type { RestContext, RestRequest, Served } from './context.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, etagOf } from './discovery.js';
+import { parseAccept, writeBody, writeObject, writeStatus } from './http-util.js';
+import { NamespaceLifecycle } from './namespace-lifecycle.js';
+import { ResourceRegistry, type DeleteOptions } from './registry.js';
+import { parsePath, type ResourceRequest } from './request-info.js';
+import { handleGet, handleList, handleWatch } from './rest-read.js';
+import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate, type Deleter, type PatchExtensions } from './rest-write.js';
+import { storageResource, resourcePrefix } from './storage-keys.js';
+import { handleBinding, handleEphemeralContainers, handleEviction, handleFinalize, handleScale } from './subresources.js';
 import type { UserInfo } from './user.js';
-import { ApiError } from '../api/errors.js';
+import { WatchCache } from './watch-cache.js';
+
+const log = logger('apiserver');
+
+/** A handler for a subresource served elsewhere (log, exec, attach, token, ...). */
+export type SubresourceHandler = (req: IncomingMessage, res: ServerResponse, r: { target: ResourceRequest; user: UserInfo; query: URLSearchParams; served: Served }) => Promise<void>;
 
 export interface ApiHandlerDeps {
   store: Store;
   clock?: Clock;
   /** Resources to serve (default: all built-in resources). */
   resources?: ResourceDef[];
+  /** Strategic merge patch and server-side apply, when available. */
+  patch?: PatchExtensions;
+  /** Subresources served by other parts of the server, keyed `pods/log`, `serviceaccounts/token`, ... */
+  subresources?: Record<string, SubresourceHandler>;
+  /** Answer /openapi/* (path + query); undefined = 404. */
+  openapi?: (path: string, query: URLSearchParams, defs: ResourceDef[], accept: string | undefined) => { status: number; contentType: string; body: string | Buffer; headers?: Record<string, string> } | undefined;
+  /** Version reported at /version. */
+  version?: { major: string; minor: string; gitVersion: string };
+  /** Interval between watch bookmarks in ms (default 60 s). */
+  bookmarkIntervalMs?: number;
+  /** Namespace controller retry interval in ms (default 1 s). */
+  namespaceRetryMs?: number;
+  /** Skip creating default/kube-system/kube-public/kube-node-lease (tests). Default false. */
+  skipBootstrap?: boolean;
 }
 
 export interface ApiHandler {
   handle(req: IncomingMessage, res: ServerResponse, user: UserInfo): Promise<void>;
   resources(): ResourceDef[];
   close(): Promise<void>;
+  /** Resolves when system namespaces exist and the namespace controller runs. */
+  ready?(): Promise<void>;
+}
+
+const notFound = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+
+const discoveryTypes = ['v2', 'v2beta1'] as const;
+
+function wantsAggregated(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+  for (const m of parseAccept(accept)) {
+    if (m.type !== 'application/json') continue;
+    if (m.params.as === 'APIGroupDiscoveryList' && m.params.g === 'apidiscovery.k8s.io') {
+      const v = discoveryTypes.find((x) => x === m.params.v);
+      if (v) return v;
+      continue;
+    }
+    if (m.params.as === undefined) return undefined;
+  }
+  return undefined;
 }
 
 export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   const clock = deps.clock ?? realClock;
-  void clock;
-  const defs = deps.resources ?? [];
-  return {
-    async handle(req, res) {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname === '/version') {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ major: '1', minor: '30', gitVersion: 'v1.30.0-peapod' }));
+  const defs = deps.resources ?? builtinResources;
+  const store = deps.store;
+  const caches = new Map<string, WatchCache>();
+  const served = new Map<string, Served>();
+  const byKind = new Map<string, Served>();
+  const list: Served[] = [];
+  let nsLifecycle: NamespaceLifecycle | undefined;
+
+  const ctx: RestContext = {
+    store,
+    clock,
+    lookup: (g, v, p) => served.get(`${g}/${v}/${p}`),
+    byKind: (g, k) => byKind.get(`${g}/${k}`),
+    all: () => list,
+    bookmarkIntervalMs: deps.bookmarkIntervalMs ?? 60_000,
+  };
+  for (const def of defs) {
+    const prefix = resourcePrefix(def) + '/';
+    let cache = caches.get(prefix);
+    if (!cache) { cache = new WatchCache(store, prefix); caches.set(prefix, cache); }
+    const registry = new ResourceRegistry(def, store, clock, (ns, res, g, name) => nsLifecycle ? nsLifecycle.check(ns, res, g, name) : Promise.resolve());
+    const s: Served = { def, registry, cache };
+    served.set(`${def.group}/${def.version}/${def.plural}`, s);
+    const sr = storageResource(def);
+    if (!def.storage || !byKind.has(`${def.group}/${def.kind}`)) byKind.set(`${def.group}/${def.kind}`, s);
+    void sr;
+    list.push(s);
+  }
+
+  const deleter: Deleter = async (s, ns, name, opts: DeleteOptions) => {
+    if (nsLifecycle && s.def.group === '' && s.def.plural === 'namespaces') return nsLifecycle.delete(name, opts);
+    return s.registry.delete(ns, name, opts, { dryRun: (opts.dryRun ?? []).includes('All') });
+  };
+
+  const nsServed = served.get('/v1/namespaces');
+  if (nsServed) nsLifecycle = new NamespaceLifecycle(ctx, nsServed, deleter, deps.namespaceRetryMs ?? 1000);
+
+  const readyPromise = (async () => {
+    if (!nsLifecycle) return;
+    if (!deps.skipBootstrap) await nsLifecycle.bootstrap();
+    await nsLifecycle.start();
+  })();
+  readyPromise.catch((e) => log.error('API handler start failed', { err: e as Error }));
+
+  const version = deps.version ?? { major: '1', minor: '30', gitVersion: 'v1.30.0+peapod' };
+
+  function discovery(req: IncomingMessage, res: ServerResponse, legacy: boolean, fallback: () => unknown): void {
+    const agg = wantsAggregated(req.headers.accept);
+    const body = JSON.stringify(agg ? aggregatedDiscovery(defs, legacy, agg) : fallback());
+    const etag = etagOf(body);
+    const headers: Record<string, string> = { ETag: etag, Vary: 'Accept' };
+    const ct = agg ? `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList` : 'application/json';
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { ...headers, 'Content-Type': ct });
+      res.end();
+      return;
+    }
+    writeBody(res, 200, body, ct, headers);
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, user: UserInfo): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const target = parsePath(url.pathname);
+    const method = req.method ?? 'GET';
+    switch (target.kind) {
+      case 'version':
+        writeObject(res, 200, { ...version, gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2026-01-01T00:00:00Z', goVersion: 'go1.22.0', compiler: 'gc', platform: `linux/${process.arch === 'x64' ? 'amd64' : process.arch}` });
+        return;
+      case 'api':
+        discovery(req, res, true, () => apiVersions(req.headers.host ?? 'localhost'));
+        return;
+      case 'apis':
+        discovery(req, res, false, () => apiGroupList(defs));
+        return;
+      case 'group': {
+        const g = apiGroup(defs, target.group);
+        if (!g) throw notFound();
+        writeObject(res, 200, g);
         return;
       }
-      const s = new ApiError(404, 'NotFound', 'the server could not find the requested resource').toStatus();
-      res.writeHead(404, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(s));
+      case 'groupVersion': {
+        const l = apiResourceList(defs, target.group, target.version);
+        if (!l) throw notFound();
+        writeObject(res, 200, l);
+        return;
+      }
+      case 'openapi': {
+        const a = deps.openapi?.(target.path, url.searchParams, defs, req.headers.accept);
+        if (!a) throw notFound();
+        res.writeHead(a.status, { 'Content-Type': a.contentType, ...(a.headers ?? {}) });
+        res.end(a.body);
+        return;
+      }
+      case 'unknown':
+        throw notFound();
+    }
+    const s = ctx.lookup(target.group, target.version, target.resource);
+    if (!s) throw notFound();
+    if (!s.def.namespaced && target.namespace !== undefined && target.resource !== 'namespaces') throw notFound();
+    if (target.resource === 'namespaces' && target.group === '') target.namespace = undefined;
+    const r: RestRequest = { target, served: s, query: url.searchParams, user };
+    const verbs = new Set<string>(s.def.verbs);
+    const deny = (verb: string) => { if (!verbs.has(verb)) throw ApiError.methodNotAllowed(method, s.def.plural); };
+
+    if (target.subresource) {
+      const sub = target.subresource;
+      if (target.watchPath) throw notFound();
+      if (sub === 'status' && s.def.subresources?.status) {
+        if (method === 'GET') return handleGet(ctx, r, req, res);
+        if (method === 'PUT') return handleUpdate(ctx, r, req, res);
+        if (method === 'PATCH') return handlePatch(ctx, r, req, res, deps.patch);
+        throw ApiError.methodNotAllowed(method, `${s.def.plural}/status`);
+      }
+      if (sub === 'scale' && s.def.subresources?.scale) return handleScale(ctx, r, req, res, deps.patch ?? {});
+      const external = deps.subresources?.[`${s.def.plural}/${sub}`];
+      if (external) return external(req, res, { target, user, query: url.searchParams, served: s });
+      if (s.def.group === '' && s.def.plural === 'pods') {
+        if (sub === 'binding') return handleBinding(ctx, r, req, res);
+        if (sub === 'eviction') return handleEviction(ctx, r, req, res, deleter);
+        if (sub === 'ephemeralcontainers') return handleEphemeralContainers(ctx, r, req, res, deps.patch ?? {});
+      }
+      if (s.def.group === '' && s.def.plural === 'namespaces' && sub === 'finalize') return handleFinalize(ctx, r, req, res);
+      throw notFound();
+    }
+
+    const isWatch = target.watchPath || ['true', '1'].includes(url.searchParams.get('watch') ?? '');
+    if (target.name !== undefined) {
+      if (target.watchPath || (method === 'GET' && isWatch)) {
+        // /watch/.../NAME: a watch of one object
+        deny('watch');
+        const q = new URLSearchParams(url.searchParams);
+        const fs = q.get('fieldSelector');
+        q.set('fieldSelector', fs ? `${fs},metadata.name=${target.name}` : `metadata.name=${target.name}`);
+        return handleWatch(ctx, { ...r, query: q, target: { ...target, name: undefined } }, req, res);
+      }
+      switch (method) {
+        case 'GET': deny('get'); return handleGet(ctx, r, req, res);
+        case 'PUT': deny('update'); return handleUpdate(ctx, r, req, res);
+        case 'PATCH': deny('patch'); return handlePatch(ctx, r, req, res, deps.patch);
+        case 'DELETE': deny('delete'); return handleDelete(ctx, r, req, res, deleter);
+        default: throw ApiError.methodNotAllowed(method, s.def.plural);
+      }
+    }
+    switch (method) {
+      case 'GET':
+        if (isWatch) { deny('watch'); return handleWatch(ctx, r, req, res); }
+        deny('list');
+        return handleList(ctx, r, req, res);
+      case 'POST': deny('create'); return handleCreate(ctx, r, req, res);
+      case 'DELETE': deny('deletecollection'); return handleDeleteCollection(ctx, r, req, res, deleter);
+      default: throw ApiError.methodNotAllowed(method, s.def.plural);
+    }
+  }
+
+  return {
+    async handle(req, res, user) {
+      try {
+        await readyPromise;
+        await route(req, res, user);
+      } catch (e) {
+        if (res.headersSent) { res.destroy(); return; }
+        if (e instanceof ApiError) { writeStatus(res, e); return; }
+        log.error('request failed', { method: req.method, url: req.url, err: e as Error, stack: (e as Error)?.stack });
+        writeStatus(res, ApiError.internal((e as Error)?.message ?? String(e)));
+      }
     },
     resources: () => defs,
-    async close() {},
+    ready: () => readyPromise,
+    async close() {
+      nsLifecycle?.close();
+      for (const c of caches.values()) c.close();
+    },
   };
 }

@@ -10,6 +10,8 @@ export const namespaces = defineResource({
   row: (o, now) => [o.metadata.name ?? '', str(get(o, 'status', 'phase')), age(o, now)],
   fieldSelectors: { 'status.phase': (o) => str(get(o, 'status', 'phase')) },
   strategy: {
+    returnDeletedObject: true,
+    blocksDeletion: (o) => ((o.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0,
     tracksGeneration: false,
     statusOnCreate: () => ({ phase: 'Active' }),
     prepareForCreate: (o) => {

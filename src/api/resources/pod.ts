@@ -188,6 +188,7 @@ export const pods = defineResource({
   strategy: {
     statusOnCreate: (obj) => ({ phase: 'Pending', qosClass: podQOS((obj.spec ?? {}) as Obj) }),
     // pods carry no metadata.generation before Kubernetes 1.33 (PodObservedGenerationTracking)
+    returnDeletedObject: true,
     tracksGeneration: false,
     gracefulDelete: (obj) => {
       const spec = (obj.spec ?? {}) as Obj;

@@ -46,7 +46,7 @@ export const services = defineResource({
     return [o.metadata.name ?? '', str(get(o, 'spec', 'type')), internal, externalIP(o), ports(o), age(o, now), formatLabels(get(o, 'spec', 'selector') as Record<string, string>)];
   },
   fieldSelectors: { 'spec.clusterIP': (o) => str(get(o, 'spec', 'clusterIP')), 'spec.type': (o) => str(get(o, 'spec', 'type')) },
-  strategy: { statusOnCreate: () => ({ loadBalancer: {} }) },
+  strategy: { statusOnCreate: () => ({ loadBalancer: {} }), returnDeletedObject: true },
 });
 
 function formatEndpoints(o: Obj): string {

@@ -61,6 +61,10 @@ export interface Strategy {
   allowUnconditionalUpdate?: boolean;
   /** Whether PUT to a missing object creates it (AllowCreateOnUpdate). Default false. */
   allowCreateOnUpdate?: boolean;
+  /** Something besides metadata.finalizers that keeps a deleting object (Namespace: spec.finalizers). */
+  blocksDeletion?: (obj: KubeObject) => boolean;
+  /** Answer a delete with the deleted object (pods, services, namespaces) instead of a Status. */
+  returnDeletedObject?: boolean;
   /** Top-level fields that are not "spec" for status-subresource purposes (e.g. Node `spec`...). Default: only `status`. */
   statusFields?: string[];
 }

@@ -1,0 +1,464 @@
+/** Handler-level tests of the REST core through a real HTTP server (memory store). */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { MemoryStore } from '../storage/memory/memory-store.js';
+import type { Store } from '../storage/store.js';
+import { startTestServer, type TestServer } from './test-server.js';
+
+export function runApiHandlerTests(makeStore: () => Store): void {
+  let s: TestServer;
+  before(async () => { s = await startTestServer(makeStore(), { namespaceRetryMs: 50 }); });
+  after(async () => { await s.close(); await s.store.close(); });
+
+  const pod = (name: string, labels: Record<string, string> = {}, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, labels }, spec: { containers: [{ name: 'c', image: 'busybox' }] }, ...extra,
+  });
+
+  test('version and legacy discovery', async () => {
+    const v = await s.request('GET', '/version');
+    assert.equal(v.status, 200);
+    assert.equal(v.body.major, '1');
+    const api = await s.request('GET', '/api');
+    assert.deepEqual(api.body.versions, ['v1']);
+    assert.equal(api.body.kind, 'APIVersions');
+    const apis = await s.request('GET', '/apis');
+    assert.equal(apis.body.kind, 'APIGroupList');
+    assert.ok(apis.body.groups.some((g: { name: string }) => g.name === 'apps'));
+    const v1 = await s.request('GET', '/api/v1');
+    const pods = v1.body.resources.find((r: { name: string }) => r.name === 'pods');
+    assert.deepEqual(pods.shortNames, ['po']);
+    assert.equal(pods.singularName, 'pod');
+    assert.ok(pods.storageVersionHash);
+    assert.ok(v1.body.resources.some((r: { name: string }) => r.name === 'pods/status'));
+    const ev = v1.body.resources.find((r: { name: string }) => r.name === 'pods/eviction');
+    assert.equal(ev.group, 'policy');
+    const apps = await s.request('GET', '/apis/apps/v1');
+    const scale = apps.body.resources.find((r: { name: string }) => r.name === 'deployments/scale');
+    assert.equal(scale.kind, 'Scale');
+    assert.equal(scale.group, 'autoscaling');
+    assert.equal((await s.request('GET', '/apis/nope')).status, 404);
+  });
+
+  test('aggregated discovery answers with its content type and an ETag', async () => {
+    const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+    const r = await s.request('GET', '/apis', undefined, { Accept: accept });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    assert.equal(r.body.kind, 'APIGroupDiscoveryList');
+    const apps = r.body.items.find((i: { metadata: { name: string } }) => i.metadata.name === 'apps');
+    const dep = apps.versions[0].resources.find((x: { resource: string }) => x.resource === 'deployments');
+    assert.equal(dep.scope, 'Namespaced');
+    assert.deepEqual(dep.shortNames, ['deploy']);
+    assert.ok(dep.subresources.some((x: { subresource: string }) => x.subresource === 'scale'));
+    const again = await s.request('GET', '/apis', undefined, { Accept: accept, 'If-None-Match': String(r.headers.etag) });
+    assert.equal(again.status, 304);
+    const old = await s.request('GET', '/api', undefined, { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList' });
+    assert.equal(old.headers['content-type'], 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList');
+    assert.equal(old.body.items[0].metadata.name, '');
+  });
+
+  test('system namespaces exist from the start', async () => {
+    const r = await s.request('GET', '/api/v1/namespaces');
+    assert.equal(r.body.kind, 'NamespaceList');
+    const names = r.body.items.map((n: { metadata: { name: string } }) => n.metadata.name).sort();
+    assert.deepEqual(names, ['default', 'kube-node-lease', 'kube-public', 'kube-system']);
+    assert.equal(r.body.items[0].status.phase, 'Active');
+    assert.deepEqual(r.body.items[0].spec.finalizers, ['kubernetes']);
+  });
+
+  test('create, get, conflict, update, delete a configmap', async () => {
+    const c = await s.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1' }, data: { a: '1' } });
+    assert.equal(c.status, 201);
+    assert.ok(c.body.metadata.uid);
+    assert.match(c.body.metadata.creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.ok(Number(c.body.metadata.resourceVersion) > 0);
+    assert.equal(c.body.metadata.selfLink, undefined);
+    const dup = await s.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm1' } });
+    assert.equal(dup.status, 409);
+    assert.equal(dup.body.reason, 'AlreadyExists');
+    assert.equal(dup.body.message, 'configmaps "cm1" already exists');
+    const g = await s.request('GET', '/api/v1/namespaces/default/configmaps/cm1');
+    assert.equal(g.body.data.a, '1');
+    const stale = { ...g.body, data: { a: '2' }, metadata: { ...g.body.metadata, resourceVersion: '1' } };
+    const conflict = await s.request('PUT', '/api/v1/namespaces/default/configmaps/cm1', stale);
+    assert.equal(conflict.status, 409);
+    assert.equal(conflict.body.message, 'Operation cannot be fulfilled on configmaps "cm1": the object has been modified; please apply your changes to the latest version and try again');
+    const u = await s.request('PUT', '/api/v1/namespaces/default/configmaps/cm1', { ...g.body, data: { a: '2' } });
+    assert.equal(u.status, 200);
+    assert.equal(u.body.data.a, '2');
+    assert.ok(Number(u.body.metadata.resourceVersion) > Number(g.body.metadata.resourceVersion));
+    const d = await s.request('DELETE', '/api/v1/namespaces/default/configmaps/cm1');
+    assert.equal(d.status, 200);
+    assert.equal(d.body.kind, 'Status');
+    assert.equal(d.body.status, 'Success');
+    assert.equal(d.body.details.name, 'cm1');
+    assert.equal(d.body.details.kind, 'configmaps');
+    const gone = await s.request('GET', '/api/v1/namespaces/default/configmaps/cm1');
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.message, 'configmaps "cm1" not found');
+  });
+
+  test('bad bodies: malformed JSON, wrong kind, wrong namespace, name mismatch, unsupported type, too large', async () => {
+    const bad = await s.request('POST', '/api/v1/namespaces/default/configmaps', '{"apiVersion":', { 'Content-Type': 'application/json' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message, /json parse error/);
+    const kind = await s.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } });
+    assert.equal(kind.status, 400);
+    const ver = await s.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'apps/v1', kind: 'ConfigMap', metadata: { name: 'x' } });
+    assert.equal(ver.status, 400);
+    assert.equal(ver.body.message, 'the API version in the data (apps/v1) does not match the expected API version (v1)');
+    const ns = await s.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'other' } });
+    assert.equal(ns.status, 400);
+    assert.equal(ns.body.message, 'the namespace of the provided object does not match the namespace sent on the request');
+    await s.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'nm' } });
+    const nm = await s.request('PUT', '/api/v1/namespaces/default/configmaps/nm', { metadata: { name: 'other' } });
+    assert.equal(nm.status, 400);
+    assert.equal(nm.body.message, 'the name of the object (other) does not match the name on the URL (nm)');
+    const media = await s.request('POST', '/api/v1/namespaces/default/configmaps', 'x', { 'Content-Type': 'text/plain' });
+    assert.equal(media.status, 415);
+    const big = await s.request('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name: 'big' }, data: { a: 'x'.repeat(3 * 1024 * 1024 + 10) } }));
+    assert.equal(big.status, 413);
+    const yaml = await s.request('POST', '/api/v1/namespaces/default/configmaps', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fromyaml\ndata:\n  k: v\n', { 'Content-Type': 'application/yaml' });
+    assert.equal(yaml.status, 201);
+    assert.equal(yaml.body.data.k, 'v');
+  });
+
+  test('generateName, dryRun and missing or terminating namespaces', async () => {
+    const g = await s.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { generateName: 'gen-' } });
+    assert.equal(g.status, 201);
+    assert.match(g.body.metadata.name, /^gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    const dry = await s.request('POST', '/api/v1/namespaces/default/configmaps?dryRun=All', { metadata: { name: 'dry' } });
+    assert.equal(dry.status, 201);
+    assert.equal((await s.request('GET', '/api/v1/namespaces/default/configmaps/dry')).status, 404);
+    const missing = await s.request('POST', '/api/v1/namespaces/nope/configmaps', { metadata: { name: 'x' } });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.message, 'namespaces "nope" not found');
+    const noName = await s.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: {} });
+    assert.equal(noName.status, 422);
+    assert.match(noName.body.message, /metadata.name: Required value: name or generateName is required/);
+  });
+
+  test('pods: status reset on create, status subresource, graceful deletion of bound pods', async () => {
+    const c = await s.request('POST', '/api/v1/namespaces/default/pods', pod('p1', {}, { status: { phase: 'Running' } }));
+    assert.equal(c.status, 201);
+    assert.equal(c.body.status.phase, 'Pending');
+    assert.equal(c.body.status.qosClass, 'BestEffort');
+    // a main-resource update keeps status; a status update keeps spec
+    const upd = await s.request('PUT', '/api/v1/namespaces/default/pods/p1', { ...c.body, status: { phase: 'Failed' }, metadata: { ...c.body.metadata, labels: { x: 'y' } } });
+    assert.equal(upd.status, 200);
+    assert.equal(upd.body.status.phase, 'Pending');
+    assert.equal(upd.body.metadata.labels.x, 'y');
+    const st = await s.request('PUT', '/api/v1/namespaces/default/pods/p1/status', { ...upd.body, spec: { ...upd.body.spec, nodeName: 'sneaky' }, status: { phase: 'Running' } });
+    assert.equal(st.status, 200);
+    assert.equal(st.body.status.phase, 'Running');
+    assert.equal(st.body.spec.nodeName, undefined);
+    // binding
+    const b = await s.request('POST', '/api/v1/namespaces/default/pods/p1/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p1' }, target: { kind: 'Node', name: 'n1' } });
+    assert.equal(b.status, 201);
+    const b2 = await s.request('POST', '/api/v1/namespaces/default/pods/p1/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p1' }, target: { kind: 'Node', name: 'n2' } });
+    assert.equal(b2.status, 409);
+    assert.equal(b2.body.message, 'Operation cannot be fulfilled on pods/binding "p1": pod p1 is already assigned to node "n1"');
+    // graceful deletion: the bound pod stays with deletionTimestamp
+    const d = await s.request('DELETE', '/api/v1/namespaces/default/pods/p1');
+    assert.equal(d.status, 200);
+    assert.equal(d.body.kind, 'Pod');
+    assert.ok(d.body.metadata.deletionTimestamp);
+    assert.equal(d.body.metadata.deletionGracePeriodSeconds, 30);
+    const still = await s.request('GET', '/api/v1/namespaces/default/pods/p1', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    assert.equal(still.body.rows[0].cells[2], 'Terminating');
+    const d0 = await s.request('DELETE', '/api/v1/namespaces/default/pods/p1', { gracePeriodSeconds: 0 });
+    assert.equal(d0.status, 200);
+    assert.equal((await s.request('GET', '/api/v1/namespaces/default/pods/p1')).status, 404);
+    // an unbound pod goes at once
+    await s.request('POST', '/api/v1/namespaces/default/pods', pod('p2'));
+    const d2 = await s.request('DELETE', '/api/v1/namespaces/default/pods/p2');
+    assert.equal(d2.status, 200);
+    assert.equal(d2.body.metadata.deletionTimestamp, undefined);
+    assert.equal((await s.request('GET', '/api/v1/namespaces/default/pods/p2')).status, 404);
+  });
+
+  test('finalizers keep an object until they are removed; preconditions', async () => {
+    const c = await s.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'fin', finalizers: ['example.com/x'] } });
+    const pre = await s.request('DELETE', '/api/v1/namespaces/default/configmaps/fin', { preconditions: { uid: 'wrong' } });
+    assert.equal(pre.status, 409);
+    assert.equal(pre.body.message, `Operation cannot be fulfilled on configmaps "fin": Precondition failed: UID in precondition: wrong, UID in object meta: ${c.body.metadata.uid}`);
+    const d = await s.request('DELETE', '/api/v1/namespaces/default/configmaps/fin');
+    assert.equal(d.status, 200);
+    assert.ok(d.body.metadata.deletionTimestamp);
+    const p = await s.request('PATCH', '/api/v1/namespaces/default/configmaps/fin', { metadata: { finalizers: null } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(p.status, 200);
+    assert.equal((await s.request('GET', '/api/v1/namespaces/default/configmaps/fin')).status, 404);
+    // orphan propagation adds the orphan finalizer
+    await s.request('POST', '/apis/apps/v1/namespaces/default/replicasets', { metadata: { name: 'rs1' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } });
+    const o = await s.request('DELETE', '/apis/apps/v1/namespaces/default/replicasets/rs1', { propagationPolicy: 'Orphan' });
+    assert.deepEqual(o.body.metadata.finalizers, ['orphan']);
+  });
+
+  test('json and merge patches; generation bumps on spec changes only', async () => {
+    const c = await s.request('POST', '/apis/apps/v1/namespaces/default/deployments', {
+      metadata: { name: 'web' }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } },
+      status: { replicas: 5 },
+    });
+    assert.equal(c.status, 201);
+    assert.equal(c.body.metadata.generation, 1);
+    assert.equal(c.body.status, undefined);
+    const l = await s.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { metadata: { labels: { x: '1' } } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(l.body.metadata.generation, 1);
+    const j = await s.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', [{ op: 'replace', path: '/spec/replicas', value: 3 }], { 'Content-Type': 'application/json-patch+json' });
+    assert.equal(j.status, 200);
+    assert.equal(j.body.spec.replicas, 3);
+    assert.equal(j.body.metadata.generation, 2);
+    const stale = await s.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', { metadata: { resourceVersion: '1' }, spec: { replicas: 4 } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(stale.status, 409);
+    const scale = await s.request('GET', '/apis/apps/v1/namespaces/default/deployments/web/scale');
+    assert.equal(scale.body.kind, 'Scale');
+    assert.equal(scale.body.apiVersion, 'autoscaling/v1');
+    assert.equal(scale.body.spec.replicas, 3);
+    assert.equal(scale.body.status.selector, 'app=web');
+    const sp = await s.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', { spec: { replicas: 7 } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(sp.status, 200);
+    assert.equal(sp.body.spec.replicas, 7);
+    const after = await s.request('GET', '/apis/apps/v1/namespaces/default/deployments/web', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    assert.deepEqual(after.body.columnDefinitions.map((x: { name: string }) => x.name), ['Name', 'Ready', 'Up-to-date', 'Available', 'Age', 'Containers', 'Images', 'Selector']);
+    assert.deepEqual(after.body.rows[0].cells.slice(0, 4), ['web', '0/7', 0, 0]);
+    assert.equal(after.body.rows[0].object.kind, 'PartialObjectMetadata');
+    const bad = await s.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/web', '{}', { 'Content-Type': 'application/foo' });
+    assert.equal(bad.status, 415);
+  });
+
+  test('list: label and field selectors, limit/continue with remainingItemCount, table, metadata-only', async () => {
+    await s.request('POST', '/api/v1/namespaces', { metadata: { name: 'lists' } });
+    for (let i = 0; i < 7; i++) {
+      const r = await s.request('POST', '/api/v1/namespaces/lists/pods', pod(`p${i}`, { app: i % 2 ? 'odd' : 'even', idx: String(i) }));
+      assert.equal(r.status, 201);
+    }
+    const all = await s.request('GET', '/api/v1/namespaces/lists/pods');
+    assert.equal(all.body.kind, 'PodList');
+    assert.equal(all.body.apiVersion, 'v1');
+    assert.equal(all.body.items.length, 7);
+    assert.ok(all.body.metadata.resourceVersion);
+    assert.equal(all.body.items[0].kind, 'Pod');
+    assert.ok(all.body.items[0].metadata.resourceVersion);
+    const odd = await s.request('GET', '/api/v1/namespaces/lists/pods?labelSelector=' + encodeURIComponent('app=odd,idx notin (1)'));
+    assert.deepEqual(odd.body.items.map((p: { metadata: { name: string } }) => p.metadata.name), ['p3', 'p5']);
+    const f = await s.request('GET', '/api/v1/namespaces/lists/pods?fieldSelector=' + encodeURIComponent('metadata.name=p4'));
+    assert.deepEqual(f.body.items.map((p: { metadata: { name: string } }) => p.metadata.name), ['p4']);
+    const phase = await s.request('GET', '/api/v1/pods?fieldSelector=' + encodeURIComponent('status.phase!=Pending'));
+    assert.equal(phase.body.items.length, 0);
+    const badField = await s.request('GET', '/api/v1/pods?fieldSelector=spec.foo%3Dbar');
+    assert.equal(badField.status, 400);
+    assert.equal(badField.body.message, 'field label not supported: spec.foo');
+    const badLabel = await s.request('GET', '/api/v1/pods?labelSelector=' + encodeURIComponent('a in (b'));
+    assert.equal(badLabel.status, 400);
+    const p1 = await s.request('GET', '/api/v1/namespaces/lists/pods?limit=3');
+    assert.equal(p1.body.items.length, 3);
+    assert.equal(p1.body.metadata.remainingItemCount, 4);
+    assert.ok(p1.body.metadata.continue);
+    // a write between pages does not show: the pages are one snapshot
+    await s.request('POST', '/api/v1/namespaces/lists/pods', pod('p9'));
+    const p2 = await s.request('GET', `/api/v1/namespaces/lists/pods?limit=3&continue=${encodeURIComponent(p1.body.metadata.continue)}`);
+    const p3 = await s.request('GET', `/api/v1/namespaces/lists/pods?limit=3&continue=${encodeURIComponent(p2.body.metadata.continue)}`);
+    const names = [...p1.body.items, ...p2.body.items, ...p3.body.items].map((p: { metadata: { name: string } }) => p.metadata.name);
+    assert.deepEqual(names, ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
+    assert.equal(p3.body.metadata.continue, undefined);
+    assert.equal(p1.body.metadata.resourceVersion, p3.body.metadata.resourceVersion);
+    const t = await s.request('GET', '/api/v1/namespaces/lists/pods?labelSelector=app%3Deven', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
+    assert.equal(t.body.kind, 'Table');
+    assert.deepEqual(t.body.columnDefinitions.map((x: { name: string }) => x.name), ['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node', 'Nominated Node', 'Readiness Gates']);
+    assert.deepEqual(t.body.rows[0].cells.slice(0, 4), ['p0', '0/1', 'Pending', '0']);
+    assert.equal(t.body.rows.length, 4);
+    const none = await s.request('GET', '/api/v1/namespaces/lists/pods?includeObject=None', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    assert.equal(none.body.rows[0].object, undefined);
+    const pm = await s.request('GET', '/api/v1/namespaces/lists/pods', undefined, { Accept: 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io' });
+    assert.equal(pm.body.kind, 'PartialObjectMetadataList');
+    assert.equal(pm.body.items[0].kind, 'PartialObjectMetadata');
+    assert.equal(pm.body.items[0].spec, undefined);
+    const exact = await s.request('GET', `/api/v1/namespaces/lists/pods?resourceVersion=${p1.body.metadata.resourceVersion}&resourceVersionMatch=Exact`);
+    assert.equal(exact.body.items.length, 7);
+    const future = await s.request('GET', `/api/v1/namespaces/lists/pods?resourceVersion=${Number(p1.body.metadata.resourceVersion) + 100000}&resourceVersionMatch=Exact`);
+    assert.equal(future.status, 504);
+    const yaml = await s.request('GET', '/api/v1/namespaces/lists/pods/p0', undefined, { Accept: 'application/yaml' });
+    assert.match(yaml.text, /^apiVersion: v1\nkind: Pod\n/);
+  });
+
+  test('watch: initial events, live events with selector transitions, bookmarks-free ERROR on compaction', async () => {
+    await s.request('POST', '/api/v1/namespaces', { metadata: { name: 'w' } });
+    await s.request('POST', '/api/v1/namespaces/w/configmaps', { metadata: { name: 'a', labels: { sel: 'yes' } } });
+    const w = openWatch(s, '/api/v1/namespaces/w/configmaps?watch=1&labelSelector=sel%3Dyes');
+    t_after(w.close);
+    const first = await w.next();
+    assert.equal(first.type, 'ADDED');
+    assert.equal(first.object.metadata.name, 'a');
+    await s.request('PATCH', '/api/v1/namespaces/w/configmaps/a', { metadata: { labels: { sel: 'no' } } }, { 'Content-Type': 'application/merge-patch+json' });
+    const gone = await w.next();
+    assert.equal(gone.type, 'DELETED');
+    await s.request('POST', '/api/v1/namespaces/w/configmaps', { metadata: { name: 'b', labels: { sel: 'yes' } } });
+    const b = await w.next();
+    assert.equal(b.type, 'ADDED');
+    assert.equal(b.object.metadata.name, 'b');
+    await s.request('DELETE', '/api/v1/namespaces/w/configmaps/b');
+    const del = await w.next();
+    assert.equal(del.type, 'DELETED');
+    assert.ok(Number(del.object.metadata.resourceVersion) > Number(b.object.metadata.resourceVersion));
+    w.close();
+    // from an exact resourceVersion: only later events
+    const w2 = openWatch(s, `/api/v1/watch/namespaces/w/configmaps?resourceVersion=${b.object.metadata.resourceVersion}`);
+    t_after(w2.close);
+    const e = await w2.next();
+    assert.equal(e.type, 'DELETED');
+    assert.equal(e.object.metadata.name, 'b');
+    w2.close();
+    // compacted history → ERROR with a 410 Status
+    const cur = await s.store.currentRevision();
+    await s.request('POST', '/api/v1/namespaces/w/configmaps', { metadata: { name: 'c' } });
+    await s.store.compact(cur);
+    const w3 = openWatch(s, `/api/v1/namespaces/w/configmaps?watch=true&resourceVersion=1`);
+    t_after(w3.close);
+    const err = await w3.next();
+    assert.equal(err.type, 'ERROR');
+    assert.equal(err.object.code, 410);
+    assert.equal(err.object.reason, 'Expired');
+    w3.close();
+  });
+
+  test('watch as Table and many watchers share one store watch', async () => {
+    await s.request('POST', '/api/v1/namespaces', { metadata: { name: 'wt' } });
+    const rv = (await s.request('GET', '/api/v1/namespaces/wt/pods')).body.metadata.resourceVersion;
+    const ws = Array.from({ length: 20 }, () => openWatch(s, `/api/v1/namespaces/wt/pods?watch=1&resourceVersion=${rv}`, 'application/json;as=Table;v=v1;g=meta.k8s.io'));
+    for (const w of ws) t_after(w.close);
+    await s.request('POST', '/api/v1/namespaces/wt/pods', pod('x'));
+    for (const w of ws) {
+      const e = await w.next();
+      assert.equal(e.type, 'ADDED');
+      assert.equal(e.object.kind, 'Table');
+      assert.equal(e.object.rows[0].cells[0], 'x');
+      assert.ok(e.object.columnDefinitions.length > 0);
+    }
+    for (const w of ws) w.close();
+  });
+
+  test('namespace deletion: Terminating, 403 for new content, then gone with its content', async () => {
+    await s.request('POST', '/api/v1/namespaces', { metadata: { name: 'doomed' } });
+    await s.request('POST', '/api/v1/namespaces/doomed/configmaps', { metadata: { name: 'a' } });
+    await s.request('POST', '/api/v1/namespaces/doomed/configmaps', { metadata: { name: 'held', finalizers: ['example.com/hold'] } });
+    await s.request('POST', '/api/v1/namespaces/doomed/pods', pod('p'));
+    const w = openWatch(s, '/api/v1/namespaces?watch=1&fieldSelector=metadata.name%3Ddoomed');
+    t_after(w.close);
+    assert.equal((await w.next()).type, 'ADDED');
+    const d = await s.request('DELETE', '/api/v1/namespaces/doomed');
+    assert.equal(d.status, 200);
+    assert.equal(d.body.status.phase, 'Terminating');
+    const no = await s.request('POST', '/api/v1/namespaces/doomed/configmaps', { metadata: { name: 'b' } });
+    assert.equal(no.status, 403);
+    assert.equal(no.body.message, 'configmaps "b" is forbidden: unable to create new content in namespace doomed because it is being terminated');
+    // the held object is marked for deletion; the namespace waits for it
+    for (;;) {
+      const e = await w.next();
+      if (e.object.status?.conditions?.some((c: { type: string }) => c.type === 'NamespaceContentRemaining')) break;
+    }
+    const held = await s.request('GET', '/api/v1/namespaces/doomed/configmaps/held');
+    assert.ok(held.body.metadata.deletionTimestamp);
+    assert.equal((await s.request('GET', '/api/v1/namespaces/doomed/configmaps/a')).status, 404);
+    await s.request('PATCH', '/api/v1/namespaces/doomed/configmaps/held', [{ op: 'remove', path: '/metadata/finalizers' }], { 'Content-Type': 'application/json-patch+json' });
+    for (;;) {
+      const e = await w.next();
+      if (e.type === 'DELETED') break;
+    }
+    assert.equal((await s.request('GET', '/api/v1/namespaces/doomed')).status, 404);
+    assert.equal((await s.request('GET', '/api/v1/namespaces/doomed/configmaps')).body.items.length, 0);
+    const def = await s.request('DELETE', '/api/v1/namespaces/default');
+    assert.equal(def.status, 403);
+    assert.equal(def.body.message, 'namespaces "default" is forbidden: this namespace may not be deleted');
+    w.close();
+  });
+
+  test('eviction honours PodDisruptionBudgets', async () => {
+    await s.request('POST', '/api/v1/namespaces', { metadata: { name: 'ev' } });
+    const p = await s.request('POST', '/api/v1/namespaces/ev/pods', pod('victim', { app: 'db' }));
+    await s.request('PUT', '/api/v1/namespaces/ev/pods/victim/status', { ...p.body, status: { phase: 'Running' } });
+    const pdb = await s.request('POST', '/apis/policy/v1/namespaces/ev/poddisruptionbudgets', { metadata: { name: 'db' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'db' } } } });
+    await s.request('PUT', '/apis/policy/v1/namespaces/ev/poddisruptionbudgets/db/status', { ...pdb.body, status: { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 } });
+    const e = await s.request('POST', '/api/v1/namespaces/ev/pods/victim/eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'victim', namespace: 'ev' } });
+    assert.equal(e.status, 429);
+    assert.equal(e.body.message, "Cannot evict pod as it would violate the pod's disruption budget.");
+    assert.equal(e.body.details.causes[0].reason, 'DisruptionBudget');
+    const cur = await s.request('GET', '/apis/policy/v1/namespaces/ev/poddisruptionbudgets/db');
+    await s.request('PUT', '/apis/policy/v1/namespaces/ev/poddisruptionbudgets/db/status', { ...cur.body, status: { ...cur.body.status, disruptionsAllowed: 1 } });
+    const ok = await s.request('POST', '/api/v1/namespaces/ev/pods/victim/eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'victim', namespace: 'ev' } });
+    assert.equal(ok.status, 201);
+    assert.equal((await s.request('GET', '/api/v1/namespaces/ev/pods/victim')).status, 404);
+    const after2 = await s.request('GET', '/apis/policy/v1/namespaces/ev/poddisruptionbudgets/db');
+    assert.equal(after2.body.status.disruptionsAllowed, 0);
+    assert.ok(after2.body.status.disruptedPods.victim);
+  });
+
+  test('events.k8s.io/v1 shares storage with core events', async () => {
+    const c = await s.request('POST', '/apis/events.k8s.io/v1/namespaces/default/events', {
+      metadata: { name: 'e1' }, eventTime: '2026-01-01T00:00:00.000000Z', reportingController: 'me', reportingInstance: 'me-1', action: 'Test', reason: 'Tested', note: 'hello',
+      type: 'Normal', regarding: { kind: 'Pod', name: 'p', namespace: 'default' },
+    });
+    assert.equal(c.status, 201);
+    assert.equal(c.body.note, 'hello');
+    assert.equal(c.body.apiVersion, 'events.k8s.io/v1');
+    const core = await s.request('GET', '/api/v1/namespaces/default/events/e1');
+    assert.equal(core.body.message, 'hello');
+    assert.equal(core.body.involvedObject.name, 'p');
+    assert.equal(core.body.reportingComponent, 'me');
+    const sel = await s.request('GET', '/api/v1/namespaces/default/events?fieldSelector=' + encodeURIComponent('involvedObject.kind=Pod,reason=Tested'));
+    assert.equal(sel.body.items.length, 1);
+  });
+
+  test('unknown paths and methods', async () => {
+    const r = await s.request('GET', '/api/v1/nothings');
+    assert.equal(r.status, 404);
+    assert.equal(r.body.message, 'the server could not find the requested resource');
+    const m = await s.request('POST', '/api/v1/namespaces/default/configmaps/x');
+    assert.equal(m.status, 405);
+  });
+}
+
+interface WatchHandle { next(): Promise<any>; close(): void } // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const closers: (() => void)[] = [];
+function t_after(fn: () => void): void { closers.push(fn); }
+after(() => { for (const c of closers) c(); });
+
+/** Open a watch and read its events one at a time (each wait bounded). */
+export function openWatch(s: TestServer, path: string, accept = 'application/json'): WatchHandle {
+  const queue: unknown[] = [];
+  const waiters: ((v: unknown) => void)[] = [];
+  let buf = '';
+  let ended = false;
+  const req = httpRequest({ host: '127.0.0.1', port: s.port, path, headers: { Accept: accept } }, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (!line.trim()) continue;
+        const ev = JSON.parse(line);
+        const w = waiters.shift();
+        if (w) w(ev); else queue.push(ev);
+      }
+    });
+    res.on('end', () => { ended = true; for (const w of waiters.splice(0)) w(undefined); });
+  });
+  req.on('error', () => { ended = true; for (const w of waiters.splice(0)) w(undefined); });
+  req.end();
+  return {
+    next: () => {
+      if (queue.length) return Promise.resolve(queue.shift());
+      if (ended) return Promise.reject(new Error('watch ended'));
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no watch event within 5s on ${path}`)), 5000);
+        waiters.push((v) => { clearTimeout(t); if (v === undefined) reject(new Error('watch ended')); else resolve(v); });
+      });
+    },
+    close: () => { req.destroy(); },
+  };
+}
+
+describe('api handler (memory store)', () => runApiHandlerTests(() => new MemoryStore()));

@@ -1,0 +1,185 @@
+/**
+ * HTTP plumbing for the REST core: content negotiation, request bodies (JSON, YAML, protobuf) with
+ * Kubernetes' limits and error wording, and writing objects and Status errors.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { ApiError, type Status } from '../api/errors.js';
+import type { KubeObject } from '../api/object.js';
+import { decodeProtobufBody } from '../api/protobuf/decode.js';
+
+/** Kubernetes' limit on request bodies (3 MiB). */
+export const maxBodyBytes = 3 * 1024 * 1024;
+
+export interface MediaType {
+  type: string;
+  params: Record<string, string>;
+}
+
+/** Parse an Accept header into media types in order (q-values respected, stable). */
+export function parseAccept(header: string | undefined): MediaType[] {
+  if (!header) return [{ type: '*/*', params: {} }];
+  const out: { m: MediaType; q: number; i: number }[] = [];
+  header.split(',').forEach((part, i) => {
+    const [t, ...ps] = part.split(';');
+    const type = t.trim().toLowerCase();
+    if (!type) return;
+    const params: Record<string, string> = {};
+    for (const p of ps) {
+      const eq = p.indexOf('=');
+      if (eq < 0) continue;
+      params[p.slice(0, eq).trim().toLowerCase()] = p.slice(eq + 1).trim().replace(/^"|"$/g, '');
+    }
+    const q = params.q !== undefined ? Number(params.q) : 1;
+    delete params.q;
+    out.push({ m: { type, params }, q: Number.isNaN(q) ? 1 : q, i });
+  });
+  return out.filter((x) => x.q > 0).sort((a, b) => b.q - a.q || a.i - b.i).map((x) => x.m);
+}
+
+export type OutputKind =
+  | { as: 'object'; format: 'json' | 'yaml' }
+  | { as: 'Table'; version: 'v1' | 'v1beta1'; format: 'json' | 'yaml' }
+  | { as: 'PartialObjectMetadata' | 'PartialObjectMetadataList'; version: 'v1' | 'v1beta1'; format: 'json' | 'yaml' };
+
+function formatOf(type: string): 'json' | 'yaml' | undefined {
+  if (type === 'application/json' || type === '*/*' || type === 'application/*') return 'json';
+  if (type === 'application/yaml') return 'yaml';
+  return undefined;
+}
+
+/**
+ * Choose how to render a resource response. `as=Table` and `as=PartialObjectMetadata[List]`
+ * (g=meta.k8s.io) are honoured; protobuf alone is not served (406), otherwise JSON or YAML.
+ */
+export function negotiateOutput(accept: string | undefined): OutputKind {
+  const types = parseAccept(accept);
+  for (const m of types) {
+    const format = formatOf(m.type);
+    if (!format) continue;
+    const as = m.params.as;
+    if (as === undefined) return { as: 'object', format };
+    if (m.params.g !== 'meta.k8s.io') continue;
+    const v = m.params.v;
+    if (v !== 'v1' && v !== 'v1beta1') continue;
+    if (as === 'Table') return { as: 'Table', version: v, format };
+    if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return { as, version: v, format };
+  }
+  throw ApiError.notAcceptable('only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io, application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io, application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io');
+}
+
+/** Read the whole body, failing with 413 above the limit. */
+export async function readBody(req: IncomingMessage, limit = maxBodyBytes): Promise<Buffer> {
+  const len = Number(req.headers['content-length'] ?? NaN);
+  if (!Number.isNaN(len) && len > limit) {
+    req.resume();
+    throw ApiError.requestEntityTooLarge(`Request entity too large: limit is ${limit}`);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const c of req) {
+    const b = c as Buffer;
+    total += b.length;
+    if (total > limit) {
+      req.resume();
+      throw ApiError.requestEntityTooLarge(`Request entity too large: limit is ${limit}`);
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function contentTypeOf(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** JSON's SyntaxError text in Go's words where we can ("unexpected end of JSON input", "invalid character"). */
+function jsonSyntaxText(e: unknown, text: string): string {
+  if (text.trim() === '') return 'unexpected end of JSON input';
+  const m = e instanceof Error ? e.message : String(e);
+  if (/Unexpected end of JSON input|end of data/i.test(m)) return 'unexpected end of JSON input';
+  const tok = /Unexpected token '?(.)'?/.exec(m) ?? /Unexpected (?:non-whitespace )?character/.exec(m);
+  if (tok && tok[1]) return `invalid character '${tok[1]}' looking for beginning of value`;
+  return m;
+}
+
+/** Parse a JSON or YAML body into a value. Throws 400 with Kubernetes-like wording. */
+export function parseDocument(buf: Buffer, contentType: string): unknown {
+  const text = buf.toString('utf8');
+  if (contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml' || contentType === 'text/yaml') {
+    try {
+      return parseYaml(text, { intAsBigInt: false });
+    } catch (e) {
+      throw ApiError.badRequest(`error converting YAML to JSON: yaml: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw ApiError.badRequest(`couldn't get version/kind; json parse error: ${jsonSyntaxText(e, text)}`);
+  }
+}
+
+/** Decode an object body (create/update): JSON, YAML or Kubernetes protobuf; 415 for anything else. */
+export function decodeObjectBody(buf: Buffer, contentType: string): KubeObject {
+  let v: unknown;
+  if (contentType === 'application/vnd.kubernetes.protobuf') {
+    try {
+      v = decodeProtobufBody(buf);
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw ApiError.badRequest(`failed to decode protobuf body: ${(e as Error).message}`);
+    }
+  } else if (contentType === 'application/json' || contentType === 'application/yaml' || contentType === '' || contentType === 'text/yaml') {
+    v = parseDocument(buf, contentType || 'application/json');
+  } else {
+    throw unsupportedMediaType(contentType);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw ApiError.badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`);
+  }
+  const obj = v as KubeObject;
+  if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+  if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) {
+    throw ApiError.badRequest('json: cannot unmarshal into Go struct field of type v1.ObjectMeta');
+  }
+  return obj;
+}
+
+export function unsupportedMediaType(_contentType: string, accepted = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']): ApiError {
+  return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`);
+}
+
+export function serialize(v: unknown, format: 'json' | 'yaml'): string {
+  return format === 'yaml' ? stringifyYaml(v) : JSON.stringify(v);
+}
+
+export function contentTypeFor(format: 'json' | 'yaml'): string {
+  return format === 'yaml' ? 'application/yaml' : 'application/json';
+}
+
+export function writeBody(res: ServerResponse, code: number, body: string, contentType = 'application/json', headers: Record<string, string | string[]> = {}): void {
+  if (res.headersSent) { res.end(); return; }
+  res.writeHead(code, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', ...headers, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+export function writeObject(res: ServerResponse, code: number, obj: unknown, format: 'json' | 'yaml' = 'json', headers: Record<string, string | string[]> = {}): void {
+  writeBody(res, code, serialize(obj, format), contentTypeFor(format), headers);
+}
+
+export function writeStatus(res: ServerResponse, err: ApiError | Status, headers: Record<string, string | string[]> = {}): void {
+  const s = err instanceof ApiError ? err.toStatus() : err;
+  const h: Record<string, string | string[]> = { ...headers };
+  if (s.details?.retryAfterSeconds) h['Retry-After'] = String(s.details.retryAfterSeconds);
+  writeBody(res, s.code, JSON.stringify(s), 'application/json', h);
+}
+
+/** Wait for a writable stream to drain when write() said so. */
+export function drain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,56 @@
+/**
+ * Objects in the store: JSON with apiVersion, kind and metadata first, and without
+ * metadata.resourceVersion (the store's modRevision is the resourceVersion, set on the way out).
+ */
+import type { KubeObject } from '../api/object.js';
+import type { KeyValue } from '../storage/store.js';
+
+export function encodeObject(obj: KubeObject): string {
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  const { resourceVersion: _rv, selfLink: _sl, ...meta } = metadata;
+  void _rv; void _sl;
+  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+}
+
+export function decodeObject(kv: KeyValue, revision = kv.modRevision): KubeObject {
+  const obj = JSON.parse(kv.value) as KubeObject;
+  obj.metadata.resourceVersion = String(revision);
+  return obj;
+}
+
+/**
+ * The stored JSON with `"resourceVersion":"N"` spliced into the top-level metadata, without a
+ * parse/stringify round trip (used to stream large lists). Relies on encodeObject's field order.
+ */
+export function injectResourceVersion(json: string, revision: number): string {
+  const marker = '"metadata":{';
+  const at = json.indexOf(marker);
+  if (at < 0) return json;
+  const i = at + marker.length;
+  const rv = `"resourceVersion":"${revision}"`;
+  return json[i] === '}' ? json.slice(0, i) + rv + json.slice(i) : json.slice(0, i) + rv + ',' + json.slice(i);
+}
+
+export function deepClone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+/** Structural equality of JSON values. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], bb[i])) return false;
+    return true;
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  if (ak.length !== bk.length) return false;
+  for (const k of ak) if (!jsonEqual(ao[k], bo[k])) return false;
+  return true;
+}
