@@ -18,3 +18,4 @@ export function registriesFile(dataDir: string): string {
   return join(dataDir, 'registries.yaml');
 }
 export { defaultImagePullPolicy, pullDecision, type ImagePullPolicy, type PullDecision } from './pull-policy.js';
+export { imageBytesToFree, type ImageGcThresholds } from './gc-policy.js';
