@@ -356,7 +356,10 @@ describe('OciRuntime (runc)', { skip }, () => {
       env: [{ name: 'GREETING', value: 'hi there' }],
       image: { env: ['PATH=/bin:/usr/bin', 'FROM_IMAGE=1'], workingDir: '/tmp' },
       workingDir: '/data',
+      noNewPrivileges: true,
     }));
+    const nnp = await rt.execSync(id, ['grep', 'NoNewPrivs', '/proc/1/status'], 10);
+    assert.match(nnp.stdout.toString(), /NoNewPrivs:\s+1/);
     const r = await rt.execSync(id, ['sh', '-c', 'id -u; id -g; id -G; pwd; echo "$GREETING/$FROM_IMAGE"; touch /rootfile 2>&1 || echo ro; echo x > /data/f && echo rw; cat /etc/hosts /etc/resolv.conf'], 10);
     const lines = r.stdout.toString().split('\n');
     assert.deepEqual(lines.slice(0, 5), ['65534', '65534', '65534 1234', '/data', 'hi there/1']);
