@@ -4,6 +4,7 @@ import protobuf from 'protobufjs';
 import { ApiError } from '../errors.js';
 import { decodeProtobufBody, decodeProtobufMessage } from './decode.js';
 import { encodeProtobufObject } from './encode.js';
+import { sampleObjects } from './sample-objects.js';
 import { bodyBytes, loadCapture, loadExpected, normalize, protobufRequests } from './test-fixtures.js';
 
 const magic = Buffer.from('k8s\0', 'binary');
@@ -273,7 +274,10 @@ describe('fuzz: garbage never crashes or hangs the decoder', () => {
       }
     }
   }
-  const seeds = protobufRequests(loadCapture('1.32')).map(([, , q]) => bodyBytes(q));
+  const seeds = [
+    ...protobufRequests(loadCapture('1.32')).map(([, , q]) => bodyBytes(q)),
+    ...sampleObjects.map((o) => encodeProtobufObject(o)),
+  ];
 
   test('random buffers with and without the prefix', { timeout: 60_000 }, () => {
     const r = rng(0x5eed);
@@ -288,7 +292,7 @@ describe('fuzz: garbage never crashes or hangs the decoder', () => {
 
   test('mutated kubectl bodies: flipped bytes, cut, spliced', { timeout: 60_000 }, () => {
     const r = rng(0xbeef);
-    for (let i = 0; i < 6000; i++) {
+    for (let i = 0; i < 8000; i++) {
       const src = seeds[i % seeds.length];
       const b = Buffer.from(src);
       const kind = i % 3;

@@ -289,7 +289,7 @@ function decodeEnvelopeAt(buf: Buffer, depth: number): KubeObject {
   const info = schema.kind(apiVersion, kind);
   if (!info) {
     throw new ApiError(415, 'UnsupportedMediaType',
-      `the server cannot decode ${kind}${apiVersion ? ` (${apiVersion})` : ''} from protobuf; send it as application/json`);
+      `no kind ${JSON.stringify(kind)} is registered for version ${JSON.stringify(apiVersion)} that this server can decode from protobuf; send it as application/json`);
   }
   const body = raw ?? Buffer.alloc(0);
   const objFields = decodeFields(info, new Reader(body, 0, body.length), body.length, 0);
