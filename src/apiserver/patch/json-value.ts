@@ -48,3 +48,14 @@ export function goJsonTypeName(v: unknown): string {
   if (typeof v === 'boolean') return 'bool';
   return 'value';
 }
+
+/** A copy without the `null` values of objects (what a typed round trip drops), recursively. */
+export function stripNulls<T>(v: T): T {
+  if (Array.isArray(v)) return v.map((x) => stripNulls(x)) as unknown as T;
+  if (isObject(v)) {
+    const out: JsonObject = {};
+    for (const k of Object.keys(v)) if (v[k] !== null) out[k] = stripNulls(v[k]);
+    return out as T;
+  }
+  return v;
+}
