@@ -63,6 +63,8 @@ configs:
   assert.deepEqual(other.map((e) => [e.apiRoot, e.config.auth?.username]), [['http://localhost:7000/v2', 'a']]);
   const lo = endpointsFor(parseRegistriesYaml(''), 'localhost:5000', false);
   assert.deepEqual(lo.map((e) => e.apiRoot), ['http://localhost:5000/v2']);
+  const loTls = endpointsFor(parseRegistriesYaml('configs:\n  "localhost:5000":\n    tls: { insecure_skip_verify: true }\n'), 'localhost:5000', false);
+  assert.deepEqual(loTls.map((e) => [e.apiRoot, e.config.tls]), [['https://localhost:5000/v2', { insecureSkipVerify: true }]]);
   assert.throws(() => endpointsFor(parseRegistriesYaml(''), 'ghcr.io', false), (e: unknown) => e instanceof ImagePullError && e.reason === 'Disabled');
   assert.throws(() => parseRegistriesYaml('mirrors:\n  x:\n    endpoint: "http://a"\n'), /mirrors.x.endpoint: must be a list/);
   assert.throws(() => parseRegistriesYaml('configs:\n  x:\n    tls: { insecure_skip_verify: "yes" }\n'), /insecure_skip_verify: must be true or false/);

@@ -35,7 +35,9 @@ function describeNetError(err: NodeJS.ErrnoException, method: string, url: URL):
     case 'ETIMEDOUT': return `${method} "${url}": ${dial}: i/o timeout`;
     case 'ECONNRESET': return `${method} "${url}": connection reset by peer`;
     case 'EHOSTUNREACH': case 'ENETUNREACH': return `${method} "${url}": ${dial}: connect: no route to host`;
-    default: return `${method} "${url}": ${err.message}`;
+    default:
+      if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS|ERR_SSL/.test(err.code ?? '')) return `${method} "${url}": tls: failed to verify certificate: ${err.message}`;
+      return `${method} "${url}": ${err.message}`;
   }
 }
 

@@ -12,7 +12,7 @@
  *
  * For an image, the mirror endpoints of its registry (or of "*") are tried in order, then the
  * registry itself ("default endpoint"; docker.io means registry-1.docker.io). Loopback registries
- * are spoken to over plain http. Non-loopback endpoints are refused unless remote pulls are
+ * are spoken to over plain http unless `configs` has a `tls` section for them. Non-loopback endpoints are refused unless remote pulls are
  * allowed: this machine has no internet, and a test must never reach out.
  */
 import { readFile } from 'node:fs/promises';
@@ -150,7 +150,8 @@ export function endpointsFor(config: RegistriesConfig, registry: string, allowRe
     all.push({ apiRoot: apiRootOf(u), host: u.host, isDefault: false, rewrite: mirror!.rewrite, config: config.configs.get(u.host) ?? config.configs.get('*') ?? {} });
   }
   const defaultHost = registry === 'docker.io' ? 'registry-1.docker.io' : registry;
-  const scheme = isLoopbackHost(defaultHost) ? 'http' : 'https';
+  // Loopback registries speak plain http, unless registries.yaml gives them TLS settings.
+  const scheme = isLoopbackHost(defaultHost) && !config.configs.get(defaultHost)?.tls ? 'http' : 'https';
   const defaultUrl = new URL(`${scheme}://${defaultHost}`);
   if (!all.some((e) => e.apiRoot === apiRootOf(defaultUrl))) {
     all.push({ apiRoot: apiRootOf(defaultUrl), host: defaultUrl.host, isDefault: true, rewrite: [], config: config.configs.get(registry) ?? config.configs.get(defaultUrl.host) ?? {} });

@@ -40,7 +40,7 @@ export async function freePort(): Promise<number> {
 
 export interface TokenAuth { realm: string; service: string; issuer: string; certPath: string }
 
-export async function startTestRegistry(opts: { auth?: { username: string; password: string }; token?: TokenAuth; timeoutMs?: number } = {}): Promise<TestRegistry> {
+export async function startTestRegistry(opts: { auth?: { username: string; password: string }; token?: TokenAuth; tls?: { certPath: string; keyPath: string }; timeoutMs?: number } = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'peapod-registry-'));
   let proc: ChildProcess | undefined;
   const stop = async () => {
@@ -65,7 +65,8 @@ export async function startTestRegistry(opts: { auth?: { username: string; passw
       const t = opts.token;
       authYaml = `auth:\n  token:\n    realm: ${t.realm}\n    service: ${t.service}\n    issuer: ${t.issuer}\n    rootcertbundle: ${t.certPath}\n`;
     }
-    const config = `version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${storageDir}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: peapod-test-secret\n${authYaml}`;
+    const tlsYaml = opts.tls ? `  tls:\n    certificate: ${opts.tls.certPath}\n    key: ${opts.tls.keyPath}\n` : '';
+    const config = `version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${storageDir}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n  secret: peapod-test-secret\n${tlsYaml}${authYaml}`;
     await writeFile(join(dir, 'config.yml'), config);
     const logLines: string[] = [];
     proc = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -93,7 +94,8 @@ export async function startTestRegistry(opts: { auth?: { username: string; passw
     p.stderr!.on('data', () => { for (const w of waiters.splice(0)) w(); });
     const syncLog = async (timeoutMs = 5000) => {
       const marker = `/v2/peapod-sync-${Math.random().toString(36).slice(2)}/tags/list`;
-      await fetch(`http://127.0.0.1:${port}${marker}`).then((r) => r.arrayBuffer());
+      if (opts.tls) await execFileP('curl', ['-sk', '-o', '/dev/null', `https://127.0.0.1:${port}${marker}`]);
+      else await fetch(`http://127.0.0.1:${port}${marker}`).then((r) => r.arrayBuffer());
       const deadline = Date.now() + timeoutMs;
       while (!logLines.some((l) => l.includes(marker))) {
         const left = deadline - Date.now();
