@@ -21,6 +21,8 @@ export class DefinitionSchemaSet implements SchemaSet {
   private readonly byName = new Map<string, SchemaNode>();
   /** `group/version/kind` → definition. */
   private readonly byKind = new Map<string, SchemaNode>();
+  /** node → what it resolves to: one identity look-up instead of hashing a long reference string. */
+  private resolved = new WeakMap<SchemaNode, SchemaNode>();
 
   constructor(definitions: Readonly<Record<string, SchemaNode>>) {
     this.add(definitions);
@@ -28,6 +30,7 @@ export class DefinitionSchemaSet implements SchemaSet {
 
   /** Adds (or replaces) definitions, e.g. the schemas of custom resources. */
   add(definitions: Readonly<Record<string, SchemaNode>>): void {
+    this.resolved = new WeakMap();
     for (const [name, schema] of Object.entries(definitions)) {
       this.byName.set(name, schema);
       this.byRef.set(REF_PREFIX + name, schema);
@@ -42,6 +45,14 @@ export class DefinitionSchemaSet implements SchemaSet {
   }
 
   resolve(node: SchemaNode): SchemaNode {
+    const known = this.resolved.get(node);
+    if (known !== undefined) return known;
+    const target = this.lookUp(node);
+    this.resolved.set(node, target);
+    return target;
+  }
+
+  private lookUp(node: SchemaNode): SchemaNode {
     let ref = node.$ref;
     if (ref === undefined) {
       const all = node.allOf;

@@ -49,8 +49,28 @@ interface Ctx {
   seen: Set<string>;
 }
 
-/** Where a type error is reported: the Go struct holding the member and the member path from the root. */
-interface GoPlace { struct?: string; fields: readonly string[] }
+/**
+ * Paths are built only when a problem is reported: a chain of steps from the value back to the root.
+ * A strict-decoding path step is a key (struct member or map key) or a list index.
+ */
+interface PathStep { up: PathStep | undefined; key?: string; index?: number }
+function pathString(p: PathStep | undefined): string {
+  const parts: string[] = [];
+  for (let s = p; s !== undefined; s = s.up) {
+    if (s.index !== undefined) parts.push(`[${s.index}]`);
+    else parts.push(s.up === undefined ? s.key! : `.${s.key!}`);
+  }
+  return parts.reverse().join('');
+}
+
+/** Where a type error is reported: the Go struct holding the member and the struct members from the root. */
+interface GoPlace { struct?: string; fields: FieldStep | undefined }
+interface FieldStep { up: FieldStep | undefined; name: string }
+function fieldsString(f: FieldStep | undefined): string {
+  const parts: string[] = [];
+  for (let s = f; s !== undefined; s = s.up) parts.push(s.name);
+  return parts.reverse().join('.');
+}
 
 /**
  * Checks `value` against the schema of a kind. `root` is the kind's definition name
@@ -62,9 +82,9 @@ export function findDecodeProblems(schemas: SchemaSet, root: string | SchemaNode
   if (typeof root === 'string') {
     const node = schemas.definition(root);
     if (!node) throw new Error(`no schema for ${root}`);
-    walk(ctx, { $ref: REF_PREFIX + root }, value, '', { fields: [] }, goTypeOfDefinition(root));
+    walk(ctx, { $ref: REF_PREFIX + root }, value, undefined, { fields: undefined }, goTypeOfDefinition(root));
   } else {
-    walk(ctx, root, value, '', { fields: [] }, undefined);
+    walk(ctx, root, value, undefined, { fields: undefined }, undefined);
   }
   return ctx.out;
 }
@@ -109,8 +129,8 @@ function jsonKind(v: unknown): string {
 
 function typeError(ctx: Ctx, what: string, place: GoPlace, goType: string | undefined): void {
   if (ctx.out.typeError !== undefined || goType === undefined) return;
-  ctx.out.typeError = place.struct !== undefined || place.fields.length
-    ? `json: cannot unmarshal ${what} into Go struct field ${place.struct ?? ''}.${place.fields.join('.')} of type ${goType}`
+  ctx.out.typeError = place.struct !== undefined || place.fields !== undefined
+    ? `json: cannot unmarshal ${what} into Go struct field ${place.struct ?? ''}.${fieldsString(place.fields)} of type ${goType}`
     : `json: cannot unmarshal ${what} into Go value of type ${goType}`;
 }
 
@@ -118,15 +138,14 @@ function otherError(ctx: Ctx, message: string): void {
   if (ctx.out.typeError === undefined) ctx.out.typeError = message;
 }
 
-function unknown(ctx: Ctx, path: string): void {
+function unknown(ctx: Ctx, path: PathStep): void {
   if (ctx.out.unknownFields.length >= MAX_UNKNOWN) return;
-  const m = `unknown field "${path}"`;
+  const m = `unknown field "${pathString(path)}"`;
   if (ctx.seen.has(m)) return;
   ctx.seen.add(m);
   ctx.out.unknownFields.push(m);
 }
 
-const join = (path: string, key: string) => (path === '' ? key : `${path}.${key}`);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -135,7 +154,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * @param place   Go error context for a type error at `value`
  * @param goType  the Go type `value` decodes into (undefined: untyped, e.g. custom resources)
  */
-function walk(ctx: Ctx, node: SchemaNode, value: unknown, path: string, place: GoPlace, goType: string | undefined): void {
+function walk(ctx: Ctx, node: SchemaNode, value: unknown, path: PathStep | undefined, place: GoPlace, goType: string | undefined): void {
   if (value === null || value === undefined) return; // Go decodes null into any type as its zero value
   const name = refName(node);
   const s = name !== undefined ? ctx.schemas.resolve(node) : node;
@@ -187,22 +206,22 @@ function walk(ctx: Ctx, node: SchemaNode, value: unknown, path: string, place: G
             else if (key === 'metadata') member = { $ref: REF_PREFIX + OBJECT_META };
           }
           if (member === undefined) {
-            if (!preserve) unknown(ctx, join(path, key));
+            if (!preserve) unknown(ctx, { up: path, key });
             continue;
           }
           const memberGo = typed ? goMemberTypes[name]?.[key] ?? goTypeOf(member, ctx.schemas) : undefined;
-          walk(ctx, member, v, join(path, key), { struct, fields: [...place.fields, key] }, memberGo);
+          walk(ctx, member, v, { up: path, key }, { struct, fields: { up: place.fields, name: key } }, memberGo);
         }
         return;
       }
       const ap = s.additionalProperties;
       if (typeof ap === 'object') {
         const valueGo = goType === undefined ? undefined : goType.startsWith('map[') ? goType.slice(goType.indexOf(']') + 1) : goTypeOf(ap, ctx.schemas);
-        for (const [key, v] of Object.entries(value)) walk(ctx, ap, v, join(path, key), place, valueGo);
+        for (const [key, v] of Object.entries(value)) walk(ctx, ap, v, { up: path, key }, place, valueGo);
         return;
       }
       if (ap === false && !preserve) {
-        for (const key of Object.keys(value)) unknown(ctx, join(path, key));
+        for (const key of Object.keys(value)) unknown(ctx, { up: path, key });
       }
       return;
     }
@@ -213,7 +232,7 @@ function walk(ctx: Ctx, node: SchemaNode, value: unknown, path: string, place: G
       }
       if (!s.items) return;
       const itemGo = goType === undefined ? undefined : goType.startsWith('[]') ? goType.slice(2) : goTypeOf(s.items, ctx.schemas);
-      value.forEach((v, i) => walk(ctx, s.items!, v, `${path}[${i}]`, place, itemGo));
+      for (let i = 0; i < value.length; i++) walk(ctx, s.items, value[i], { up: path, index: i }, place, itemGo);
       return;
     }
     case 'string':
