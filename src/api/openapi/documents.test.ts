@@ -144,6 +144,21 @@ test('a kind without a built-in schema (custom resource) gets a permissive schem
   assert.equal(schemas['com.example.stable.v1.CronTab']['x-kubernetes-preserve-unknown-fields'], true);
   assert.deepEqual(schemas['com.example.stable.v1.CronTab']['x-kubernetes-group-version-kind'], [{ group: 'stable.example.com', version: 'v1', kind: 'CronTab' }]);
   assert.equal((d.paths as Json)['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs'].post.operationId, 'createStableExampleComV1NamespacedCronTab');
+
+  // with its schema given, the document carries it (and what it references)
+  const withSchema = new OpenApiDocuments([{ group: 'stable.example.com', version: 'v1', kind: 'CronTab', plural: 'crontabs', namespaced: true, verbs: CRUD, subresources: [] }], {
+    extraDefinitions: {
+      'com.example.stable.v1.CronTab': {
+        type: 'object',
+        properties: { metadata: { allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }] }, spec: { type: 'object', properties: { cronSpec: { type: 'string' } } } },
+        'x-kubernetes-group-version-kind': [{ group: 'stable.example.com', version: 'v1', kind: 'CronTab' }],
+      },
+    },
+  });
+  const s2 = (withSchema.v3('apis/stable.example.com/v1')!.components as Json).schemas;
+  assert.equal(s2['com.example.stable.v1.CronTab'].properties.spec.properties.cronSpec.type, 'string');
+  assert.ok(s2['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']);
+  assert.equal(s2['com.example.stable.v1.CronTabList']['x-kubernetes-preserve-unknown-fields'], true);
 });
 
 // ---------------------------------------------------------------------------------------------

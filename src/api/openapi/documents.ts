@@ -54,6 +54,11 @@ export interface OpenApiDocumentsOptions {
   schemas?: DefinitionSchemaSet;
   /** info.version, e.g. the gitVersion the server reports at /version. */
   serverVersion?: string;
+  /**
+   * Further definitions by name, e.g. custom resources' schemas (with x-kubernetes-group-version-kind
+   * so that their operations find them). Kinds with no schema at all get a permissive one.
+   */
+  extraDefinitions?: Readonly<Record<string, SchemaNode>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,6 +194,10 @@ export class OpenApiDocuments {
         const key = `${g.group}/${g.version}/${g.kind}`;
         if (!this.defByGvk.has(key)) this.defByGvk.set(key, name);
       }
+    }
+    for (const [name, def] of Object.entries(options.extraDefinitions ?? {})) {
+      this.extraDefs[name] = def;
+      for (const g of def['x-kubernetes-group-version-kind'] ?? []) this.defByGvk.set(`${g.group}/${g.version}/${g.kind}`, name);
     }
     this.plan();
   }
