@@ -462,3 +462,54 @@ export function openWatch(s: TestServer, path: string, accept = 'application/jso
 }
 
 describe('api handler (memory store)', () => runApiHandlerTests(() => new MemoryStore()));
+
+describe('api handler: OpenAPI, field validation, strategic merge patch', () => {
+  let s: TestServer;
+  before(async () => { s = await startTestServer(new MemoryStore()); });
+  after(async () => { await s.close(); await s.store.close(); });
+  const dep = (extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image: 'nginx', env: [{ name: 'A', value: '1' }] }] } }, ...extra },
+  });
+
+  test('/openapi/v3 index and a group document', async () => {
+    const idx = await s.request('GET', '/openapi/v3');
+    assert.equal(idx.status, 200);
+    const url = idx.body.paths['apis/apps/v1'].serverRelativeURL;
+    const doc = await s.request('GET', url);
+    assert.equal(doc.status, 200);
+    assert.ok(doc.body.components.schemas['io.k8s.api.apps.v1.Deployment']);
+    assert.ok(doc.headers.etag);
+    const v2 = await s.request('GET', '/openapi/v2', undefined, { Accept: 'application/json' });
+    assert.equal(v2.status, 200);
+    assert.equal(v2.body.swagger, '2.0');
+  });
+
+  test('fieldValidation Strict rejects, Warn warns, Ignore ignores unknown fields', async () => {
+    const strict = await s.request('POST', '/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict', dep({ foo: 1 }));
+    assert.equal(strict.status, 400);
+    assert.equal(strict.body.message, 'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.foo"');
+    const warn = await s.request('POST', '/apis/apps/v1/namespaces/default/deployments', dep({ foo: 1 }));
+    assert.equal(warn.status, 201);
+    assert.equal(warn.headers.warning, '299 - "unknown field \\"spec.foo\\""');
+    assert.equal(warn.body.spec.foo, undefined);
+    assert.equal(warn.body.spec.replicas, 1);
+    const ign = await s.request('PUT', '/apis/apps/v1/namespaces/default/deployments/d?fieldValidation=Ignore', { ...warn.body, spec: { ...warn.body.spec, bar: 2 } });
+    assert.equal(ign.status, 200);
+    assert.equal(ign.headers.warning, undefined);
+    assert.equal(ign.body.spec.bar, undefined);
+    const typeErr = await s.request('POST', '/apis/apps/v1/namespaces/default/deployments', { ...dep(), metadata: { name: 'd2' }, spec: { ...dep().spec, replicas: 'three' } });
+    assert.equal(typeErr.status, 400);
+  });
+
+  test('strategic merge patch merges containers by name', async () => {
+    await s.request('POST', '/apis/apps/v1/namespaces/default/deployments', { ...dep(), metadata: { name: 'smp' } });
+    const p = await s.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/smp', { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } }, { 'Content-Type': 'application/strategic-merge-patch+json' });
+    assert.equal(p.status, 200);
+    const c = p.body.spec.template.spec.containers;
+    assert.equal(c.length, 1);
+    assert.equal(c[0].image, 'nginx:2');
+    assert.deepEqual(c[0].env, [{ name: 'A', value: '1' }]);
+    assert.equal(p.body.metadata.generation, 2);
+  });
+});

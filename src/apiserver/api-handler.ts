@@ -6,6 +6,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '../api/errors.js';
 import { builtinResources } from '../api/resources/index.js';
+import { OpenApiDocuments } from '../api/openapi/index.js';
+import type { TokenIssuer } from './auth/tokens.js';
+import { applyStrategicMergePatch } from './patch/index.js';
+import { schemas } from './field-validation.js';
+import { handleTokenRequest } from './token-request.js';
 import type { ResourceDef } from '../api/resources/types.js';
 import type { Store } from '../storage/store.js';
 import type { Clock } from '../util/clock.js';
@@ -38,8 +43,8 @@ export interface ApiHandlerDeps {
   patch?: PatchExtensions;
   /** Subresources served by other parts of the server, keyed `pods/log`, `serviceaccounts/token`, ... */
   subresources?: Record<string, SubresourceHandler>;
-  /** Answer /openapi/* (path + query); undefined = 404. */
-  openapi?: (path: string, query: URLSearchParams, defs: ResourceDef[], accept: string | undefined) => { status: number; contentType: string; body: string | Buffer; headers?: Record<string, string> } | undefined;
+  /** Issues service-account tokens for serviceaccounts/token. */
+  tokenIssuer?: TokenIssuer;
   /** Version reported at /version. */
   version?: { major: string; minor: string; gitVersion: string };
   /** Interval between watch bookmarks in ms (default 60 s). */
@@ -55,7 +60,7 @@ export interface ApiHandler {
   resources(): ResourceDef[];
   close(): Promise<void>;
   /** Resolves when system namespaces exist and the namespace controller runs. */
-  ready?(): Promise<void>;
+  ready?: Promise<void>;
 }
 
 const notFound = () => new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
@@ -122,6 +127,15 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   readyPromise.catch((e) => log.error('API handler start failed', { err: e as Error }));
 
   const version = deps.version ?? { major: '1', minor: '30', gitVersion: 'v1.30.0+peapod' };
+  let openapi: OpenApiDocuments | undefined;
+  const openapiDocs = () => (openapi ??= new OpenApiDocuments(defs.map((d) => ({
+    group: d.group, version: d.version, kind: d.kind, plural: d.plural, namespaced: d.namespaced, verbs: d.verbs,
+    subresources: [...(d.subresources?.status ? ['status'] : []), ...(d.subresources?.scale ? ['scale'] : []), ...(d.subresources?.others ?? []).map((o) => o.name)],
+  })), { serverVersion: version.gitVersion }));
+  const patchExt: PatchExtensions = {
+    strategicMerge: (doc, patch, s) => applyStrategicMergePatch(doc, patch, schemas().forKind(s.def.group, s.def.version, s.def.kind), schemas()),
+    ...deps.patch,
+  };
 
   function discovery(req: IncomingMessage, res: ServerResponse, legacy: boolean, fallback: () => unknown): void {
     const agg = wantsAggregated(req.headers.accept);
@@ -164,9 +178,12 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
         return;
       }
       case 'openapi': {
-        const a = deps.openapi?.(target.path, url.searchParams, defs, req.headers.accept);
+        const inm = req.headers['if-none-match'];
+        const a = openapiDocs().serve(req.url ?? target.path, req.headers.accept ?? '*/*', typeof inm === 'string' ? inm : undefined);
         if (!a) throw notFound();
-        res.writeHead(a.status, { 'Content-Type': a.contentType, ...(a.headers ?? {}) });
+        const h: Record<string, string> = { 'Content-Type': a.contentType, ...a.headers };
+        if (a.etag) h.ETag = `"${a.etag}"`;
+        res.writeHead(a.status, h);
         res.end(a.body);
         return;
       }
@@ -187,17 +204,18 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
       if (sub === 'status' && s.def.subresources?.status) {
         if (method === 'GET') return handleGet(ctx, r, req, res);
         if (method === 'PUT') return handleUpdate(ctx, r, req, res);
-        if (method === 'PATCH') return handlePatch(ctx, r, req, res, deps.patch);
+        if (method === 'PATCH') return handlePatch(ctx, r, req, res, patchExt);
         throw ApiError.methodNotAllowed(method, `${s.def.plural}/status`);
       }
-      if (sub === 'scale' && s.def.subresources?.scale) return handleScale(ctx, r, req, res, deps.patch ?? {});
+      if (sub === 'scale' && s.def.subresources?.scale) return handleScale(ctx, r, req, res, patchExt);
       const external = deps.subresources?.[`${s.def.plural}/${sub}`];
       if (external) return external(req, res, { target, user, query: url.searchParams, served: s });
       if (s.def.group === '' && s.def.plural === 'pods') {
         if (sub === 'binding') return handleBinding(ctx, r, req, res);
         if (sub === 'eviction') return handleEviction(ctx, r, req, res, deleter);
-        if (sub === 'ephemeralcontainers') return handleEphemeralContainers(ctx, r, req, res, deps.patch ?? {});
+        if (sub === 'ephemeralcontainers') return handleEphemeralContainers(ctx, r, req, res, patchExt);
       }
+      if (s.def.group === '' && s.def.plural === 'serviceaccounts' && sub === 'token' && deps.tokenIssuer) return handleTokenRequest(ctx, r, req, res, deps.tokenIssuer);
       if (s.def.group === '' && s.def.plural === 'namespaces' && sub === 'finalize') return handleFinalize(ctx, r, req, res);
       throw notFound();
     }
@@ -215,7 +233,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
       switch (method) {
         case 'GET': deny('get'); return handleGet(ctx, r, req, res);
         case 'PUT': deny('update'); return handleUpdate(ctx, r, req, res);
-        case 'PATCH': deny('patch'); return handlePatch(ctx, r, req, res, deps.patch);
+        case 'PATCH': deny('patch'); return handlePatch(ctx, r, req, res, patchExt);
         case 'DELETE': deny('delete'); return handleDelete(ctx, r, req, res, deleter);
         default: throw ApiError.methodNotAllowed(method, s.def.plural);
       }
@@ -244,7 +262,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
       }
     },
     resources: () => defs,
-    ready: () => readyPromise,
+    ready: readyPromise,
     async close() {
       nsLifecycle?.close();
       for (const c of caches.values()) c.close();

@@ -12,6 +12,7 @@ import type { RestContext, RestRequest, Served } from './context.js';
 import { contentTypeOf, decodeObjectBody, negotiateOutput, parseDocument, readBody, unsupportedMediaType, writeObject, type OutputKind } from './http-util.js';
 import type { DeleteOptions } from './registry.js';
 import { buildFilter } from './rest-read.js';
+import { checkFields, parseFieldValidation } from './field-validation.js';
 import { columnDefinitions, parseIncludeObject, partialMetadata, tableRow } from './table.js';
 
 export function renderOne(ctx: RestContext, served: Served, obj: KubeObject, out: OutputKind, query: URLSearchParams): unknown {
@@ -71,8 +72,10 @@ async function readObject(req: IncomingMessage): Promise<KubeObject> {
 export async function handleCreate(ctx: RestContext, r: RestRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const out = negotiateOutput(req.headers.accept);
   const dryRun = isDryRun(r.query);
+  const directive = parseFieldValidation(r.query);
   const obj = await readObject(req);
   checkTypeMeta(r.served, obj);
+  checkFields(r.served.def, obj, directive, res);
   checkNamespace(r.served, obj, r.target.namespace);
   if (r.served.def.namespaced && !r.target.namespace) {
     throw ApiError.badRequest('the server could not find the requested resource');
@@ -85,9 +88,11 @@ export async function handleCreate(ctx: RestContext, r: RestRequest, req: Incomi
 export async function handleUpdate(ctx: RestContext, r: RestRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const out = negotiateOutput(req.headers.accept);
   const dryRun = isDryRun(r.query, 'UpdateOptions');
+  const directive = parseFieldValidation(r.query);
   const body = await readObject(req);
   const { served, target } = r;
   checkTypeMeta(served, body);
+  checkFields(served.def, body, directive, res);
   checkNamespace(served, body, target.namespace);
   checkName(body, target.name!);
   const st = served.def.strategy;
@@ -117,6 +122,7 @@ export interface PatchExtensions {
 export async function handlePatch(ctx: RestContext, r: RestRequest, req: IncomingMessage, res: ServerResponse, ext: PatchExtensions = {}): Promise<void> {
   const out = negotiateOutput(req.headers.accept);
   const dryRun = isDryRun(r.query, 'PatchOptions');
+  const directive = parseFieldValidation(r.query);
   const ct = contentTypeOf(req);
   const supported = patchTypes.filter((t) => (t === 'application/strategic-merge-patch+json' ? !!ext.strategicMerge : t === 'application/apply-patch+yaml' ? !!ext.apply : true));
   if (!supported.includes(ct)) throw unsupportedMediaType(ct, supported);
@@ -142,6 +148,7 @@ export async function handlePatch(ctx: RestContext, r: RestRequest, req: Incomin
     const ap = patch as KubeObject;
     if (!ap.metadata) ap.metadata = {};
     checkTypeMeta(served, ap);
+    checkFields(served.def, ap, directive, res, false);
     checkNamespace(served, ap, target.namespace);
     checkName(ap, target.name!);
   }
@@ -168,6 +175,7 @@ export async function handlePatch(ctx: RestContext, r: RestRequest, req: Incomin
     if (!patched || typeof patched !== 'object' || !patched.metadata || typeof patched.metadata !== 'object') {
       throw ApiError.badRequest('the patch produced an object without metadata');
     }
+    if (!isApply) checkFields(served.def, patched, directive, res, false);
     const rv = patched.metadata.resourceVersion;
     if (rv && rv !== cur.metadata.resourceVersion) throw served.registry.conflict(target.name!);
     if (patched.metadata.name !== undefined && patched.metadata.name !== target.name) {

@@ -27,7 +27,7 @@ export const adminUser: UserInfo = { username: 'system:admin', groups: ['system:
 
 export async function startTestServer(store: Store, opts: Partial<ApiHandlerDeps> & { clock?: Clock } = {}): Promise<TestServer> {
   const handler = createApiHandler({ store, ...opts });
-  await handler.ready?.();
+  await handler.ready;
   const server = createServer((req, res) => { void handler.handle(req, res, adminUser); });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
