@@ -126,3 +126,28 @@ test('zstd layers unpack too (through the zstd tool)', async (t) => {
   assert.equal((await stat(join(root, 'out/z/file'))).size, 300000);
   assert.equal((await stat(join(root, 'out/z/file'))).mode & 0o777, 0o640);
 });
+
+test('hostile layers cannot write outside the layer dir; truncated ones fail', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'peapod-unpack-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const outside = join(root, 'outside');
+  await mkdir(outside);
+  const hostile = encodeTar([
+    { path: 'escape', type: 'symlink', mode: 0o777, linkname: outside },
+    { path: 'escape/pwned', type: 'file', mode: 0o644, content: Buffer.from('x') },
+    { path: 'up', type: 'symlink', mode: 0o777, linkname: '../outside' },
+    { path: 'up/pwned2', type: 'file', mode: 0o644, content: Buffer.from('x') },
+    { path: '../pwned3', type: 'file', mode: 0o644, content: Buffer.from('x') },
+  ]);
+  await writeFile(join(root, 'hostile.tar'), hostile);
+  const layer = join(root, 'layer');
+  await mkdir(layer);
+  await unpackLayer(join(root, 'hostile.tar'), layer).catch(() => undefined); // may fail; must not escape
+  assert.deepEqual(await readdir(outside), []);
+  assert.deepEqual((await readdir(root)).sort(), ['hostile.tar', 'layer', 'outside']);
+
+  const full = encodeTar([{ path: 'big', type: 'file', mode: 0o644, content: randomBytes(20000) }]);
+  await writeFile(join(root, 'cut.tar'), full.subarray(0, 8192));
+  await mkdir(join(root, 'cut'));
+  await assert.rejects(unpackLayer(join(root, 'cut.tar'), join(root, 'cut')), /tar|unexpected|EOF/i);
+});

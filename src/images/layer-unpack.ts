@@ -98,9 +98,15 @@ function cleanPath(p: string): string | undefined {
 
 /** Unpacks the layer blob at `blobPath` into the existing empty directory `dir`. */
 export async function unpackLayer(blobPath: string, dir: string): Promise<UnpackResult> {
+  if (process.getuid?.() !== 0) {
+    throw new Error('unpacking image layers needs root (file owners, device nodes, overlayfs whiteouts and trusted.* xattrs)');
+  }
   const compression = await detectCompression(blobPath);
   const source = decompressed(blobPath, compression);
   const tar = startTar(dir);
+  // Both are awaited below; these handlers only keep an early failure from being "unhandled".
+  source.done.catch(() => undefined);
+  tar.done.catch(() => undefined);
   const hash = createHash('sha256');
   const names = new Set<string>();
   const whiteouts: Array<{ path: string; uid: number; gid: number }> = [];
@@ -109,7 +115,6 @@ export async function unpackLayer(blobPath: string, dir: string): Promise<Unpack
   let entries = 0;
   let parseError: Error | undefined;
   const parser = new Parser({
-    strict: true,
     onReadEntry: (entry: ReadEntry) => {
       entries++;
       const p = cleanPath(entry.path);
@@ -122,8 +127,13 @@ export async function unpackLayer(blobPath: string, dir: string): Promise<Unpack
       entry.resume();
     },
   });
+  // The parser only lists entries (GNU tar extracts); archive damage is fatal, unsupported entry
+  // kinds that GNU tar handles are not.
+  const FATAL = new Set(['TAR_ENTRY_INVALID', 'TAR_BAD_ARCHIVE', 'TAR_ABORT', 'TAR_ENTRY_ERROR']);
   parser.on('error', (e: Error) => { parseError ??= e; });
-  parser.on('warn', (_code: string, message: string | Error) => { parseError ??= message instanceof Error ? message : new Error(message); });
+  parser.on('warn', (code: string, message: string | Error) => {
+    if (FATAL.has(code)) parseError ??= message instanceof Error ? message : new Error(`${code}: ${message}`);
+  });
 
   await new Promise<void>((resolve, reject) => {
     const s = source.stream;
