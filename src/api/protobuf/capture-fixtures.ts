@@ -73,6 +73,12 @@ export function seedObjects(): KubeObject[] {
       metadata: { name: 'cj1', namespace: 'default', uid: 'cj-1', resourceVersion: '4' },
       spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'OnFailure', containers: [{ name: 'c', image: 'busybox', command: ['date'] }] } } } } },
     },
+    {
+      apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest',
+      metadata: { name: 'csr1', uid: 'csr-1', resourceVersion: '6' },
+      spec: { request: Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----\n').toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], username: 'u' },
+      status: {},
+    },
   ];
 }
 
@@ -129,6 +135,8 @@ export const captureCommands: Record<string, string[]> = {
   'auth-can-i': ['auth', 'can-i', 'get', 'pods'],
   'auth-whoami': ['auth', 'whoami'],
   'debug-node': ['debug', 'node/node1', '--image=busybox'],
+  'certificate-approve': ['certificate', 'approve', 'csr1'],
+  'certificate-deny': ['certificate', 'deny', 'csr1'],
   'debug-pod-copy': ['debug', 'web-abc', '--image=busybox', '--copy-to=web-copy', '--profile=general'],
   'debug-pod-ephemeral': ['debug', 'web-abc', '--image=busybox', '--profile=general'],
   'rollout-pause': ['rollout', 'pause', 'deployment/web'],

@@ -89,6 +89,11 @@ export const recorderDiscovery: Record<string, ResourceInfo[]> = {
   'discovery.k8s.io/v1': [res('endpointslices', 'endpointslice', 'EndpointSlice', true)],
   'events.k8s.io/v1': [res('events', 'event', 'Event', true, ['ev'])],
   'networking.k8s.io/v1': [res('ingresses', 'ingress', 'Ingress', true, ['ing'])],
+  'certificates.k8s.io/v1': [
+    res('certificatesigningrequests', 'certificatesigningrequest', 'CertificateSigningRequest', false, ['csr']),
+    sub('certificatesigningrequests/approval', 'CertificateSigningRequest', false, ['get', 'patch', 'update']),
+    sub('certificatesigningrequests/status', 'CertificateSigningRequest', false, ['get', 'patch', 'update']),
+  ],
   'rbac.authorization.k8s.io/v1': [
     res('roles', 'role', 'Role', true),
     res('rolebindings', 'rolebinding', 'RoleBinding', true),

@@ -74,6 +74,7 @@ const groupPackages: Record<string, string> = {
   'events.k8s.io': 'events',
   'networking.k8s.io': 'networking',
   'rbac.authorization.k8s.io': 'rbac',
+  'certificates.k8s.io': 'certificates',
 };
 
 const scalarNames = new Set<string>(['string', 'bytes', 'bool', 'int32', 'int64', 'uint32', 'uint64', 'double', 'float']);

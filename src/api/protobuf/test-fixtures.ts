@@ -29,11 +29,13 @@ export function protobufRequests(capture: Record<string, CapturedCommand>): Arra
 
 /**
  * JSON with the differences that do not matter to the server taken out: null values (Go decodes
- * null and absent alike) and names kubectl makes up at random (`node-debugger-node1-x5z2z`, `debugger-wwz7h`).
+ * null and absent alike), names kubectl makes up at random (`node-debugger-node1-x5z2z`,
+ * `debugger-wwz7h`) and the clock time kubectl writes into condition `lastUpdateTime`s.
  */
 export function normalize(v: unknown): unknown {
   return JSON.parse(JSON.stringify(v, (key, val: unknown) => {
     if (val === null) return undefined;
+    if (key === 'lastUpdateTime' && typeof val === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(val)) return '<time>';
     if (key === 'name' && typeof val === 'string' && /^(node-)?debugger-(.*-)?[a-z0-9]{5}$/.test(val)) return 'debugger-<random>';
     return val;
   }));

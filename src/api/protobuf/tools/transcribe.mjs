@@ -40,7 +40,7 @@ const packages = [
   [machineryDir, 'pkg/runtime/schema', 'runtime-schema.proto'],
   [machineryDir, 'pkg/apis/meta/v1', 'meta-v1.proto'],
   ...['core/v1', 'apps/v1', 'batch/v1', 'policy/v1', 'scheduling/v1', 'authentication/v1', 'authorization/v1',
-    'autoscaling/v1', 'autoscaling/v2', 'coordination/v1', 'discovery/v1', 'events/v1', 'networking/v1', 'rbac/v1',
+    'autoscaling/v1', 'autoscaling/v2', 'coordination/v1', 'discovery/v1', 'events/v1', 'networking/v1', 'rbac/v1', 'certificates/v1',
   ].map((p) => [apiDir, p, `${p.replace('/', '-')}.proto`]),
 ];
 
