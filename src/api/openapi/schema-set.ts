@@ -21,6 +21,8 @@ export class DefinitionSchemaSet implements SchemaSet {
   private readonly byName = new Map<string, SchemaNode>();
   /** `group/version/kind` → definition. */
   private readonly byKind = new Map<string, SchemaNode>();
+  /** definition node → its name */
+  private readonly nodeNames = new WeakMap<SchemaNode, string>();
   /** node → what it resolves to: one identity look-up instead of hashing a long reference string. */
   private resolved = new WeakMap<SchemaNode, SchemaNode>();
 
@@ -33,6 +35,7 @@ export class DefinitionSchemaSet implements SchemaSet {
     this.resolved = new WeakMap();
     for (const [name, schema] of Object.entries(definitions)) {
       this.byName.set(name, schema);
+      this.nodeNames.set(schema, name);
       this.byRef.set(REF_PREFIX + name, schema);
       for (const gvk of schema['x-kubernetes-group-version-kind'] ?? []) {
         this.byKind.set(`${gvk.group}/${gvk.version}/${gvk.kind}`, schema);
@@ -68,6 +71,11 @@ export class DefinitionSchemaSet implements SchemaSet {
 
   definition(name: string): SchemaNode | undefined {
     return this.byName.get(name);
+  }
+
+  /** The name of a definition node (e.g. what forKind returned), or undefined for other nodes. */
+  nameOf(node: SchemaNode): string | undefined {
+    return this.nodeNames.get(node);
   }
 
   /** Every definition name, sorted. */

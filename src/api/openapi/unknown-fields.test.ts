@@ -86,6 +86,13 @@ for (const c of cases) {
   });
 }
 
+test('the root may be given as the node forKind returns', () => {
+  const node = schemas.forKind('apps', 'v1', 'Deployment')!;
+  const got = findDecodeProblems(schemas, node, deployment({ containers: [container({ q: 1 })] }, { replicas: '3' }));
+  assert.equal(got.typeError, 'json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32');
+  assert.deepEqual(got.unknownFields, ['unknown field "spec.template.spec.containers[0].q"']);
+});
+
 test('at most 100 unknown fields are reported', () => {
   const spec: Obj = { containers: [container()] };
   for (let i = 0; i < 150; i++) spec[`x${i}`] = i;

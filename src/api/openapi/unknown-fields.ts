@@ -74,11 +74,16 @@ function fieldsString(f: FieldStep | undefined): string {
 
 /**
  * Checks `value` against the schema of a kind. `root` is the kind's definition name
- * (e.g. 'io.k8s.api.apps.v1.Deployment') or its schema node (custom resources: type errors are
- * then not reported, since Kubernetes validates those later instead of failing to decode).
+ * (e.g. 'io.k8s.api.apps.v1.Deployment') or its schema node, e.g. from `schemas.forKind(...)`. A node
+ * that is not a named definition of `schemas` (custom resources) gets no type errors: Kubernetes
+ * validates those later instead of failing to decode.
  */
 export function findDecodeProblems(schemas: SchemaSet, root: string | SchemaNode, value: unknown): DecodeProblems {
   const ctx: Ctx = { schemas, out: { unknownFields: [] }, seen: new Set() };
+  if (typeof root !== 'string') {
+    const named = (schemas as SchemaSet & { nameOf?: (n: SchemaNode) => string | undefined }).nameOf?.(root);
+    if (named !== undefined) root = named;
+  }
   if (typeof root === 'string') {
     const node = schemas.definition(root);
     if (!node) throw new Error(`no schema for ${root}`);
