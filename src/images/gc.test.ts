@@ -40,7 +40,7 @@ test('image GC removes least recently used images first, honours keep, minAge an
   const r = await store.garbageCollect({ pruneImages: true, keep: ['example.test/inuse:1'], bytesToFree: 1 });
   assert.deepEqual(r.removedImages, [mid.id], 'only the least recently used image, enough for 1 byte');
   assert.ok(r.freedBytes >= 20_000, `freed ${r.freedBytes}`);
-  const all = await store.garbageCollect({ pruneImages: true, keep: ['example.test/inuse:1'] });
+  const all = await store.garbageCollect({ keep: ['example.test/inuse:1'] }); // keep given: prunes the rest
   assert.equal(all.removedImages.length, 2);
   assert.deepEqual((await store.list()).map((i) => i.repoTags[0]), ['example.test/inuse:1']);
   // The shared layer and the kept image's own layer remain.

@@ -108,7 +108,10 @@ export interface ImageStoreOptions {
 export interface GcOptions {
   /** Image references or IDs in use: never removed. */
   keep?: string[];
-  /** Also remove images not in `keep`, least recently used first. Default false (only unreferenced content). */
+  /**
+   * Also remove images not in `keep`, least recently used first. Default: true when `keep` is
+   * given, else false (then only content no image refers to is removed).
+   */
   pruneImages?: boolean;
   /** With pruneImages: stop once at least this many bytes are freed. Default: remove all candidates. */
   bytesToFree?: number;
@@ -736,7 +739,7 @@ export class ImageStore {
     return this.locked(async () => {
       const removedImages: string[] = [];
       let freedBytes = 0;
-      if (opts.pruneImages) {
+      if (opts.pruneImages ?? opts.keep !== undefined) {
         const keepIds = new Set((opts.keep ?? []).map((k) => this.find(k)?.id).filter((x): x is string => !!x));
         const cutoff = this.now() - (opts.minAgeMs ?? 0);
         const candidates = this.records.filter((r) => !keepIds.has(r.id) && r.lastUsed <= cutoff).sort((a, b) => a.lastUsed - b.lastUsed);
