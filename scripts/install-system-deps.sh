@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages peapod uses, only those missing; fast when all are present.
 set -euo pipefail
-PKGS=(runc crun conmon containernetworking-plugins nftables iptables iproute2 busybox-static skopeo umoci jq docker-registry apache2-utils etcd-server etcd-client util-linux catatonit)
+PKGS=(runc crun conmon containernetworking-plugins nftables iptables iproute2 busybox-static skopeo umoci jq docker-registry apache2-utils etcd-server etcd-client util-linux catatonit zstd openssl)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
