@@ -5,7 +5,10 @@
 type Command = { describe: string; load: () => Promise<{ run(args: string[]): Promise<number | void> }> };
 
 const commands: Record<string, Command> = {
+  up: { describe: 'start a single-node cluster in the background and run the seed examples', load: () => import('./up-command.js') },
+  down: { describe: 'stop the cluster started by up', load: () => import('./down-command.js') },
   test: { describe: 'run the whole test suite (installs what is missing)', load: () => import('./test-command.js') },
+  server: { describe: 'run the control plane (API server, store, scheduler, controllers) and an embedded agent', load: () => import('./server-command.js') },
   kubectl: { describe: 'run the kubectl on PATH against the local server', load: () => import('./kubectl-command.js') },
   images: { describe: 'list, import, pull and remove images in the node image store', load: () => import('./images-command.js') },
 };

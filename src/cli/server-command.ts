@@ -1,0 +1,67 @@
+/**
+ * `peapod server`: the control plane (API server, store, scheduler, controllers) and, unless
+ * `--no-agent`, an embedded node agent. Runs until SIGINT/SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { defaultDataDir } from './paths.js';
+import { startControlPlane } from '../server/control-plane.js';
+import { setLogLevel, logger } from '../util/log.js';
+
+const log = logger('server');
+
+export const serverUsage = `usage: peapod server [options]
+
+  --data-dir DIR          data folder (default ${defaultDataDir()})
+  --port PORT             HTTPS port (default 6443)
+  --bind ADDR             address to listen on (default 127.0.0.1)
+  --node-ip IP            this node's address (default 127.0.0.1)
+  --store sqlite|etcd     object store (default sqlite, embedded)
+  --etcd-endpoints URLS   comma-separated etcd client URLs (with --store etcd)
+  --no-agent              do not run the embedded node agent
+  -v, --verbose           debug logs
+`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      bind: { type: 'string' },
+      'node-ip': { type: 'string' },
+      'node-name': { type: 'string' },
+      store: { type: 'string' },
+      'etcd-endpoints': { type: 'string' },
+      'no-agent': { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) { process.stdout.write(serverUsage); return 0; }
+  if (values.verbose) setLogLevel('debug');
+  const port = values.port === undefined ? 6443 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: invalid port "${values.port}"`);
+  const storeKind = values.store ?? 'sqlite';
+  if (storeKind !== 'sqlite' && storeKind !== 'etcd') throw new Error(`--store: must be sqlite or etcd, not "${storeKind}"`);
+
+  const cp = await startControlPlane({
+    dataDir: values['data-dir'] ?? defaultDataDir(),
+    port,
+    bind: values.bind ?? '127.0.0.1',
+    nodeIp: values['node-ip'] ?? '127.0.0.1',
+    nodeName: values['node-name'],
+    store: storeKind,
+    etcdEndpoints: values['etcd-endpoints']?.split(',').filter(Boolean),
+    agent: !values['no-agent'],
+  });
+  log.info('peapod server ready', { url: cp.url, kubeconfig: cp.kubeconfigPath });
+
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => { log.info('shutting down', { signal: sig }); resolve(); };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await cp.close();
+  return 0;
+}

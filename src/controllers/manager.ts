@@ -1,0 +1,36 @@
+/**
+ * The controller manager: one set of shared informers, every controller registered below, started
+ * together. Controllers talk to the API only through the client (see ARCHITECTURE.md).
+ */
+import type { KubeClient } from '../client/types.js';
+import { SharedInformers } from '../client/shared-informers.js';
+import type { Clock } from '../util/clock.js';
+import type { RunningController } from './runner.js';
+import { startServiceAccountController } from './serviceaccount.js';
+
+export interface ControllerManagerOptions {
+  client: KubeClient;
+  clock?: Clock;
+  /** The cluster CA, published in every namespace as kube-root-ca.crt. */
+  caPem: string;
+}
+
+export interface ControllerManager {
+  informers: SharedInformers;
+  stop(): Promise<void>;
+}
+
+export async function startControllerManager(opts: ControllerManagerOptions): Promise<ControllerManager> {
+  const informers = new SharedInformers(opts.client, opts.clock);
+  const controllers: RunningController[] = [
+    startServiceAccountController(opts.client, informers, opts.caPem),
+  ];
+  await informers.start();
+  return {
+    informers,
+    async stop() {
+      informers.stop();
+      await Promise.all(controllers.map((c) => c.stop()));
+    },
+  };
+}

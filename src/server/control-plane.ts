@@ -1,0 +1,101 @@
+/**
+ * The control plane of one `peapod server`: PKI, store, API (REST core behind the HTTPS front),
+ * admin kubeconfig and node join token; later the scheduler, controllers and the embedded agent.
+ *
+ *   DIR/pki/…             certificates and keys (cluster-pki.ts)
+ *   DIR/db/state.db       the SQLite store (default)
+ *   DIR/kubeconfig.yaml   admin kubeconfig, written once the API answers
+ *   DIR/node-token        join token for agents
+ */
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { loadOrCreatePki, defaultServingNames } from '../pki/cluster-pki.js';
+import { TokenIssuer } from '../apiserver/auth/tokens.js';
+import { Authenticator } from '../apiserver/auth/authenticator.js';
+import { loadOrCreateNodeToken } from '../apiserver/auth/node-token.js';
+import { startHttpsServer } from '../apiserver/server.js';
+import { createApiHandler } from '../apiserver/api-handler.js';
+import { writeKubeconfig } from '../apiserver/kubeconfig.js';
+import { ApiMetrics } from '../apiserver/metrics.js';
+import { openStore, type StoreKind } from './open-store.js';
+import type { Store } from '../storage/store.js';
+import type { Clock } from '../util/clock.js';
+import { realClock } from '../util/clock.js';
+import { logger } from '../util/log.js';
+import { HttpClient } from '../client/http-client.js';
+import { startControllerManager } from '../controllers/manager.js';
+
+const log = logger('control-plane');
+
+export interface ControlPlaneOptions {
+  dataDir: string;
+  /** 0 = a free port. */
+  port: number;
+  bind: string;
+  nodeIp: string;
+  nodeName?: string;
+  store: StoreKind;
+  etcdEndpoints?: string[];
+  /** Run the embedded node agent. */
+  agent: boolean;
+  clock?: Clock;
+}
+
+export interface ControlPlane {
+  url: string;
+  port: number;
+  kubeconfigPath: string;
+  nodeTokenPath: string;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const clock = opts.clock ?? realClock;
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const extraIps = opts.nodeIp && opts.nodeIp !== '127.0.0.1' ? [opts.nodeIp] : [];
+  if (opts.bind !== '127.0.0.1' && opts.bind !== '0.0.0.0' && opts.bind !== '::') extraIps.push(opts.bind);
+  const pki = await loadOrCreatePki(opts.dataDir, defaultServingNames(hostname(), extraIps));
+  const nodeTokenPath = join(opts.dataDir, 'node-token');
+  const nodeToken = loadOrCreateNodeToken(nodeTokenPath, pki.ca.certPem);
+  const tokens = new TokenIssuer(pki.saKeyPem, pki.saPubPem, undefined, clock);
+
+  const store = await openStore(opts.store, { dataDir: opts.dataDir, etcdEndpoints: opts.etcdEndpoints });
+  const metrics = new ApiMetrics();
+  const handler = createApiHandler({ store, clock, tokenIssuer: tokens });
+  const https = await startHttpsServer({
+    pki,
+    authenticator: new Authenticator({ tokens, nodeToken }),
+    handler,
+    metrics,
+    ready: handler.ready,
+    bind: opts.bind,
+    port: opts.port,
+  });
+  await handler.ready;
+
+  const kubeconfigPath = join(opts.dataDir, 'kubeconfig.yaml');
+  const url = `https://127.0.0.1:${https.port}`;
+  writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem });
+  log.info('API server listening', { url: https.url, bind: opts.bind, store: opts.store });
+
+  // Controllers use the API like any client (over loopback with the admin credential for now).
+  const client = new HttpClient({ server: url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem, servername: 'localhost', userAgent: 'peapod-controller-manager' });
+  const controllers = await startControllerManager({ client, clock, caPem: pki.ca.certPem });
+
+  return {
+    url,
+    port: https.port,
+    kubeconfigPath,
+    nodeTokenPath,
+    store,
+    async close() {
+      await controllers.stop();
+      client.close();
+      await https.close();
+      await handler.close();
+      await store.close();
+    },
+  };
+}
