@@ -28,6 +28,9 @@ export function guardRuleset(o: GuardOptions): string {
     '    type filter hook forward priority -10; policy accept;',
     '    ct state established,related accept',
     `    ip saddr ${o.podSubnet} ip daddr { ${allowed} } accept`,
+    // TCP gets a reset (the connect fails at once with ECONNREFUSED; Linux treats an ICMP error
+    // to a SYN as soft and only reports it with the first retransmit, ~1 s later), the rest ICMP.
+    `    ip saddr ${o.podSubnet} meta l4proto tcp counter reject with tcp reset`,
     `    ip saddr ${o.podSubnet} counter reject with icmpx type admin-prohibited`,
     `    iifname "${o.bridge}" meta nfproto ipv6 counter reject with icmpx type admin-prohibited`,
     '  }',
