@@ -5,6 +5,7 @@
  */
 import type { FieldError } from '../errors.js';
 import type { KubeObject } from '../object.js';
+import { registerValidators } from './registry.js';
 
 export interface KindValidator {
   /** Validate a new object. */
@@ -16,6 +17,7 @@ export interface KindValidator {
 }
 
 export const validators = new Map<string, KindValidator>();
+registerValidators(validators);
 
 export function validateCreate(gk: string, obj: KubeObject): FieldError[] {
   return validators.get(gk)?.create(obj) ?? [];
