@@ -4,11 +4,12 @@
  * type, body — base64 for protobuf, text otherwise).
  *
  *   node dist/src/api/protobuf/capture-fixtures.js [versions...]
+ *   node dist/src/api/protobuf/capture-fixtures.js --table     (the README's table, from the fixtures)
  *
  * Fixture inputs are deterministic except the TLS key pair, which is made fresh by openssl.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,6 +138,8 @@ export const captureCommands: Record<string, string[]> = {
   'debug-node': ['debug', 'node/node1', '--image=busybox'],
   'certificate-approve': ['certificate', 'approve', 'csr1'],
   'certificate-deny': ['certificate', 'deny', 'csr1'],
+  'auth-reconcile': ['auth', 'reconcile', '-f', '{dir}/rbac.yaml'],
+  'create-dry-run-server': ['create', 'configmap', 'cm9', '--from-literal=a=b', '--dry-run=server'],
   'debug-pod-copy': ['debug', 'web-abc', '--image=busybox', '--copy-to=web-copy', '--profile=general'],
   'debug-pod-ephemeral': ['debug', 'web-abc', '--image=busybox', '--profile=general'],
   'rollout-pause': ['rollout', 'pause', 'deployment/web'],
@@ -156,6 +159,12 @@ export function writeInputs(dir: string): void {
     'apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: web', '  namespace: default', 'spec:', '  replicas: 4',
     '  selector: {matchLabels: {app: web}}', '  template:', '    metadata: {labels: {app: web}}', '    spec:', '      containers:',
     '      - name: web', '        image: nginx:1.26', '',
+  ].join('\n'));
+  writeFileSync(join(dir, 'rbac.yaml'), [
+    'apiVersion: rbac.authorization.k8s.io/v1', 'kind: Role', 'metadata: {name: reader, namespace: default}',
+    'rules:', '- apiGroups: [""]', '  resources: [pods]', '  verbs: [get, list]', '---',
+    'apiVersion: rbac.authorization.k8s.io/v1', 'kind: RoleBinding', 'metadata: {name: reader, namespace: default}',
+    'roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}', 'subjects:', '- {kind: User, name: u1, apiGroup: rbac.authorization.k8s.io}', '',
   ].join('\n'));
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=tls1',
     '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')], { stdio: 'ignore' });
@@ -195,7 +204,28 @@ export async function captureVersion(version: string, dir: string, options: Reco
 
 export const fixturesDir = join(dirname(fileURLToPath(import.meta.url)), '../../../../src/api/protobuf/fixtures');
 
+/** The README's table: per command, its requests and their content types by kubectl version. */
+export function readmeTable(captures: Record<string, Record<string, CapturedCommand>>): string {
+  const versions = Object.keys(captures);
+  const short = (t?: string) => !t ? '-' : t.replace('application/vnd.kubernetes.protobuf', '**protobuf**').replace('application/', '');
+  const first = captures[versions[0]];
+  const ref = captures[versions[1] ?? versions[0]];
+  const rows = Object.keys(first).map((name) => {
+    const reqs = ref[name]?.requests ?? [];
+    const line = reqs.map((q) => `${q.method} ${q.path.split('?')[0].replace(/^\/apis?\//, '').replace('namespaces/default/', 'ns/…/')}`).join('; ');
+    const types = versions.map((v) => (captures[v][name]?.requests ?? []).map((q) => short(q.contentType)).join(', '));
+    return `| \`kubectl ${first[name].args.join(' ').replaceAll('{dir}/', '').replaceAll('|', '\\|')}\` | ${line} | ${types.join(' | ')} |`;
+  });
+  return [`| command | request | ${versions.join(' | ')} |`, `| --- | --- | ${versions.map(() => '---').join(' | ')} |`, ...rows].join('\n');
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--table') {
+    const captures: Record<string, Record<string, CapturedCommand>> = {};
+    for (const v of ['1.31', '1.32', '1.33']) captures[v] = JSON.parse(readFileSync(join(fixturesDir, `kubectl-${v}.json`), 'utf8')) as Record<string, CapturedCommand>;
+    process.stdout.write(readmeTable(captures) + '\n');
+    return;
+  }
   const versions = process.argv.slice(2).length ? process.argv.slice(2) : ['1.31', '1.32', '1.33'];
   const dir = mkdtempSync(join(tmpdir(), 'capture-fixtures-'));
   try {
