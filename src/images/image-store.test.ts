@@ -125,6 +125,19 @@ describe('ImageStore against a real registry', () => {
     assert.match(rec.layers[0]!.mediaType, /docker/);
   });
 
+  test('pulls by digest (with or without a tag): named by digest only', async () => {
+    const store = await newStore('s2d');
+    const byDigest = `${reg.host}/test/twolayer@${built.manifestDigest}`;
+    const rec = await store.pull(byDigest);
+    assert.deepEqual(rec.repoTags, []);
+    assert.deepEqual(rec.repoDigests, [byDigest]);
+    assert.equal((await store.get(byDigest))?.id, built.configDigest);
+    assert.equal((await store.pull(`${reg.host}/test/twolayer:v1@${built.manifestDigest}`)).repoTags.length, 0);
+    const other = 'sha256:' + '1'.repeat(64);
+    await assert.rejects(store.pull(`${reg.host}/test/twolayer@${other}`), (e: unknown) => e instanceof ImagePullError && e.reason === 'NotFound'
+      && e.message.includes(`${reg.host}/test/twolayer@${other} manifest ${other}: not found`));
+  });
+
   test('concurrent pulls of one image fetch each blob once', async () => {
     const store = await newStore('s3');
     const before = reg.logLines.length;

@@ -549,7 +549,7 @@ export class ImageStore {
             onBytes: (n) => { bytes += n; opts.onProgress?.({ phase: 'downloading', image: name, digest: d.digest, bytes, total: d.size }); },
           });
         },
-        ...(ref.tag && !ref.digest ? { repoTag: name } : ref.tag ? { repoTag: `${repositoryName(ref)}:${ref.tag}` } : {}),
+        ...(ref.tag && !ref.digest ? { repoTag: name } : {}), // a reference with a digest names the image by digest only (as containerd)
         repoDigest: `${repositoryName(ref)}@${top.digest}`,
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       });
