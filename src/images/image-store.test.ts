@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { ImageStore } from './image-store.js';
 import { ImagePullError, InvalidImageNameError } from './errors.js';
 import { parseRegistriesYaml } from './registries-config.js';
-import { buildImage, writeLayoutDir, type LayerEntry } from './build/oci-image.js';
+import { buildImage, buildIndex, layoutTar, writeLayoutDir, type LayerEntry } from './build/oci-image.js';
 import { skopeoDockerArchive, skopeoPush, startTestRegistry, freePort, type TestRegistry } from './testing/test-registry.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 const f = (path: string, content: string, mode = 0o644): LayerEntry => ({ path, type: 'file', mode, content: Buffer.from(content) });
 const d = (path: string, mode = 0o755): LayerEntry => ({ path, type: 'dir', mode });
@@ -136,6 +138,37 @@ describe('ImageStore against a real registry', () => {
     const other = 'sha256:' + '1'.repeat(64);
     await assert.rejects(store.pull(`${reg.host}/test/twolayer@${other}`), (e: unknown) => e instanceof ImagePullError && e.reason === 'NotFound'
       && e.message.includes(`${reg.host}/test/twolayer@${other} manifest ${other}: not found`));
+  });
+
+  test('multi-platform images (OCI index, Docker manifest list): linux/amd64 is picked', async () => {
+    const plat = (architecture: string, variant?: string) => ({ os: 'linux', architecture, ...(variant ? { variant } : {}) });
+    const spec = (arch: string) => ({ names: [], config: { Cmd: [arch] }, layers: [[f('arch', arch)]] });
+    const multi = buildIndex(['example.test/multi:1'], [
+      { ...spec('arm64'), platform: plat('arm64', 'v8') }, { ...spec('amd64'), platform: plat('amd64') }, { ...spec('s390x'), platform: plat('s390x') },
+    ]);
+    const armOnly = buildIndex(['example.test/armonly:1'], [{ ...spec('arm64'), platform: plat('arm64', 'v8') }]);
+    const exec = promisify(execFile);
+    for (const [img, name] of [[multi, 'multi'], [armOnly, 'armonly']] as const) {
+      const dir = join(root, `layout-${name}`);
+      await writeLayoutDir(img, dir);
+      await exec('skopeo', ['--insecure-policy', 'copy', '--quiet', '--all', '--dest-tls-verify=false', `oci:${dir}:1`, `docker://${reg.host}/multi/${name}:1`]);
+      await exec('skopeo', ['--insecure-policy', 'copy', '--quiet', '--all', '--format', 'v2s2', '--dest-tls-verify=false', `oci:${dir}:1`, `docker://${reg.host}/multi/${name}:v2s2`]);
+    }
+    const store = await newStore('s-multi');
+    const rec = await store.pull(`${reg.host}/multi/multi:1`);
+    assert.equal(rec.id, multi.platforms[1]!.configDigest);
+    assert.equal(rec.manifestDigest, multi.platforms[1]!.manifestDigest);
+    assert.deepEqual(rec.repoDigests, [`${reg.host}/multi/multi@${multi.indexDigest}`]);
+    assert.deepEqual((await store.config(rec)).cmd, ['amd64']);
+    const list = await store.pull(`${reg.host}/multi/multi:v2s2`);
+    assert.deepEqual((await store.config(list)).cmd, ['amd64']);
+    await assert.rejects(store.pull(`${reg.host}/multi/armonly:1`), (e: unknown) => e instanceof ImagePullError && e.reason === 'Unsupported'
+      && /no match for platform linux\/amd64 in manifest sha256:[0-9a-f]{64}: not found$/.test(e.message));
+    // The same index imported from an OCI layout tarball.
+    const tar = join(root, 'multi.tar');
+    await writeFile(tar, layoutTar(multi));
+    const imp = await (await newStore('s-multi-import')).importArchive(tar);
+    assert.deepEqual(imp.map((r) => [r.id, r.repoTags, r.repoDigests]), [[multi.platforms[1]!.configDigest, ['example.test/multi:1'], [`example.test/multi@${multi.indexDigest}`]]]);
   });
 
   test('concurrent pulls of one image fetch each blob once', async () => {

@@ -15,6 +15,8 @@ export type LayerEntry = TarEntry & { content?: Buffer };
 export interface ImageSpec {
   /** Full names: "docker.io/library/busybox:1.36". */
   names: string[];
+  /** Default linux/amd64. */
+  platform?: { os: string; architecture: string; variant?: string };
   layers: LayerEntry[][];
   config: NonNullable<ImageConfig['config']>;
   /** Layer compression. Default gzip. */
@@ -60,7 +62,7 @@ export function buildImage(spec: ImageSpec): BuiltImage {
     layers.push({ mediaType, digest: put(blob), size: blob.length });
   }
   const config: ImageConfig = {
-    architecture: 'amd64', os: 'linux', created: new Date(BUILD_MTIME * 1000).toISOString(),
+    architecture: spec.platform?.architecture ?? 'amd64', os: spec.platform?.os ?? 'linux', created: new Date(BUILD_MTIME * 1000).toISOString(),
     config: spec.config,
     rootfs: { type: 'layers', diff_ids: diffIDs },
     history: spec.layers.map(() => ({ created: new Date(BUILD_MTIME * 1000).toISOString(), created_by: 'peapod image builder' })),
@@ -98,4 +100,28 @@ export function layoutTar(img: BuiltImage): Buffer {
     ...[...img.files].map(([p, content]) => ({ path: p, type: 'file' as const, mode: 0o644, content })),
   ];
   return layerTar(entries);
+}
+
+/**
+ * A multi-platform image: an OCI index (or Docker manifest list) over platform manifests, named
+ * `names` in the layout. Each platform image's blobs are included.
+ */
+export function buildIndex(names: string[], images: Array<ImageSpec & { platform: { os: string; architecture: string; variant?: string } }>, format: 'oci' | 'docker' = 'oci'): BuiltImage & { indexDigest: string; platforms: BuiltImage[] } {
+  const files = new Map<string, Buffer>();
+  const platforms = images.map((spec) => buildImage({ ...spec, format }));
+  const manifests: Descriptor[] = platforms.map((img, i) => {
+    for (const [p, b] of img.files) if (p.startsWith('blobs/')) files.set(p, b);
+    const body = img.files.get(`blobs/sha256/${img.manifestDigest.slice(7)}`)!;
+    return { mediaType: format === 'docker' ? MediaType.dockerManifest : MediaType.ociManifest, digest: img.manifestDigest, size: body.length, platform: images[i]!.platform };
+  });
+  const index: ImageIndex = { schemaVersion: 2, mediaType: format === 'docker' ? MediaType.dockerManifestList : MediaType.ociIndex, manifests };
+  const body = Buffer.from(JSON.stringify(index));
+  const indexDigest = sha256(body);
+  files.set(`blobs/sha256/${indexDigest.slice(7)}`, body);
+  files.set('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
+  files.set('index.json', Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: MediaType.ociIndex,
+    manifests: names.map((n) => ({ mediaType: index.mediaType, digest: indexDigest, size: body.length, annotations: { 'io.containerd.image.name': n, 'org.opencontainers.image.ref.name': n.slice(n.lastIndexOf(':') + 1) } })),
+  })));
+  return { manifestDigest: indexDigest, indexDigest, configDigest: '', diffIDs: [], files, platforms };
 }
