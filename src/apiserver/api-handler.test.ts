@@ -146,11 +146,11 @@ export function runApiHandlerTests(makeStore: () => Store): void {
     assert.equal(c.body.status.qosClass, 'BestEffort');
     // a main-resource update keeps status; a status update keeps spec
     const upd = await s.request('PUT', '/api/v1/namespaces/default/pods/p1', { ...c.body, status: { phase: 'Failed' }, metadata: { ...c.body.metadata, labels: { x: 'y' } } });
-    assert.equal(upd.status, 200);
+    assert.equal(upd.status, 200, upd.text);
     assert.equal(upd.body.status.phase, 'Pending');
     assert.equal(upd.body.metadata.labels.x, 'y');
-    const st = await s.request('PUT', '/api/v1/namespaces/default/pods/p1/status', { ...upd.body, spec: { ...upd.body.spec, nodeName: 'sneaky' }, status: { phase: 'Running' } });
-    assert.equal(st.status, 200);
+    const st = await s.request('PUT', '/api/v1/namespaces/default/pods/p1/status', { ...upd.body, spec: { ...upd.body.spec, nodeName: 'sneaky' }, status: { phase: 'Running', qosClass: 'BestEffort' } });
+    assert.equal(st.status, 200, st.text);
     assert.equal(st.body.status.phase, 'Running');
     assert.equal(st.body.spec.nodeName, undefined);
     // binding
@@ -376,11 +376,12 @@ export function runApiHandlerTests(makeStore: () => Store): void {
   test('eviction honours PodDisruptionBudgets', async () => {
     await s.request('POST', '/api/v1/namespaces', { metadata: { name: 'ev' } });
     const p = await s.request('POST', '/api/v1/namespaces/ev/pods', pod('victim', { app: 'db' }));
-    await s.request('PUT', '/api/v1/namespaces/ev/pods/victim/status', { ...p.body, status: { phase: 'Running' } });
+    const run = await s.request('PUT', '/api/v1/namespaces/ev/pods/victim/status', { ...p.body, status: { ...p.body.status, phase: 'Running' } });
+    assert.equal(run.status, 200, run.text);
     const pdb = await s.request('POST', '/apis/policy/v1/namespaces/ev/poddisruptionbudgets', { metadata: { name: 'db' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'db' } } } });
     await s.request('PUT', '/apis/policy/v1/namespaces/ev/poddisruptionbudgets/db/status', { ...pdb.body, status: { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 } });
     const e = await s.request('POST', '/api/v1/namespaces/ev/pods/victim/eviction', { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'victim', namespace: 'ev' } });
-    assert.equal(e.status, 429);
+    assert.equal(e.status, 429, e.text);
     assert.equal(e.body.message, "Cannot evict pod as it would violate the pod's disruption budget.");
     assert.equal(e.body.details.causes[0].reason, 'DisruptionBudget');
     const cur = await s.request('GET', '/apis/policy/v1/namespaces/ev/poddisruptionbudgets/db');
