@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const typesDir = join(root, 'node_modules', 'kubernetes-types');
 const tables = join(root, 'dist', 'src', 'api', 'openapi');
 const { fieldExtensions, atomicStructs } = await import(pathToFileURL(join(tables, 'patch-metadata.js')).href);
-const { int64Members, doubleMembers, byteMembers, valueStructMembers, explicitDefaults, extraMembers, zeroDefaultOptional, requiredWithoutDefault } =
+const { int64Members, doubleMembers, byteMembers, valueStructMembers, explicitDefaults, extraMembers, zeroDefaultOptional, requiredWithoutDefault, enumMembers } =
   await import(pathToFileURL(join(tables, 'type-rules.js')).href);
 
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
@@ -126,6 +126,12 @@ for (const file of listFiles(typesDir)) {
       if (name === 'apiVersion' && ts.isLiteralTypeNode(m.type)) apiVersion = m.type.literal.text;
       if (name === 'kind' && ts.isLiteralTypeNode(m.type)) kind = m.type.literal.text;
       let s = typeSchema(m.type, defName, name, names);
+      const values = enumMembers[defName]?.[name];
+      if (values) {
+        if (s.type === 'array' && s.items?.type === 'string') s = { ...s, items: { ...s.items, enum: [...values] } };
+        else if (s.type === 'string') s = { ...s, enum: [...values] };
+        else throw new Error(`${defName}.${name}: enum on a ${s.type}`);
+      }
       const desc = jsDoc(m);
       const extra = {};
       if (desc) extra.description = desc;

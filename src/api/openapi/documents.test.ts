@@ -276,6 +276,8 @@ for (const version of (process.env.OPENAPI_KUBECTL_VERSIONS ?? '1.27,1.33').spli
     assert.match(r.stdout, /name\s+<string> -required-/);
     assert.match(r.stdout, /ports\s+<\[\]ContainerPort>/);
     assert.match(r.stdout, /resources\s+<ResourceRequirements>/);
+    // kubectl prints enums from 1.30 on
+    if (Number(version.split('.')[1]) >= 30) assert.match(r.stdout, /imagePullPolicy\s+<string>\s*\n\s*enum: Always, IfNotPresent, Never/);
     assert.ok(requested.some((u) => u.startsWith('/openapi/v3/api/v1?hash=')), requested.join(' '));
     if (process.env.OPENAPI_TEST_VERBOSE) console.log(version, requested, r.stdout);
   });

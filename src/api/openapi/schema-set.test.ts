@@ -79,6 +79,9 @@ test('scalar types, formats and required members', () => {
   assert.deepEqual(def('io.k8s.api.apps.v1.DeploymentSpec').required, ['selector', 'template']);
   assert.match(prop('io.k8s.api.core.v1.Container', 'image').description ?? '', /Container image name/);
   assert.equal(prop('io.k8s.api.core.v1.Container', 'stdin').type, 'boolean');
+  assert.deepEqual(prop('io.k8s.api.core.v1.Container', 'imagePullPolicy').enum, ['Always', 'IfNotPresent', 'Never']);
+  assert.deepEqual(prop('io.k8s.api.core.v1.PodSpec', 'restartPolicy').enum, ['Always', 'Never', 'OnFailure']);
+  assert.deepEqual(prop('io.k8s.api.core.v1.PersistentVolumeClaimSpec', 'accessModes').items?.enum, ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod']);
 });
 
 test('patch and list extensions come from the patch-metadata table', () => {
@@ -107,7 +110,7 @@ test('every patch-metadata and type-rules entry names an existing definition and
   const tables: Record<string, Readonly<Record<string, readonly string[] | Readonly<Record<string, unknown>>>>> = {
     fieldExtensions: pm.fieldExtensions, int64Members: tr.int64Members, doubleMembers: tr.doubleMembers,
     byteMembers: tr.byteMembers, valueStructMembers: tr.valueStructMembers, explicitDefaults: tr.explicitDefaults,
-    zeroDefaultOptional: tr.zeroDefaultOptional, requiredWithoutDefault: tr.requiredWithoutDefault,
+    zeroDefaultOptional: tr.zeroDefaultOptional, requiredWithoutDefault: tr.requiredWithoutDefault, enumMembers: tr.enumMembers,
   };
   const missing: string[] = [];
   for (const [t, table] of Object.entries(tables)) {

@@ -358,3 +358,215 @@ export const requiredWithoutDefault: Readonly<Record<string, readonly string[]>>
   'io.k8s.api.networking.v1.HTTPIngressPath': ['pathType'],
   'io.k8s.api.networking.v1alpha1.ParentReference': ['name', 'resource'],
 };
+
+/**
+ * Members whose Go type is marked `+enum`: definition → member → the type's constants, sorted, as
+ * Kubernetes publishes them in `enum` (on the items for lists). Transcribed from k8s.io/api 1.30.
+ */
+export const enumMembers: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  'io.k8s.api.admissionregistration.v1.MatchResources': {
+    matchPolicy: ['Equivalent', 'Exact'],
+  },
+  'io.k8s.api.admissionregistration.v1.MutatingWebhook': {
+    failurePolicy: ['Fail', 'Ignore'],
+    matchPolicy: ['Equivalent', 'Exact'],
+    sideEffects: ['None', 'NoneOnDryRun', 'Some', 'Unknown'],
+    reinvocationPolicy: ['IfNeeded', 'Never'],
+  },
+  'io.k8s.api.admissionregistration.v1.NamedRuleWithOperations': {
+    operations: ['*', 'CONNECT', 'CREATE', 'DELETE', 'UPDATE'],
+    scope: ['*', 'Cluster', 'Namespaced'],
+  },
+  'io.k8s.api.admissionregistration.v1.RuleWithOperations': {
+    operations: ['*', 'CONNECT', 'CREATE', 'DELETE', 'UPDATE'],
+    scope: ['*', 'Cluster', 'Namespaced'],
+  },
+  'io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec': {
+    validationActions: ['Audit', 'Deny', 'Warn'],
+  },
+  'io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicySpec': {
+    failurePolicy: ['Fail', 'Ignore'],
+  },
+  'io.k8s.api.admissionregistration.v1.ValidatingWebhook': {
+    failurePolicy: ['Fail', 'Ignore'],
+    matchPolicy: ['Equivalent', 'Exact'],
+    sideEffects: ['None', 'NoneOnDryRun', 'Some', 'Unknown'],
+  },
+  'io.k8s.api.admissionregistration.v1alpha1.MatchResources': {
+    matchPolicy: ['Equivalent', 'Exact'],
+  },
+  'io.k8s.api.admissionregistration.v1alpha1.ParamRef': {
+    parameterNotFoundAction: ['Allow', 'Deny'],
+  },
+  'io.k8s.api.admissionregistration.v1alpha1.ValidatingAdmissionPolicyBindingSpec': {
+    validationActions: ['Audit', 'Deny', 'Warn'],
+  },
+  'io.k8s.api.admissionregistration.v1alpha1.ValidatingAdmissionPolicySpec': {
+    failurePolicy: ['Fail', 'Ignore'],
+  },
+  'io.k8s.api.admissionregistration.v1beta1.ValidatingAdmissionPolicyBindingSpec': {
+    validationActions: ['Audit', 'Deny', 'Warn'],
+  },
+  'io.k8s.api.apps.v1.DaemonSetUpdateStrategy': {
+    type: ['OnDelete', 'RollingUpdate'],
+  },
+  'io.k8s.api.apps.v1.DeploymentStrategy': {
+    type: ['Recreate', 'RollingUpdate'],
+  },
+  'io.k8s.api.apps.v1.StatefulSetSpec': {
+    podManagementPolicy: ['OrderedReady', 'Parallel'],
+  },
+  'io.k8s.api.apps.v1.StatefulSetUpdateStrategy': {
+    type: ['OnDelete', 'RollingUpdate'],
+  },
+  'io.k8s.api.batch.v1.CronJobSpec': {
+    concurrencyPolicy: ['Allow', 'Forbid', 'Replace'],
+  },
+  'io.k8s.api.batch.v1.JobSpec': {
+    completionMode: ['Indexed', 'NonIndexed'],
+    podReplacementPolicy: ['Failed', 'TerminatingOrFailed'],
+  },
+  'io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement': {
+    operator: ['In', 'NotIn'],
+  },
+  'io.k8s.api.batch.v1.PodFailurePolicyRule': {
+    action: ['Count', 'FailIndex', 'FailJob', 'Ignore'],
+  },
+  'io.k8s.api.certificates.v1.CertificateSigningRequestSpec': {
+    usages: ['any', 'cert sign', 'client auth', 'code signing', 'content commitment', 'crl sign', 'data encipherment', 'decipher only', 'digital signature', 'email protection', 'encipher only', 'ipsec end system', 'ipsec tunnel', 'ipsec user', 'key agreement', 'key encipherment', 'microsoft sgc', 'netscape sgc', 'ocsp signing', 's/mime', 'server auth', 'signing', 'timestamping'],
+  },
+  'io.k8s.api.core.v1.AppArmorProfile': {
+    type: ['Localhost', 'RuntimeDefault', 'Unconfined'],
+  },
+  'io.k8s.api.core.v1.AzureDiskVolumeSource': {
+    cachingMode: ['None', 'ReadOnly', 'ReadWrite'],
+    kind: ['Dedicated', 'Managed', 'Shared'],
+  },
+  'io.k8s.api.core.v1.Container': {
+    terminationMessagePolicy: ['FallbackToLogsOnError', 'File'],
+    imagePullPolicy: ['Always', 'IfNotPresent', 'Never'],
+  },
+  'io.k8s.api.core.v1.ContainerPort': {
+    protocol: ['SCTP', 'TCP', 'UDP'],
+  },
+  'io.k8s.api.core.v1.EndpointPort': {
+    protocol: ['SCTP', 'TCP', 'UDP'],
+  },
+  'io.k8s.api.core.v1.EphemeralContainer': {
+    terminationMessagePolicy: ['FallbackToLogsOnError', 'File'],
+    imagePullPolicy: ['Always', 'IfNotPresent', 'Never'],
+  },
+  'io.k8s.api.core.v1.HTTPGetAction': {
+    scheme: ['HTTP', 'HTTPS'],
+  },
+  'io.k8s.api.core.v1.HostPathVolumeSource': {
+    type: ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'],
+  },
+  'io.k8s.api.core.v1.ModifyVolumeStatus': {
+    status: ['InProgress', 'Infeasible', 'Pending'],
+  },
+  'io.k8s.api.core.v1.NamespaceStatus': {
+    phase: ['Active', 'Terminating'],
+  },
+  'io.k8s.api.core.v1.NodeSelectorRequirement': {
+    operator: ['DoesNotExist', 'Exists', 'Gt', 'In', 'Lt', 'NotIn'],
+  },
+  'io.k8s.api.core.v1.NodeStatus': {
+    phase: ['Pending', 'Running', 'Terminated'],
+  },
+  'io.k8s.api.core.v1.PersistentVolumeClaimSpec': {
+    accessModes: ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'],
+    volumeMode: ['Block', 'Filesystem'],
+  },
+  'io.k8s.api.core.v1.PersistentVolumeClaimStatus': {
+    phase: ['Bound', 'Lost', 'Pending'],
+    accessModes: ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'],
+  },
+  'io.k8s.api.core.v1.PersistentVolumeSpec': {
+    accessModes: ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'],
+    persistentVolumeReclaimPolicy: ['Delete', 'Recycle', 'Retain'],
+    volumeMode: ['Block', 'Filesystem'],
+  },
+  'io.k8s.api.core.v1.PersistentVolumeStatus': {
+    phase: ['Available', 'Bound', 'Failed', 'Pending', 'Released'],
+  },
+  'io.k8s.api.core.v1.PodSecurityContext': {
+    fsGroupChangePolicy: ['Always', 'OnRootMismatch'],
+  },
+  'io.k8s.api.core.v1.PodSpec': {
+    restartPolicy: ['Always', 'Never', 'OnFailure'],
+    dnsPolicy: ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'],
+    preemptionPolicy: ['Never', 'PreemptLowerPriority'],
+  },
+  'io.k8s.api.core.v1.PodStatus': {
+    phase: ['Failed', 'Pending', 'Running', 'Succeeded', 'Unknown'],
+    qosClass: ['BestEffort', 'Burstable', 'Guaranteed'],
+  },
+  'io.k8s.api.core.v1.PortStatus': {
+    protocol: ['SCTP', 'TCP', 'UDP'],
+  },
+  'io.k8s.api.core.v1.ResourceQuotaSpec': {
+    scopes: ['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating'],
+  },
+  'io.k8s.api.core.v1.ScopedResourceSelectorRequirement': {
+    scopeName: ['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating'],
+    operator: ['DoesNotExist', 'Exists', 'In', 'NotIn'],
+  },
+  'io.k8s.api.core.v1.SeccompProfile': {
+    type: ['Localhost', 'RuntimeDefault', 'Unconfined'],
+  },
+  'io.k8s.api.core.v1.SecurityContext': {
+    procMount: ['Default', 'Unmasked'],
+  },
+  'io.k8s.api.core.v1.ServicePort': {
+    protocol: ['SCTP', 'TCP', 'UDP'],
+  },
+  'io.k8s.api.core.v1.ServiceSpec': {
+    type: ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'],
+    sessionAffinity: ['ClientIP', 'None'],
+    externalTrafficPolicy: ['Cluster', 'Local'],
+    ipFamilies: ['', 'IPv4', 'IPv6'],
+    ipFamilyPolicy: ['PreferDualStack', 'RequireDualStack', 'SingleStack'],
+    internalTrafficPolicy: ['Cluster', 'Local'],
+  },
+  'io.k8s.api.core.v1.Taint': {
+    effect: ['NoExecute', 'NoSchedule', 'PreferNoSchedule'],
+  },
+  'io.k8s.api.core.v1.Toleration': {
+    operator: ['Equal', 'Exists'],
+    effect: ['NoExecute', 'NoSchedule', 'PreferNoSchedule'],
+  },
+  'io.k8s.api.core.v1.TopologySpreadConstraint': {
+    whenUnsatisfiable: ['DoNotSchedule', 'ScheduleAnyway'],
+    nodeAffinityPolicy: ['Honor', 'Ignore'],
+    nodeTaintsPolicy: ['Honor', 'Ignore'],
+  },
+  'io.k8s.api.core.v1.VolumeMount': {
+    mountPropagation: ['Bidirectional', 'HostToContainer', 'None'],
+  },
+  'io.k8s.api.discovery.v1.EndpointPort': {
+    protocol: ['SCTP', 'TCP', 'UDP'],
+  },
+  'io.k8s.api.discovery.v1.EndpointSlice': {
+    addressType: ['FQDN', 'IPv4', 'IPv6'],
+  },
+  'io.k8s.api.networking.v1.HTTPIngressPath': {
+    pathType: ['Exact', 'ImplementationSpecific', 'Prefix'],
+  },
+  'io.k8s.api.networking.v1.IngressPortStatus': {
+    protocol: ['SCTP', 'TCP', 'UDP'],
+  },
+  'io.k8s.api.networking.v1.NetworkPolicyPort': {
+    protocol: ['SCTP', 'TCP', 'UDP'],
+  },
+  'io.k8s.api.networking.v1.NetworkPolicySpec': {
+    policyTypes: ['Egress', 'Ingress'],
+  },
+  'io.k8s.api.policy.v1.PodDisruptionBudgetSpec': {
+    unhealthyPodEvictionPolicy: ['AlwaysAllow', 'IfHealthyBudget'],
+  },
+  'io.k8s.api.storage.v1.StorageClass': {
+    reclaimPolicy: ['Delete', 'Recycle', 'Retain'],
+    volumeBindingMode: ['Immediate', 'WaitForFirstConsumer'],
+  },
+};
