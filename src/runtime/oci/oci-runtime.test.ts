@@ -237,6 +237,22 @@ describe('OciRuntime (runc)', { skip }, () => {
     await attached;
     const s = await waitExited(cat);
     assert.equal(s.exitCode, 0);
+
+    // stdout and stderr stay apart through the attach socket.
+    const split = await run(sb, container('split', ['sh', '-c', 'read x; echo out$x; echo err$x >&2'], { stdin: true, stdinOnce: true }));
+    const sIn = new PassThrough();
+    const sOut = new PassThrough();
+    const sErr = new PassThrough();
+    let o = '';
+    let e = '';
+    sOut.on('data', (b: Buffer) => { o += b.toString(); });
+    sErr.on('data', (b: Buffer) => { e += b.toString(); });
+    const att = rt.attach(split, { stdin: sIn, stdout: sOut, stderr: sErr });
+    sIn.end('1\n');
+    await att;
+    await waitExited(split);
+    assert.equal(o, 'out1\n');
+    assert.equal(e, 'err1\n');
   });
 
   test('a container started by another (exited) agent process is re-adopted; exits are announced', async (t) => {

@@ -100,6 +100,20 @@ test('spec: namespaces, mounts, masks, env, resources, oomScoreAdj clamp', () =>
   }
 });
 
+test('spec: runAsUser overrides the image USER (even one the image cannot resolve)', () => {
+  const l = layer();
+  try {
+    const spec = generateSpec({
+      id: 'x', rootfs: '/r', cgroupsPath: '/p', annotations: {}, sandbox, boundingSet: HOST_BOUNDING,
+      config: cfg(l, { image: { cmd: ['sh'], user: 'ghost' }, user: { uid: 1000, supplementalGroups: [5, 2000] } }),
+    });
+    assert.deepEqual(spec.process.user, { uid: 1000, gid: 1001, additionalGids: [2000, 5] });
+    assert.ok(spec.process.env.includes('HOME=/home/app'));
+  } finally {
+    rmSync(l, { recursive: true, force: true });
+  }
+});
+
 test('spec: host namespaces are simply not listed; no hostname without a UTS namespace', () => {
   const spec = generateSpec({
     id: 'x', rootfs: '/r', cgroupsPath: '/p', annotations: {}, boundingSet: HOST_BOUNDING,

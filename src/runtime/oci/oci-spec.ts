@@ -94,17 +94,20 @@ export interface SpecInput {
 export function generateSpec(input: SpecInput): OciSpec {
   const { config: c, sandbox: sb } = input;
   const privileged = c.privileged === true;
-  const imgUser = resolveImageUser(c.image?.user, c.lowerDirs);
-  const uid = c.user?.uid ?? imgUser.uid;
-  const gid = c.user?.gid ?? (c.user ? resolveImageUser(String(c.user.uid), c.lowerDirs).gid : imgUser.gid);
-  const additionalGids = [...new Set([...(c.user ? [] : imgUser.additionalGids), ...(c.user?.supplementalGroups ?? [])])];
+  // The pod's runAsUser overrides the image USER; either way the image's /etc/passwd gives the
+  // primary group (unless runAsGroup), HOME, and the groups the user is a member of, to which the
+  // pod's supplementalGroups are added.
+  const user = resolveImageUser(c.user ? String(c.user.uid) : c.image?.user, c.lowerDirs);
+  const uid = user.uid;
+  const gid = c.user?.gid ?? user.gid;
+  const additionalGids = [...new Set([...user.additionalGids, ...(c.user?.supplementalGroups ?? [])])].filter((g) => g !== gid);
   let env = mergeEnv([`PATH=${DEFAULT_PATH}`, `HOSTNAME=${sb.hostname}`], []);
   env = mergeEnv(env, (c.image?.env ?? []).map((kv) => {
     const i = kv.indexOf('=');
     return i > 0 ? { name: kv.slice(0, i), value: kv.slice(i + 1) } : { name: kv, value: '' };
   }));
   if (c.tty) env = mergeEnv(env, [{ name: 'TERM', value: 'xterm' }]);
-  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${imgUser.home && !c.user ? imgUser.home : uid === 0 ? '/root' : '/'}`);
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${user.home || (uid === 0 ? '/root' : '/')}`);
   env = mergeEnv(env, c.env ?? []);
 
   const caps = containerCapabilities({ add: c.capabilities?.add, drop: c.capabilities?.drop, privileged }, input.boundingSet);
