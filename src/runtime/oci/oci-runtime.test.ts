@@ -495,22 +495,33 @@ describe('OciRuntime (runc)', { skip }, () => {
     assert.equal((await rt.listContainers({ sandboxId: ids[0], state: 'running' })).length, 3);
   });
 
-  test('measure: container create+start time and conmon RSS', async (t) => {
+  test('measure: container create+start time and conmon RSS; each conmon is detached from the agent', async (t) => {
     const sb = await pod('measure');
     t.after(() => rt.removePodSandbox(sb));
     const times: number[] = [];
     const rss: number[] = [];
+    const pids = new Set<number>();
     for (let i = 0; i < 5; i++) {
       const started = process.hrtime.bigint();
       const id = await run(sb, container(`m${i}`, ['sleep', '3600']));
       times.push(Number(process.hrtime.bigint() - started) / 1e6);
+      const s = await rt.containerStatus(id);
+      assert.equal(s.state, 'running');
+      pids.add(s.pid!);
       const conmonPid = Number(readFileSync(join(work, 'runtime', 'containers', id, 'conmon.pid'), 'utf8'));
       const status = readFileSync(`/proc/${conmonPid}/status`, 'utf8');
       rss.push(Number(/^VmRSS:\s+(\d+) kB/m.exec(status)![1]));
+      // conmon runs in its own session, not as our child (so it survives the agent).
+      const ppid = Number(/^PPid:\s+(\d+)$/m.exec(status)![1]);
+      assert.notEqual(ppid, process.pid);
+      const stat = readFileSync(`/proc/${conmonPid}/stat`, 'utf8');
+      const sid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+      assert.equal(sid, conmonPid, 'conmon leads its own session');
     }
+    assert.equal(pids.size, 5);
     times.sort((a, b) => a - b);
     t.diagnostic(`create+start ms: median ${times[2].toFixed(0)} min ${times[0].toFixed(0)} max ${times[4].toFixed(0)}`);
     t.diagnostic(`conmon RSS kB: ${rss.join(' ')}`);
-    assert.equal(times.length, 5);
+    for (const kb of rss) assert.ok(kb > 0 && kb < 16 * 1024, `conmon RSS ${kb} kB`);
   });
 });

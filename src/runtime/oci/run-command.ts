@@ -19,6 +19,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Reject when the exit code is not 0 (default true). */
   check?: boolean;
+  /** Kill the program (SIGKILL) and reject after this long; default 120 s. */
+  timeoutMs?: number;
 }
 
 export function runCommand(file: string, args: string[], options: RunOptions = {}): Promise<CommandResult> {
@@ -31,7 +33,14 @@ export function runCommand(file: string, args: string[], options: RunOptions = {
     child.on('error', reject);
     child.stdin.on('error', () => { /* program exited before reading its input */ });
     child.stdin.end(options.input ?? '');
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, options.timeoutMs ?? 120_000);
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        reject(new Error(`${[file, ...args].join(' ')} did not finish within ${options.timeoutMs ?? 120_000} ms`));
+        return;
+      }
       const result = {
         code: code ?? (signal ? 128 : -1),
         stdout: Buffer.concat(out).toString(),
