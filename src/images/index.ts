@@ -6,7 +6,7 @@ export { ImagePullError, InvalidImageNameError, type PullFailure } from './error
 export { parseReference, normalizeReference, formatReference, repositoryName, familiarName, type ImageReference } from './reference.js';
 export { DockerKeyring, parseDockerConfig, type RegistryCredential } from './credentials.js';
 export { parseRegistriesYaml, loadRegistriesConfig, type RegistriesConfig } from './registries-config.js';
-export { ensureExampleImages, BUSYBOX_NAMES, REGISTRY_NAMES } from './build/example-images.js';
+export { ensureExampleImages, importExampleImages, BUSYBOX_NAMES, REGISTRY_NAMES } from './build/example-images.js';
 
 /** Where a node keeps its image store inside the peapod data dir. */
 export function imageStoreDir(dataDir: string): string {

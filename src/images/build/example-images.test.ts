@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, readlink, rm, stat, lstat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureExampleImages } from './example-images.js';
+import { ensureExampleImages, importExampleImages, BUSYBOX_NAMES, REGISTRY_NAMES } from './example-images.js';
 import { ImageStore } from '../image-store.js';
 
 test('example images build offline, are reproducible, skip rebuilds, and import into the store', async (t) => {
@@ -33,6 +33,9 @@ test('example images build offline, are reproducible, skip rebuilds, and import 
   const out2 = join(root, 'out2');
   const paths2 = await ensureExampleImages({ outDir: out2 });
   for (let i = 0; i < paths.length; i++) assert.ok(first[i]!.equals(await readFile(paths2[i]!)), `${paths2[i]} identical`);
+
+  const all = await importExampleImages(new ImageStore({ dir: join(root, 'store-all') }), { outDir });
+  assert.deepEqual(all.flatMap((r) => r.repoTags).sort(), [...BUSYBOX_NAMES, ...REGISTRY_NAMES].sort());
 
   const store = new ImageStore({ dir: join(root, 'store') });
   const bb = await store.importArchive(paths[0]!);

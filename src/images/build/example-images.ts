@@ -19,6 +19,7 @@ import { join, dirname } from 'node:path';
 import { realpathSync } from 'node:fs';
 import { repoRoot } from '../../cli/paths.js';
 import { buildImage, layoutTar, type LayerEntry } from './oci-image.js';
+import type { ImageStore, ImageRecord } from '../image-store.js';
 
 /** Bump when a recipe changes, so old tarballs are rebuilt. */
 const RECIPE_VERSION = 3;
@@ -175,4 +176,11 @@ export async function ensureExampleImages(opts: { outDir?: string; onProgress?: 
     paths.push(tarPath);
   }
   return paths;
+}
+
+/** Builds what is missing and imports every example image into `store` (the agent does this at start). */
+export async function importExampleImages(store: ImageStore, opts: { outDir?: string; onProgress?: (msg: string) => void } = {}): Promise<ImageRecord[]> {
+  const out: ImageRecord[] = [];
+  for (const path of await ensureExampleImages(opts)) out.push(...(await store.importArchive(path, opts.onProgress ? { onProgress: opts.onProgress } : {})));
+  return out;
 }
