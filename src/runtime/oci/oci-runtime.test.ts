@@ -269,6 +269,7 @@ describe('OciRuntime (runc)', { skip }, () => {
     const id = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, PEAPOD_LOG: 'warn' } });
     assert.match(id, /^[0-9a-f]{64}$/);
     const adopted = new OciRuntime({ dataDir: join(work, 'runtime'), network, cgroupParent });
+    await adopted.start();
     const s = await adopted.containerStatus(id);
     assert.equal(s.state, 'running');
     assert.ok(s.pid && existsSync(`/proc/${s.pid}`));

@@ -122,6 +122,14 @@ export class OciRuntime implements Runtime {
     this.sweepExecSessions();
   }
 
+  /**
+   * Call once when the agent starts: makes sure the traffic guard is in place before any adopted
+   * pod sends again (after a reboot the nftables table is gone while records remain).
+   */
+  async start(): Promise<void> {
+    if (this.opts.network) await this.opts.network.setup();
+  }
+
   /** Removes exec session dirs that an earlier instance left behind (it died mid-exec). */
   private sweepExecSessions(): void {
     const alive = (file: string) => {
