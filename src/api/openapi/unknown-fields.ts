@@ -32,8 +32,8 @@ export function strictDecodingError(unknownFields: readonly string[]): string {
   return `strict decoding error: ${unknownFields.join(', ')}`;
 }
 
-const QUANTITY_RE = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
-const QUANTITY_ERROR = `quantities must match the regular expression '${QUANTITY_RE.source}'`;
+const QUANTITY_ERROR = `quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`;
+const QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix";
 const QUANTITY_SUFFIXES = new Set(['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'n', 'u', 'm', 'k', 'M', 'G', 'T', 'P', 'E']);
 const MAX_UNKNOWN = 100;
 
@@ -175,9 +175,9 @@ function walk(ctx: Ctx, node: SchemaNode, value: unknown, path: PathStep | undef
   }
   if (name === QUANTITY) {
     if (goType === undefined) return;
-    if (typeof value === 'number' && Number.isFinite(value)) return;
-    if (typeof value === 'string' && validQuantity(value)) return;
-    otherError(ctx, QUANTITY_ERROR);
+    if (typeof value === 'number') return;
+    const err = typeof value === 'string' ? quantityError(value.trim()) : QUANTITY_ERROR;
+    if (err) otherError(ctx, err);
     return;
   }
   if (name === TIME || name === MICRO_TIME) {
@@ -271,14 +271,35 @@ function walk(ctx: Ctx, node: SchemaNode, value: unknown, path: PathStep | undef
   }
 }
 
-/** resource.ParseQuantity's acceptance, short of the range limits. */
-function validQuantity(s: string): boolean {
-  const m = QUANTITY_RE.exec(s);
-  if (!m) return false;
-  const [, num, suffix] = m;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(num)) return false;
-  if (QUANTITY_SUFFIXES.has(suffix)) return true;
-  return /^[eE][-+]?\d+$/.test(suffix);
+/**
+ * resource.ParseQuantity's verdict on a (trimmed) string: undefined when it parses, else its error
+ * (ErrFormatWrong or ErrSuffix). Range errors (ErrNumeric) are not reproduced.
+ */
+function quantityError(str: string): string | undefined {
+  if (str.length === 0) return QUANTITY_ERROR;
+  if (str === '0') return undefined;
+  let pos = 0;
+  const end = str.length;
+  const digit = (c: string) => c >= '0' && c <= '9';
+  if (str[0] === '-' || str[0] === '+') pos++;
+  while (pos < end && str[pos] === '0') pos++;
+  if (pos >= end) return undefined;
+  while (pos < end && digit(str[pos])) pos++;
+  if (pos >= end) return undefined;
+  if (str[pos] === '.') {
+    pos++;
+    while (pos < end && digit(str[pos])) pos++;
+    if (pos >= end) return undefined;
+  }
+  const suffixStart = pos;
+  while (pos < end && 'eEinumkKMGTP'.includes(str[pos])) pos++;
+  if (pos < end && (str[pos] === '-' || str[pos] === '+')) pos++;
+  while (pos < end && digit(str[pos])) pos++;
+  if (pos < end) return QUANTITY_ERROR;
+  const suffix = str.slice(suffixStart);
+  if (QUANTITY_SUFFIXES.has(suffix)) return undefined;
+  if (suffix.length > 1 && (suffix[0] === 'e' || suffix[0] === 'E') && /^[+-]?\d+$/.test(suffix.slice(1))) return undefined;
+  return QUANTITY_SUFFIX_ERROR;
 }
 
 /** Go's time.Parse(time.RFC3339, s) error message, or undefined when `s` parses. */
