@@ -6,5 +6,5 @@
 export { applyJsonPatch } from './json-patch.js';
 export { applyMergePatch } from './merge-patch.js';
 export { applyStrategicMergePatch } from './strategic-merge-patch.js';
-export { serverSideApply, recordUpdateManagedFields, applyConflictError, lastAppliedAnnotation } from './server-side-apply.js';
+export { serverSideApply, recordUpdateManagedFields, applyConflictError, lastAppliedAnnotation, resetFieldsFor } from './server-side-apply.js';
 export type { ServerSideApplyOptions, RecordUpdateOptions } from './server-side-apply.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ApiError } from '../../api/errors.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../api/object.js';
 import { builtinSchemas } from '../../api/openapi/schema-set.js';
-import { recordUpdateManagedFields, serverSideApply, lastAppliedAnnotation } from './server-side-apply.js';
+import { recordUpdateManagedFields, serverSideApply, lastAppliedAnnotation, resetFieldsFor } from './server-side-apply.js';
 
 const schemas = builtinSchemas();
 const deploySchema = schemas.forKind('apps', 'v1', 'Deployment');
@@ -305,4 +305,28 @@ test('without a schema: maps are granular, lists atomic', () => {
   const b = run(stored(a), cm({ y: '2' }, [1, 2]), 'b');
   assert.deepEqual(b.data, { x: '1', y: '2' });
   conflict(() => run(stored(a), cm({}, [3]), 'b'), 'Apply failed with 1 conflict: conflict with "a": .list', [{ message: 'conflict with "a"', field: '.list' }]);
+});
+
+test('reset fields: status in an applied manifest is nobody\'s on the main resource, so status writers never conflict', () => {
+  const withStatus = (replicas: number): KubeObject => ({ ...deployment({ replicas: 1 }), status: { replicas } });
+  const mainReset = resetFieldsFor(deploySchema, schemas, undefined, true);
+  const statusReset = resetFieldsFor(deploySchema, schemas, 'status', true);
+  assert.deepEqual(mainReset, [['status']]);
+  assert.deepEqual(statusReset, [['spec']]);
+  assert.deepEqual(resetFieldsFor(deploySchema, schemas, undefined, false), []);
+  const applyMain = (live: KubeObject | undefined, cfg: KubeObject, now: string, ignoredFields?: string[][]): KubeObject =>
+    serverSideApply({ live, applied: cfg, manager: 'kubectl', force: false, schema: deploySchema, schemas, now, apiVersion: 'apps/v1', ignoredFields });
+  const statusWrite = (old: KubeObject, replicas: number, ignoredFields?: string[][]): KubeObject =>
+    recordUpdateManagedFields({ old, updated: { ...old, status: { replicas } }, manager: 'controller', now: T1, apiVersion: 'apps/v1', subresource: 'status', schema: deploySchema, schemas, ignoredFields });
+  // with the reset fields: the applier owns no status, the controller owns status.replicas, re-apply is fine
+  const a = stored(applyMain(undefined, withStatus(0), T0, mainReset));
+  assert.equal((entry(a, 'kubectl')?.fieldsV1 as Record<string, unknown>)['f:status'], undefined);
+  const s = stored(statusWrite(a, 1, statusReset));
+  assert.deepEqual(entry(s, 'controller', 'Update')?.fieldsV1, { 'f:status': { 'f:replicas': {} } });
+  applyMain(s, withStatus(0), T2, mainReset);
+  // without them the manifest's status would collide with the controller
+  const b = stored(applyMain(undefined, withStatus(0), T0));
+  const sb = stored(statusWrite(b, 1));
+  conflict(() => applyMain(sb, withStatus(0), T2), 'Apply failed with 1 conflict: conflict with "controller" with subresource "status" using apps/v1: .status.replicas',
+    [{ message: 'conflict with "controller" with subresource "status" using apps/v1', field: '.status.replicas' }]);
 });

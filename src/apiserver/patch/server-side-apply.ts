@@ -17,7 +17,8 @@ import type { KubeObject, ManagedFieldsEntry } from '../../api/object.js';
 import { parseApiVersion } from '../../api/object.js';
 import type { SchemaNode, SchemaSet } from '../../api/schema-node.js';
 import { deepClone, isObject, stripNulls, type JsonObject } from './json-value.js';
-import { goJson, pathString } from './managed-fields/field-set.js';
+import { FieldSet, fieldElement, goJson, pathString } from './managed-fields/field-set.js';
+import { resolveNode } from './schema-walk.js';
 import {
   capUpdateManagers, cloneManaged, decodeManagedFields, emptyManaged, encodeManagedFields, managerIdentifier,
   parseIdentifier, stripMeta, type Managed,
@@ -42,6 +43,12 @@ export interface ServerSideApplyOptions {
   /** The version the request is served at, e.g. `apps/v1`. */
   apiVersion: string;
   subresource?: string;
+  /**
+   * Fields the registry resets for this write (Kubernetes' ResetFieldsFor), as paths of field
+   * names: e.g. [['status']] for the main resource and [['spec']] for /status. Nobody owns them
+   * and they never conflict. See resetFieldsFor() for the usual choice. Default: none.
+   */
+  ignoredFields?: string[][];
 }
 
 export interface RecordUpdateOptions {
@@ -55,6 +62,25 @@ export interface RecordUpdateOptions {
   subresource?: string;
   schema: SchemaNode | undefined;
   schemas: SchemaSet | undefined;
+  /** As for serverSideApply. */
+  ignoredFields?: string[][];
+}
+
+/**
+ * The fields most Kubernetes strategies reset: `status` on the main resource and `spec` on
+ * /status, when the schema has them (kinds without a status subresource reset nothing).
+ */
+export function resetFieldsFor(schema: SchemaNode | undefined, schemas: SchemaSet | undefined, subresource: string | undefined, hasStatusSubresource: boolean): string[][] {
+  if (!hasStatusSubresource) return [];
+  const props = resolveNode(schema, schemas)?.properties ?? {};
+  if (!subresource) return props.status ? [['status']] : [];
+  if (subresource === 'status') return props.spec ? [['spec']] : [];
+  return [];
+}
+
+function ignoredSet(paths: string[][] | undefined): FieldSet | undefined {
+  if (!paths || paths.length === 0) return undefined;
+  return FieldSet.of(...paths.map((p) => p.map((n) => fieldElement(n))));
 }
 
 /** RFC 3339 with whole seconds, as metav1.Time is written. */
@@ -137,7 +163,7 @@ function recordUpdate(live: unknown, next: unknown, m: Managed, id: string, apiV
 
 /** Record a non-apply write (create, update, patch, subresource update) in `metadata.managedFields`. */
 export function recordUpdateManagedFields(opts: RecordUpdateOptions): KubeObject {
-  const t: TypeContext = { node: opts.schema, schemas: opts.schemas };
+  const t: TypeContext = { node: opts.schema, schemas: opts.schemas, ignored: ignoredSet(opts.ignoredFields) };
   const now = rfc3339(opts.now);
   const next = withoutManagedFields(opts.updated);
   let managed: Managed;
@@ -192,7 +218,7 @@ function allowedFromLastApplied(live: KubeObject | undefined, apiVersion: string
 
 /** Server-side apply of `applied` by `manager`; returns the object to store, managedFields set. */
 export function serverSideApply(opts: ServerSideApplyOptions): KubeObject {
-  const t: TypeContext = { node: opts.schema, schemas: opts.schemas };
+  const t: TypeContext = { node: opts.schema, schemas: opts.schemas, ignored: ignoredSet(opts.ignoredFields) };
   const now = rfc3339(opts.now);
   const applied = opts.applied;
   if (!isObject(applied)) throw ApiError.badRequest('error decoding YAML: the applied configuration is not an object');

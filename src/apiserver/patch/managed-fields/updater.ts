@@ -24,6 +24,12 @@ export class ConflictsError extends Error {
 export interface TypeContext {
   node: SchemaNode | undefined;
   schemas: Schemas;
+  /** Fields the write resets (a strategy's ResetFieldsFor): nobody owns or conflicts on them. */
+  ignored?: FieldSet;
+}
+
+function filtered(s: FieldSet, t: TypeContext): FieldSet {
+  return t.ignored && !t.ignored.empty() ? s.recursiveDifference(t.ignored) : s;
 }
 
 /**
@@ -31,7 +37,8 @@ export interface TypeContext {
  * every manager loses the fields it removed; managers left with nothing are dropped.
  */
 function updateOwners(live: unknown, next: unknown, managers: Managed, workflow: string, force: boolean, t: TypeContext): Comparison {
-  const cmp = compare(live, next, t.node, t.schemas);
+  const raw = compare(live, next, t.node, t.schemas);
+  const cmp: Comparison = { removed: filtered(raw.removed, t), modified: filtered(raw.modified, t), added: filtered(raw.added, t) };
   const changed = cmp.modified.union(cmp.added);
   const conflicts = new Map<string, FieldSet>();
   for (const [id, vs] of managers.fields) {
@@ -62,7 +69,7 @@ function updateOwners(live: unknown, next: unknown, managers: Managed, workflow:
 export function updateManaged(live: unknown, next: unknown, apiVersion: string, managers: Managed, manager: string, t: TypeContext): void {
   const cmp = updateOwners(live, next, managers, manager, true, t);
   const prev = managers.fields.get(manager)?.set ?? new FieldSet();
-  const set = prev.difference(cmp.removed).union(cmp.modified).union(cmp.added);
+  const set = filtered(prev.difference(cmp.removed).union(cmp.modified).union(cmp.added), t);
   if (set.empty()) managers.fields.delete(manager);
   else managers.fields.set(manager, { set, apiVersion, applied: false });
 }
@@ -75,7 +82,7 @@ export function updateManaged(live: unknown, next: unknown, apiVersion: string, 
 export function applyManaged(live: unknown, config: unknown, apiVersion: string, managers: Managed, manager: string, force: boolean, t: TypeContext): unknown {
   const merged = merge(live, config, t.node, t.schemas) ?? {};
   const lastSet = managers.fields.get(manager);
-  const set = toFieldSet(config, t.node, t.schemas);
+  const set = filtered(toFieldSet(config, t.node, t.schemas), t);
   managers.fields.set(manager, { set, apiVersion, applied: true });
   const pruned = prune(merged, managers, lastSet?.set, t);
   updateOwners(live, pruned, managers, manager, force, t);
