@@ -203,6 +203,13 @@ describe('OciRuntime (runc)', { skip }, () => {
 
     const timed = await rt.execSync(id, ['sleep', '30'], 1);
     assert.equal(timed.timedOut, true);
+    const ps = await rt.execSync(id, ['ps', '-o', 'args'], 10);
+    assert.doesNotMatch(ps.stdout.toString(), /sleep 30/, 'the timed-out process was killed');
+
+    const missing = await rt.execSync(id, ['/no/such/cmd'], 10);
+    assert.notEqual(missing.exitCode, 0);
+    assert.match(missing.stderr.toString(), /no such file|not found/i);
+    await assert.rejects(rt.exec(id, ['/no/such/cmd'], { tty: true, stdout: new PassThrough() }), /exec failed|terminal|no such file|not found/i);
 
     const out = new PassThrough();
     let text = '';
