@@ -77,3 +77,24 @@ test('two processes importing into one store at once keep both images', async (t
   assert.deepEqual(names, tars.map((_, i) => `example.test/img${i}:1`));
   assert.deepEqual((await store.list()).length, 6, 'the first store instance sees the other process\'s images');
 });
+
+test('OCI layout names: io.containerd.image.name, a full org.opencontainers.image.ref.name, or none', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'peapod-refname-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const store = new ImageStore({ dir: join(dir, 'store') });
+  const cases: Array<[Record<string, string>, string[]]> = [
+    [{ 'org.opencontainers.image.ref.name': 'quay.example/team/app:2.0' }, ['quay.example/team/app:2.0']],
+    [{ 'org.opencontainers.image.ref.name': 'just-a-tag' }, []],
+    [{ 'io.containerd.image.name': 'app:3', 'org.opencontainers.image.ref.name': '3' }, ['docker.io/library/app:3']],
+  ];
+  for (const [i, [annotations, want]] of cases.entries()) {
+    const img = tinyImage('unused:1', `case ${i}`);
+    const index = JSON.parse(img.files.get('index.json')!.toString()) as { manifests: Array<{ annotations: Record<string, string> }> };
+    index.manifests[0]!.annotations = annotations;
+    img.files.set('index.json', Buffer.from(JSON.stringify(index)));
+    await writeFile(join(dir, `${i}.tar`), layoutTar(img));
+    const [rec] = await store.importArchive(join(dir, `${i}.tar`));
+    assert.deepEqual(rec!.repoTags, want, JSON.stringify(annotations));
+    assert.equal(rec!.id, img.configDigest);
+  }
+});
