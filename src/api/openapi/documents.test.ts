@@ -40,6 +40,8 @@ test('the v3 index lists every group-version with a hash that is the document\'s
   assert.equal(a.contentType, 'application/json');
   assert.equal(url.split('hash=')[1], a.etag);
   assert.equal(a.headers['Cache-Control'], 'public, immutable');
+  assert.equal(a.headers['Content-Type'], 'application/json');
+  assert.equal(a.headers.ETag, `"${a.etag}"`);
   // the same answer, same buffer: serialized once
   assert.equal(docs.serve(url)!.body, a.body);
 });
@@ -222,8 +224,7 @@ before(async () => {
     }
     const a = docs.serve(url, req.headers.accept ?? '*/*', req.headers['if-none-match']);
     if (a) {
-      res.writeHead(a.status, { 'Content-Type': a.contentType, ...(a.etag ? { ETag: `"${a.etag}"` } : {}), ...a.headers });
-      res.end(a.body);
+      res.writeHead(a.status, a.headers).end(a.body);
       return;
     }
     const d = discovery(url.split('?')[0], port);

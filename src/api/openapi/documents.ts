@@ -45,7 +45,10 @@ export interface OpenApiAnswer {
   body: Buffer;
   /** Without quotes; send it as `ETag: "<etag>"`. */
   etag?: string;
-  /** Further headers to send (Location, Cache-Control, Vary). */
+  /**
+   * Every header to send: Content-Type, ETag (quoted) and, where they apply, Location, Vary,
+   * Cache-Control, Expires. Mounting: `res.writeHead(a.status, a.headers).end(a.body)`.
+   */
   headers: Record<string, string>;
 }
 
@@ -452,6 +455,15 @@ export class OpenApiDocuments {
    * request's headers. Undefined when the path is not an OpenAPI path.
    */
   serve(url: string, accept = '*/*', ifNoneMatch?: string): OpenApiAnswer | undefined {
+    const a = this.route(url, accept, ifNoneMatch);
+    if (a) {
+      a.headers['Content-Type'] = a.contentType;
+      if (a.etag !== undefined) a.headers.ETag = `"${a.etag}"`;
+    }
+    return a;
+  }
+
+  private route(url: string, accept: string, ifNoneMatch: string | undefined): OpenApiAnswer | undefined {
     const qi = url.indexOf('?');
     const path = qi < 0 ? url : url.slice(0, qi);
     const query = new URLSearchParams(qi < 0 ? '' : url.slice(qi + 1));
