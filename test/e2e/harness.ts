@@ -46,11 +46,13 @@ export interface StartOptions {
   args?: string[];
   /** Milliseconds to wait for readiness (default 30 s). */
   readyTimeoutMs?: number;
+  /** Run the embedded node agent (default false: `--no-agent`). */
+  agent?: boolean;
 }
 
-function startProcess(dataDir: string, port: number, args: string[], timeoutMs: number): Promise<{ proc: ChildProcess; url: string }> {
+function startProcess(dataDir: string, port: number, args: string[], timeoutMs: number, agent: boolean): Promise<{ proc: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--enable-source-maps', cliMain, 'server', '--data-dir', dataDir, '--port', String(port), '--no-agent', ...args], {
+    const proc = spawn(process.execPath, ['--enable-source-maps', cliMain, 'server', '--data-dir', dataDir, '--port', String(port), ...(agent ? [] : ['--no-agent']), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PEAPOD_LOG: process.env.PEAPOD_LOG ?? 'info' },
     });
@@ -75,7 +77,7 @@ function startProcess(dataDir: string, port: number, args: string[], timeoutMs: 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'peapod-e2e-'));
   const timeout = opts.readyTimeoutMs ?? 30_000;
-  let { proc, url } = await startProcess(dataDir, 0, opts.args ?? [], timeout);
+  let { proc, url } = await startProcess(dataDir, 0, opts.args ?? [], timeout, !!opts.agent);
   const port = Number(new URL(url).port);
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const exited = (p: ChildProcess) => new Promise<void>((r) => { if (p.exitCode !== null || p.signalCode !== null) r(); else p.once('exit', () => r()); });
@@ -106,7 +108,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       await exited(proc);
     },
     async restart() {
-      ({ proc } = await startProcess(dataDir, port, opts.args ?? [], timeout));
+      ({ proc } = await startProcess(dataDir, port, opts.args ?? [], timeout, !!opts.agent));
     },
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
