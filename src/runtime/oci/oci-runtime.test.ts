@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
+import { createServer } from 'node:net';
+import { runCommand } from './run-command.js';
 import { BridgeNetwork } from '../../network/cni/bridge-network.js';
 import type { ContainerConfig, PodSandboxConfig } from '../runtime.js';
 import { OciRuntime } from './oci-runtime.js';
@@ -30,7 +32,11 @@ describe('OciRuntime (runc)', { skip }, () => {
   let podCounter = 0;
   const cgroupParent = `/peapod-test-${process.pid}`;
 
+  let tablesBefore: Set<string>;
+  const nftTables = () => new Set(execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' }).split('\n').filter(Boolean));
+
   before(() => {
+    tablesBefore = nftTables();
     work = mkdtempSync(join(tmpdir(), 'peapod-rt-'));
     rootfs = buildBusyboxRootfs(work);
     const { bridge, subnet } = freeTestSubnet();
@@ -48,6 +54,10 @@ describe('OciRuntime (runc)', { skip }, () => {
     await network.teardown().catch((e) => errors.push(e));
     removeCgroupTree(cgroupParent);
     removeTestDir(work);
+    // nat tables that iptables-nft made for portmap here (only those that did not exist before).
+    for (const t of nftTables()) {
+      if (!tablesBefore.has(t) && /^table (ip|ip6) (nat|filter)$/.test(t)) execFileSync('nft', ['delete', 'table', ...t.split(' ').slice(1)]);
+    }
     const left = hierarchies().filter((h) => existsSync(h + cgroupParent));
     assert.deepEqual(left, [], `cgroups left behind: ${left.join(' ')}`);
     assert.deepEqual(errors, [], 'cleanup failed');
@@ -120,6 +130,24 @@ describe('OciRuntime (runc)', { skip }, () => {
     assert.equal(body, 'hello from pod\n');
     const eth0 = await rt.execSync(cb, ['ip', '-4', 'addr', 'show', 'eth0'], 10);
     assert.match(eth0.stdout.toString(), new RegExp(`inet ${ipB.replace(/\./g, '\\.')}/`));
+  });
+
+  test('hostPort mappings reach the pod from the host until the sandbox stops', async (t) => {
+    const hostPort = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const sb = await pod('hostport', { portMappings: [{ hostPort, containerPort: 8080 }] });
+    t.after(() => rt.removePodSandbox(sb));
+    await run(sb, container('server', ['httpd', '-f', '-p', '8080', '-h', '/www']));
+    const get = () => runCommand('/bin/busybox', ['timeout', '5', 'wget', '-qO-', `http://127.0.0.1:${hostPort}/`], { check: false });
+    const body = await pollUntil(async () => { const r = await get(); return r.code === 0 ? r.stdout : undefined; }, 'the hostPort to answer');
+    assert.equal(body, 'hello from pod\n');
+    await rt.stopPodSandbox(sb);
+    const after = await get();
+    assert.notEqual(after.code, 0, 'the mapping is gone after stop');
   });
 
   test('exit codes and reasons; CRI log lines', async (t) => {
