@@ -431,6 +431,18 @@ describe('OciRuntime (runc)', { skip }, () => {
     const s = await pollUntil(async () => { const x = await crunRt.containerStatus(id); return x.state === 'exited' ? x : undefined; }, 'crun container to exit');
     assert.equal(s.exitCode, 4);
     assert.match(readFileSync(s.logPath, 'utf8'), / stdout F crun-pod$/m);
+    const long = await crunRt.createContainer(sb, container('long', ['sleep', '3600']));
+    await crunRt.startContainer(long);
+    const r = await crunRt.execSync(long, ['cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes'], 10);
+    assert.equal(r.exitCode, 0, r.stderr.toString());
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (b: Buffer) => { text += b.toString(); });
+    assert.equal(await crunRt.exec(long, ['sh', '-c', 'tty; exit 3'], { tty: true, stdout: out }), 3);
+    assert.match(text, /\/dev\/pts\/\d+/);
+    await crunRt.stopContainer(long, 0);
+    assert.equal((await crunRt.containerStatus(long)).exitCode, 137);
+    await crunRt.removeContainer(long);
   });
 
   test('image StopSignal; stopping a created container; stopPodSandbox stops all and releases the IP', async (t) => {
