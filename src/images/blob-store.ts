@@ -84,17 +84,25 @@ export class BlobStore {
    * Ensures blob `digest` is present: if not, `open()` gives its content, which is streamed to disk,
    * verified (digest and, when known, size) and renamed into place. Concurrent calls share one copy.
    */
-  async ensure(digest: string, open: () => Promise<Readable>, opts: { size?: number; what?: string; onBytes?: (n: number) => void } = {}): Promise<void> {
+  async ensure(digest: string, open: () => Promise<Readable>, opts: { size?: number; what?: string; onBytes?: (n: number) => void; signal?: AbortSignal } = {}): Promise<void> {
     assertDigest(digest, opts.what ?? 'blob');
-    if (await this.has(digest)) return;
-    const running = this.inflight.get(digest);
-    if (running) return running;
+    for (;;) {
+      if (await this.has(digest)) return;
+      const running = this.inflight.get(digest);
+      if (!running) break;
+      try {
+        return await running;
+      } catch (e) {
+        // Another caller's copy was cancelled: ours is not, so copy it ourselves.
+        if (opts.signal?.aborted || !isCancellation(e)) throw e;
+      }
+    }
     const p = this.copyIn(digest, open, opts).finally(() => this.inflight.delete(digest));
     this.inflight.set(digest, p);
     return p;
   }
 
-  private async copyIn(digest: string, open: () => Promise<Readable>, opts: { size?: number; what?: string; onBytes?: (n: number) => void }): Promise<void> {
+  private async copyIn(digest: string, open: () => Promise<Readable>, opts: { size?: number; what?: string; onBytes?: (n: number) => void; signal?: AbortSignal }): Promise<void> {
     const what = opts.what ?? `blob ${digest}`;
     const tmp = this.tempPath('ingest');
     const hasher = newHasher();
@@ -110,13 +118,15 @@ export class BlobStore {
     });
     try {
       const source = await open();
-      await pipeline(source, counter, createWriteStream(tmp));
+      if (opts.signal) await pipeline(source, counter, createWriteStream(tmp), { signal: opts.signal });
+      else await pipeline(source, counter, createWriteStream(tmp));
       if (opts.size !== undefined && bytes !== opts.size) throw new SizeMismatchError(opts.size, bytes, what);
       const actual = hasher.digest();
       if (actual !== digest) throw new DigestMismatchError(digest, actual, what);
       await rename(tmp, this.path(digest));
     } catch (err) {
       await rm(tmp, { force: true });
+      if (opts.signal?.aborted) throw new ImagePullError('Cancelled', 'pull cancelled');
       throw err;
     }
   }
@@ -158,4 +168,8 @@ export function pidAlive(name: string): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function isCancellation(e: unknown): boolean {
+  return (e instanceof ImagePullError && e.reason === 'Cancelled') || (e instanceof Error && e.name === 'AbortError');
 }

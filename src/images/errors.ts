@@ -19,6 +19,7 @@ export type PullFailure =
   | 'Unreachable'       // connection refused, DNS, timeout, TLS
   | 'Unsupported'       // no manifest for this platform, unknown media type
   | 'Disabled'          // non-loopback registry while remote pulls are disabled
+  | 'Cancelled'         // stopped through the pull's AbortSignal
   | 'Failed';           // anything else (unexpected status, unpack error)
 
 export class ImagePullError extends Error {

@@ -24,6 +24,8 @@ export interface HttpOptions {
   /** No byte for this long (connect or read) fails the request. Default 30 s. */
   idleTimeoutMs?: number;
   maxRedirects?: number;
+  /** Aborts the request and its response body. */
+  signal?: AbortSignal;
 }
 
 function describeNetError(err: NodeJS.ErrnoException, method: string, url: URL): string {
@@ -72,12 +74,15 @@ function once(method: string, url: URL, headers: Record<string, string>, opts: H
   const fn = isHttps ? httpsRequest : httpRequest;
   const idle = opts.idleTimeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const req = fn(url, { method, headers: { 'User-Agent': 'peapod', ...headers }, ...tlsOpts }, (res) => {
+    if (opts.signal?.aborted) { reject(cancelled()); return; }
+    const req = fn(url, { method, headers: { 'User-Agent': 'peapod', ...headers }, ...tlsOpts, ...(opts.signal ? { signal: opts.signal } : {}) }, (res) => {
       res.setTimeout(idle, () => res.destroy(new ImagePullError('Unreachable', `${method} "${url}": i/o timeout reading the response (${idle} ms idle)`)));
       resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: res, url: url.toString() });
     });
     req.setTimeout(idle, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
-    req.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof ImagePullError ? err : new ImagePullError('Unreachable', describeNetError(err, method === 'HEAD' ? 'Head' : 'Get', url))));
+    req.on('error', (err: NodeJS.ErrnoException) => reject(err instanceof ImagePullError ? err
+      : opts.signal?.aborted ? cancelled()
+        : new ImagePullError('Unreachable', describeNetError(err, method === 'HEAD' ? 'Head' : 'Get', url))));
     req.end();
   });
 }
@@ -95,4 +100,9 @@ export async function readBody(res: HttpResponse, limit = 16 << 20): Promise<Buf
     chunks.push(c);
   }
   return Buffer.concat(chunks);
+}
+
+/** The error of a pull stopped through its AbortSignal. */
+export function cancelled(): ImagePullError {
+  return new ImagePullError('Cancelled', 'pull cancelled');
 }

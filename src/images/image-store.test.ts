@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile, lstat, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ImageStore } from './image-store.js';
 import { ImagePullError, InvalidImageNameError } from './errors.js';
@@ -68,6 +69,9 @@ describe('ImageStore against a real registry', () => {
     await writeLayoutDir(corrupt, join(root, 'corrupt-layout'));
     await skopeoPush(join(root, 'corrupt-layout'), '1', `${reg.host}/corrupt/img:1`);
     await skopeoPush(layout, 'v1', `${authReg.host}/private/img:1`, { creds: 'alice:s3cret' });
+    const big = buildImage({ names: ['example.test/big:1'], layers: [[{ path: 'big.bin', type: 'file', mode: 0o644, content: randomBytes(3 << 20) }]], config: {} });
+    await writeLayoutDir(big, join(root, 'big-layout'));
+    await skopeoPush(join(root, 'big-layout'), '1', `${reg.host}/test/big:1`);
   });
   after(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -169,6 +173,28 @@ describe('ImageStore against a real registry', () => {
     await writeFile(tar, layoutTar(multi));
     const imp = await (await newStore('s-multi-import')).importArchive(tar);
     assert.deepEqual(imp.map((r) => [r.id, r.repoTags, r.repoDigests]), [[multi.platforms[1]!.configDigest, ['example.test/multi:1'], [`example.test/multi@${multi.indexDigest}`]]]);
+  });
+
+  test('an AbortSignal cancels a pull; a concurrent pull of the same blobs is not affected', async () => {
+    const image = `${reg.host}/test/big:1`;
+    const store = await newStore('s-cancel');
+    const isCancelled = (e: unknown) => e instanceof ImagePullError && e.reason === 'Cancelled' && e.message === `failed to pull and unpack image "${image}": pull cancelled`;
+    await assert.rejects(store.pull(image, { signal: AbortSignal.abort() }), isCancelled);
+    const ac = new AbortController();
+    const cancelledPull = store.pull(image, { signal: ac.signal, onProgress: (p) => { if (p.phase === 'downloading' && p.bytes < p.total) ac.abort(); } });
+    await assert.rejects(cancelledPull, isCancelled);
+    assert.equal(await store.has(image), false);
+    assert.deepEqual(await readdir(join(store.dir, 'tmp')), []);
+    // Two pulls at once, one cancelled mid-download: the other completes.
+    const ac2 = new AbortController();
+    const [a, b] = await Promise.allSettled([
+      store.pull(image, { signal: ac2.signal, onProgress: (p) => { if (p.phase === 'downloading' && p.bytes < p.total) ac2.abort(); } }),
+      store.pull(image),
+    ]);
+    assert.equal(a.status, 'rejected');
+    assert.ok(isCancelled((a as PromiseRejectedResult).reason));
+    assert.equal(b.status, 'fulfilled');
+    assert.equal(await store.has(image), true);
   });
 
   test('concurrent pulls of one image fetch each blob once', async () => {

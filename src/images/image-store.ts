@@ -25,6 +25,7 @@ import {
 } from './media-types.js';
 import { formatReference, parseReference, referenceObject, repositoryName, type ImageReference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
+import { cancelled } from './http.js';
 import { emptyRegistriesConfig, endpointsFor, loadRegistriesConfig, rewritePath, type RegistriesConfig } from './registries-config.js';
 import { logger } from '../util/log.js';
 
@@ -85,6 +86,8 @@ export interface PullOptions {
   /** Contents of image pull secrets (`.dockerconfigjson` / `.dockercfg`). */
   dockerConfigs?: Array<string | object>;
   onProgress?: (p: PullProgress) => void;
+  /** Stops the pull (pod deleted, agent stopping): it fails with reason "Cancelled". */
+  signal?: AbortSignal;
 }
 
 export interface ImageStoreOptions {
@@ -471,12 +474,14 @@ export class ImageStore {
     const errors: ImagePullError[] = [];
     for (const ep of endpoints) {
       const creds = ep.isDefault ? [...pullCreds, ...(ep.config.auth ? [ep.config.auth] : [])] : ep.config.auth ? [ep.config.auth] : [];
-      const client = new RegistryClient(ep, rewritePath(ep, ref.path), creds, name);
+      if (opts.signal?.aborted) throw pullFailed(name, cancelled());
+      const client = new RegistryClient(ep, rewritePath(ep, ref.path), creds, name, opts.signal);
       opts.onProgress?.({ phase: 'resolving', image: name, endpoint: ep.apiRoot });
       let top;
       try {
         top = await this.resolve(client, ref);
       } catch (e) {
+        if (opts.signal?.aborted) throw pullFailed(name, cancelled());
         if (!(e instanceof ImagePullError)) throw e;
         log.debug('resolve failed', { image: name, endpoint: ep.apiRoot, err: e.message });
         errors.push(new ImagePullError(e.reason, `failed to resolve reference "${name}": ${e.message}`));
@@ -486,6 +491,7 @@ export class ImageStore {
         return await this.pullFrom(client, ref, name, top, opts);
       } catch (e) {
         if (e instanceof ImagePullError) throw pullFailed(name, e);
+        if (opts.signal?.aborted) throw pullFailed(name, cancelled());
         throw e;
       }
     }
@@ -544,7 +550,9 @@ export class ImageStore {
         manifest: doc,
         fetch: async (d) => {
           let bytes = 0;
+          if (opts.signal?.aborted) throw cancelled();
           await this.blobs.ensure(d.digest, () => client.openBlob(d.digest), {
+            ...(opts.signal ? { signal: opts.signal } : {}),
             size: d.size, what: `${client.endpoint.apiRoot}/${client.repository}/blobs/${d.digest}`,
             onBytes: (n) => { bytes += n; opts.onProgress?.({ phase: 'downloading', image: name, digest: d.digest, bytes, total: d.size }); },
           });

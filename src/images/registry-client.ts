@@ -61,6 +61,7 @@ export class RegistryClient {
     readonly repository: string,
     private readonly credentials: RegistryCredential[],
     private readonly displayRef: string,
+    private readonly signal?: AbortSignal,
   ) {}
 
   private url(kind: 'manifests' | 'blobs', ref: string): string {
@@ -74,7 +75,7 @@ export class RegistryClient {
     for (let i = this.credIndex; i < creds.length; i++) {
       const cred = creds[i];
       const attempt = async () => request(url, {
-        method, tls: this.endpoint.config.tls,
+        method, tls: this.endpoint.config.tls, ...(this.signal ? { signal: this.signal } : {}),
         headers: { ...headers, ...(this.authHeader ? { Authorization: this.authHeader } : {}) },
       });
       let res = await attempt();
@@ -114,7 +115,7 @@ export class RegistryClient {
       for (const s of scopes) tokenUrl.searchParams.append('scope', s);
       const headers: Record<string, string> = { Accept: 'application/json' };
       if (cred?.username !== undefined) headers.Authorization = 'Basic ' + Buffer.from(`${cred.username}:${cred.password ?? ''}`).toString('base64');
-      const res = await request(tokenUrl.toString(), { headers, tls: this.endpoint.config.tls });
+      const res = await request(tokenUrl.toString(), { headers, tls: this.endpoint.config.tls, ...(this.signal ? { signal: this.signal } : {}) });
       const body = await readBody(res, 1 << 20);
       if (res.status !== 200) {
         throw new ImagePullError('Unauthorized', `failed to fetch ${cred ? '' : 'anonymous '}token from ${tokenUrl.origin}${tokenUrl.pathname}: unexpected status: ${res.status} ${res.statusText}`
