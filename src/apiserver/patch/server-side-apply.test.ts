@@ -330,3 +330,26 @@ test('reset fields: status in an applied manifest is nobody\'s on the main resou
   conflict(() => applyMain(sb, withStatus(0), T2), 'Apply failed with 1 conflict: conflict with "controller" with subresource "status" using apps/v1: .status.replicas',
     [{ message: 'conflict with "controller" with subresource "status" using apps/v1', field: '.status.replicas' }]);
 });
+
+test('kubectl upgrade: only fields that still hold their last-applied value are taken over', () => {
+  const lastApplied = deployment({ replicas: 3 }, {});
+  delete (lastApplied.metadata as { labels?: unknown }).labels;
+  // live drifted from last-applied: a label was added and replicas changed by someone else
+  const live0 = deployment({ replicas: 100 }, { app: 'web' });
+  live0.metadata.annotations = { [lastAppliedAnnotation]: JSON.stringify(lastApplied) };
+  const live = stored(update(undefined, live0, 'kubectl-client-side-apply', T0));
+  const cfg = deployment({ replicas: 333, selector: { matchLabels: { app: 'web' } } }, { app: 'new' });
+  (cfg.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image = 'nginx:2';
+  conflict(() => apply(live, cfg, 'kubectl', T1),
+    'Apply failed with 2 conflicts: conflicts with "kubectl-client-side-apply" using apps/v1:\n- .metadata.labels.app\n- .spec.replicas',
+    [
+      { message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.metadata.labels.app' },
+      { message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.spec.replicas' },
+    ]);
+  // a last-applied of another version grants nothing
+  const other = structuredClone(live);
+  other.metadata.annotations![lastAppliedAnnotation] = JSON.stringify({ ...deployment({ replicas: 100 }), apiVersion: 'extensions/v1beta1' });
+  conflict(() => apply(other, deployment({ replicas: 5 }), 'kubectl', T1),
+    'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas',
+    [{ message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.spec.replicas' }]);
+});

@@ -243,7 +243,7 @@ export function serverSideApply(opts: ServerSideApplyOptions): KubeObject {
       const before = managerIdentifier({ manager: 'before-first-apply', operation: 'Update', apiVersion: opts.apiVersion, subresource: opts.subresource });
       recordUpdate(zeroObject(opts.schema, opts.schemas), live, m, before, opts.apiVersion, now, t);
     }
-    if (applied.metadata?.managedFields !== undefined) throw ApiError.badRequest('metadata.managedFields must be nil');
+    if (applied.metadata?.managedFields !== undefined && applied.metadata.managedFields !== null) throw ApiError.badRequest('metadata.managedFields must be nil');
     const errs = validateApplied(applied, t.node, t.schemas);
     if (errs.length > 0) {
       const what = errs.length === 1 ? errs[0] : ['errors:', ...errs.map((e) => `  ${e}`)].join('\n');
