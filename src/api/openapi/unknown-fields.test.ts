@@ -146,6 +146,15 @@ test('custom resource schemas: preserve-unknown-fields, embedded resources, no d
   ]);
 });
 
+test('custom resources: the root takes apiVersion, kind and an ObjectMeta even when the schema leaves them out', () => {
+  const crd: SchemaNode = { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } };
+  const got = findDecodeProblems(schemas, crd, { apiVersion: 'x/v1', kind: 'X', metadata: { name: 'a', labels: { k: 'v' }, nmae: 'typo' }, spec: { size: 3 }, status: {} });
+  assert.deepEqual(got.unknownFields, ['unknown field "metadata.nmae"', 'unknown field "status"']);
+  // a schema that declares metadata as a bare object still gets ObjectMeta's members
+  const crd2: SchemaNode = { type: 'object', properties: { metadata: { type: 'object' }, spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } };
+  assert.deepEqual(findDecodeProblems(schemas, crd2, { metadata: { name: 'a', bogus: 1 }, spec: { anything: 1 } }).unknownFields, ['unknown field "metadata.bogus"']);
+});
+
 test('an unknown definition name is an error', () => {
   assert.throws(() => findDecodeProblems(schemas, 'io.k8s.api.core.v1.Nope', {}), /no schema for io\.k8s\.api\.core\.v1\.Nope/);
 });

@@ -203,12 +203,16 @@ function walk(ctx: Ctx, node: SchemaNode, value: unknown, path: PathStep | undef
       if (s.properties) {
         const struct = name !== undefined ? shortName(name) : place.struct;
         const typed = goType !== undefined && name !== undefined;
-        const embedded = s['x-kubernetes-embedded-resource'] === true || node['x-kubernetes-embedded-resource'] === true;
+        // The root of a custom resource is an embedded resource too: apiVersion, kind and an ObjectMeta.
+        const embedded = s['x-kubernetes-embedded-resource'] === true || node['x-kubernetes-embedded-resource'] === true ||
+          (path === undefined && !typed);
         for (const [key, v] of Object.entries(value)) {
           let member = s.properties[key];
-          if (member === undefined && embedded) {
-            if (key === 'apiVersion' || key === 'kind') member = { type: 'string' };
-            else if (key === 'metadata') member = { $ref: REF_PREFIX + OBJECT_META };
+          if (embedded) {
+            if (member === undefined && (key === 'apiVersion' || key === 'kind')) member = { type: 'string' };
+            else if (key === 'metadata' && (member === undefined || (!member.properties && refName(member) === undefined))) {
+              member = { $ref: REF_PREFIX + OBJECT_META };
+            }
           }
           if (member === undefined) {
             if (!preserve) unknown(ctx, { up: path, key });
