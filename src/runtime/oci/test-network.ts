@@ -5,7 +5,7 @@ export function freeTestSubnet(): { bridge: string; subnet: string; n: number } 
   const addrs = execFileSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' });
   const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
   const routes = execFileSync('ip', ['-4', 'route'], { encoding: 'utf8' });
-  const start = 1 + (process.pid % 200);
+  const start = Math.floor(Math.random() * 250);
   for (let i = 0; i < 250; i++) {
     const n = 1 + ((start + i) % 250);
     const bridge = `pptest${n}`;
