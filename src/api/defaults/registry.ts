@@ -3,6 +3,7 @@ import type { Defaulter } from './index.js';
 import * as core from './core.js';
 import * as apps from './apps.js';
 import * as batch from './batch.js';
+import * as others from './others.js';
 
 export function registerDefaulters(m: Map<string, Defaulter>): void {
   m.set('Pod', core.defaultPod);
@@ -23,4 +24,6 @@ export function registerDefaulters(m: Map<string, Defaulter>): void {
   m.set('DaemonSet.apps', apps.defaultDaemonSet);
   m.set('Job.batch', batch.defaultJob);
   m.set('CronJob.batch', batch.defaultCronJob);
+  m.set('EndpointSlice.discovery.k8s.io', others.defaultEndpointSlice);
+  m.set('PriorityClass.scheduling.k8s.io', others.defaultPriorityClass);
 }

@@ -7,7 +7,11 @@ import type { KubeObject } from '../object.js';
 import type { KindValidator } from './index.js';
 import * as core from './core.js';
 import * as pod from './pod.js';
+import * as apps from './apps.js';
+import * as batch from './batch.js';
+import * as others from './others.js';
 import { fieldErrorString } from '../errors.js';
+import { validateObjectMetaUpdate } from './objectmeta.js';
 
 /** Drop errors whose text repeats an earlier one, as Kubernetes' ToAggregate does for the message. */
 export function dedupe(errs: FieldError[]): FieldError[] {
@@ -49,4 +53,16 @@ export function registerValidators(m: Map<string, KindValidator>): void {
   m.set('LimitRange', kind(core.validateLimitRange, core.validateLimitRangeUpdate));
   m.set('ResourceQuota', kind(core.validateResourceQuota, core.validateResourceQuotaUpdate));
   m.set('ReplicationController', kind(core.validateReplicationController, core.validateReplicationControllerUpdate, core.validateReplicationControllerStatusUpdate));
+  m.set('Deployment.apps', kind(apps.validateDeployment, apps.validateDeploymentUpdate, apps.validateDeploymentStatusUpdate));
+  m.set('ReplicaSet.apps', kind(apps.validateReplicaSet, apps.validateReplicaSetUpdate, apps.validateReplicaSetStatusUpdate));
+  m.set('StatefulSet.apps', kind(apps.validateStatefulSet, apps.validateStatefulSetUpdate, apps.validateStatefulSetStatusUpdate));
+  m.set('DaemonSet.apps', kind(apps.validateDaemonSet, apps.validateDaemonSetUpdate, apps.validateDaemonSetStatusUpdate));
+  m.set('ControllerRevision.apps', kind(apps.validateControllerRevision, apps.validateControllerRevisionUpdate));
+  m.set('Job.batch', kind(batch.validateJob, batch.validateJobUpdate, batch.validateJobStatusUpdate));
+  m.set('CronJob.batch', kind(batch.validateCronJob, batch.validateCronJobUpdate, (o, old) => validateObjectMetaUpdate(o.metadata, old.metadata)));
+  m.set('Lease.coordination.k8s.io', kind(others.validateLease, others.validateLeaseUpdate));
+  m.set('EndpointSlice.discovery.k8s.io', kind(others.validateEndpointSlice, others.validateEndpointSliceUpdate));
+  m.set('Event.events.k8s.io', kind(others.validateEventsV1, others.validateEventsV1Update));
+  m.set('PodDisruptionBudget.policy', kind(others.validatePodDisruptionBudget, others.validatePodDisruptionBudgetUpdate, others.validatePodDisruptionBudgetStatusUpdate));
+  m.set('PriorityClass.scheduling.k8s.io', kind(others.validatePriorityClass, others.validatePriorityClassUpdate));
 }
