@@ -54,6 +54,12 @@ test('a stale hash redirects to the current one; If-None-Match answers 304; unkn
   assert.equal(docs.serve('/openapi/v3/api/v1', 'application/json', `"${etag}"`)!.status, 304);
   assert.equal(docs.serve('/openapi/v3/apis/nope/v1')!.status, 404);
   assert.equal(docs.serve('/openapi/v2', 'text/html')!.status, 406);
+  // content negotiation: wildcards, q=0, order of the header
+  assert.equal(docs.serve('/openapi/v2', 'application/*')!.contentType, 'application/json');
+  assert.equal(docs.serve('/openapi/v2', 'application/json;q=0, */*')!.contentType, 'application/json');
+  assert.equal(docs.serve('/openapi/v2', `application/json;q=0, ${V2_PROTOBUF}`)!.contentType, V2_PROTOBUF);
+  assert.equal(docs.serve('/openapi/v3', 'application/json;q=0')!.status, 406);
+  assert.equal(docs.serve('/openapi/v3', '')!.status, 200);
   assert.equal(docs.serve('/apis'), undefined);
 });
 
