@@ -353,3 +353,11 @@ test('kubectl upgrade: only fields that still hold their last-applied value are 
     'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas',
     [{ message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: '.spec.replicas' }]);
 });
+
+test('a stored object without apiVersion/kind: re-applying the same config is still a no-op', () => {
+  const live = stored(apply(undefined, deployment({ replicas: 2 }), 'kubectl', T0));
+  delete live.apiVersion;
+  delete live.kind;
+  const again = apply(live, deployment({ replicas: 2 }), 'kubectl', T1);
+  assert.equal(entry(again, 'kubectl')?.time, T0);
+});

@@ -235,6 +235,11 @@ export function serverSideApply(opts: ServerSideApplyOptions): KubeObject {
     throw internal(`failed to decode managed fields: ${(e as Error).message}`);
   }
   const live = (opts.live ? withoutManagedFields(opts.live) : zeroObject(opts.schema, opts.schemas)) as KubeObject;
+  // A typed live object always carries its type; a stored one may not.
+  if (opts.live) {
+    if (live.apiVersion === undefined) live.apiVersion = applied.apiVersion;
+    if (live.kind === undefined) live.kind = applied.kind;
+  }
 
   const run = (force: boolean): { object: KubeObject; managed: Managed } => {
     const m = cloneManaged(managed);
