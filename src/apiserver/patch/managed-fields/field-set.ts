@@ -92,8 +92,18 @@ export function comparePathElements(a: PathElement, b: PathElement): number {
   }
 }
 
+const needsEscape = /[<>&\u2028\u2029]/;
+
+function escapeGo(json: string): string {
+  if (!needsEscape.test(json)) return json;
+  return json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
 /** JSON as Go's encoder writes it: map keys sorted, `<`, `>`, `&`, U+2028/9 escaped. */
 export function goJson(v: unknown): string {
+  if (typeof v === 'string') return escapeGo(JSON.stringify(v));
+  if (typeof v === 'number' || typeof v === 'boolean') return JSON.stringify(v);
   const canon = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(canon);
     if (isObject(x)) {
@@ -103,19 +113,24 @@ export function goJson(v: unknown): string {
     }
     return x;
   };
-  return JSON.stringify(canon(v) ?? null)
-    .replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return escapeGo(JSON.stringify(canon(v) ?? null));
 }
+
+const serialized = new WeakMap<PathElement, string>();
 
 /** `f:name`, `k:{"name":"c"}`, `v:"x"`, `i:0` */
 export function serializePathElement(pe: PathElement): string {
+  if (pe.kind === 'field') return `f:${pe.name}`;
+  const cached = serialized.get(pe);
+  if (cached !== undefined) return cached;
+  let s: string;
   switch (pe.kind) {
-    case 'field': return `f:${pe.name}`;
-    case 'key': return `k:{${pe.fields.map(([n, v]) => `${goJson(n)}:${goJson(v)}`).join(',')}}`;
-    case 'value': return `v:${goJson(pe.value)}`;
-    case 'index': return `i:${pe.index}`;
+    case 'key': s = `k:{${pe.fields.map(([n, v]) => `${goJson(n)}:${goJson(v)}`).join(',')}}`; break;
+    case 'value': s = `v:${goJson(pe.value)}`; break;
+    case 'index': s = `i:${pe.index}`; break;
   }
+  serialized.set(pe, s);
+  return s;
 }
 
 export function parsePathElement(s: string): PathElement {
