@@ -5,7 +5,7 @@
  * so recovery after a crash is followed by more writes and another crash.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,18 @@ function runAndKill(path: string, round: number, killAfter: number, timeoutMs = 
     let pending = '';
     let stderr = '';
     let killed = false;
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`writer gave ${acks.length} acks in ${timeoutMs} ms; stderr: ${stderr}`)); }, timeoutMs);
+    let lastAckAt = Date.now();
+    const timer = setTimeout(() => {
+      // say where the writer was stuck before killing it
+      let where = '';
+      try {
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        where = `round ${round}, state ${stat[0]}, cpu ${(Number(stat[11]) + Number(stat[12])) / 100} s, wchan ${readFileSync(`/proc/${child.pid}/wchan`, 'utf8')}, ` +
+          `last ack ${Date.now() - lastAckAt} ms ago`;
+      } catch { /* gone */ }
+      child.kill('SIGKILL');
+      reject(new Error(`writer gave ${acks.length} acks in ${timeoutMs} ms (${where}); stderr: ${stderr}`));
+    }, timeoutMs);
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.stdout!.on('data', (d: Buffer) => {
       pending += d.toString();
@@ -38,6 +49,7 @@ function runAndKill(path: string, round: number, killAfter: number, timeoutMs = 
         const [tag, rev, op, key, gen] = line.split(' ');
         if (tag !== 'ack') continue;
         acks.push({ rev: Number(rev), op: op as Ack['op'], key: key!, gen: Number(gen) });
+        lastAckAt = Date.now();
       }
       if (!killed && acks.length >= killAfter) { killed = true; child.kill('SIGKILL'); }
     });

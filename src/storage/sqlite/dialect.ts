@@ -4,9 +4,9 @@
  * The log: one row per revision. `id` is the revision (the store assigns it: it is the only
  * writer; no AUTOINCREMENT, which would cost a second b-tree write per insert), `name` the key, `deleted` marks a delete's tombstone (whose `value` is the deleted
  * value), `create_revision` the revision that created the key, `prev_revision` the row this one
- * replaced (0 for a create). `kv_log_name_id` serves get (newest row of a key at or below a
- * revision: one index seek) and prefix scans in key order; the primary key serves watch replay
- * (rows after a revision) and compaction.
+ * replaced (0 for a create). `kv_log_name` (name, id, deleted) serves get (newest row of a key at
+ * or below a revision: one index seek) and prefix scans in key order, and covers count; the
+ * primary key serves watch replay (rows after a revision) and compaction.
  *
  * Prefix scans take a key range [lo, hi); the `*Open` variants have no upper bound (prefix '').
  * Named parameters: :lo :hi :rev :limit :after :upTo :name :from :to.
@@ -32,7 +32,7 @@ export const schema: readonly string[] = [
      prev_revision   INTEGER NOT NULL,
      value           TEXT    NOT NULL
    )`,
-  'CREATE INDEX IF NOT EXISTS kv_log_name_id ON kv_log (name, id)',
+  'CREATE INDEX IF NOT EXISTS kv_log_name ON kv_log (name, id, deleted)',
   'CREATE TABLE IF NOT EXISTS kv_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID',
   `INSERT INTO kv_meta (name, value) VALUES ('schema_version', ${SCHEMA_VERSION}) ON CONFLICT (name) DO NOTHING`,
 ];
@@ -62,18 +62,23 @@ export const sql = {
   insert: `INSERT INTO kv_log (id, name, deleted, create_revision, prev_revision, value)
            VALUES (:id, :name, :deleted, :createRevision, :prevRevision, :value)`,
 
-  /** Live keys in [lo, hi) at :rev, in key order. :limit -1 = all. Walks kv_log_name_id in order. */
-  list: `SELECT kv.id, kv.name, kv.create_revision, kv.value FROM kv_log AS kv INDEXED BY kv_log_name_id
+  /** Live keys in [lo, hi) at :rev, in key order. :limit -1 = all. Walks kv_log_name in order; a page costs only its own rows. */
+  list: `SELECT kv.id, kv.name, kv.create_revision, kv.value FROM kv_log AS kv INDEXED BY kv_log_name
          WHERE kv.name >= :lo AND kv.name < :hi AND ${newestAt} AND kv.deleted = 0
          ORDER BY kv.name LIMIT :limit`,
-  listOpen: `SELECT kv.id, kv.name, kv.create_revision, kv.value FROM kv_log AS kv INDEXED BY kv_log_name_id
+  listOpen: `SELECT kv.id, kv.name, kv.create_revision, kv.value FROM kv_log AS kv INDEXED BY kv_log_name
              WHERE kv.name >= :lo AND ${newestAt} AND kv.deleted = 0
              ORDER BY kv.name LIMIT :limit`,
 
-  count: `SELECT COUNT(*) AS n FROM kv_log AS kv INDEXED BY kv_log_name_id
-          WHERE kv.name >= :lo AND kv.name < :hi AND ${newestAt} AND kv.deleted = 0`,
-  countOpen: `SELECT COUNT(*) AS n FROM kv_log AS kv INDEXED BY kv_log_name_id
-              WHERE kv.name >= :lo AND ${newestAt} AND kv.deleted = 0`,
+  /** Live keys in [lo, hi) at :rev: one pass over the covering index, grouped by key. */
+  count: `SELECT COUNT(*) AS n FROM
+            (SELECT MAX(id) AS id, deleted FROM kv_log INDEXED BY kv_log_name
+             WHERE name >= :lo AND name < :hi AND id <= :rev GROUP BY name)
+          WHERE deleted = 0`,
+  countOpen: `SELECT COUNT(*) AS n FROM
+                (SELECT MAX(id) AS id, deleted FROM kv_log INDEXED BY kv_log_name
+                 WHERE name >= :lo AND id <= :rev GROUP BY name)
+              WHERE deleted = 0`,
 
   /** Rows in (:after, :upTo] under [lo, hi), in revision order, each with the row it replaced. */
   replay: `SELECT c.id, c.name, c.deleted, c.create_revision, c.value,
