@@ -514,3 +514,41 @@ describe('api handler: OpenAPI, field validation, strategic merge patch', () => 
     assert.equal(p.body.metadata.generation, 2);
   });
 });
+
+describe('api handler: managedFields and server-side apply', () => {
+  let s: TestServer;
+  before(async () => { s = await startTestServer(new MemoryStore()); });
+  after(async () => { await s.close(); await s.store.close(); });
+  const applyCt = { 'Content-Type': 'application/apply-patch+yaml' };
+
+  test('create and update record managedFields for the field manager', async () => {
+    const c = await s.request('POST', '/api/v1/namespaces/default/configmaps?fieldManager=kubectl-create', { metadata: { name: 'mf' }, data: { a: '1' } });
+    assert.equal(c.status, 201);
+    assert.equal(c.body.metadata.managedFields.length, 1);
+    const e = c.body.metadata.managedFields[0];
+    assert.equal(e.manager, 'kubectl-create');
+    assert.equal(e.operation, 'Update');
+    assert.equal(e.apiVersion, 'v1');
+    assert.ok(e.fieldsV1['f:data']['f:a']);
+    const p = await s.request('PATCH', '/api/v1/namespaces/default/configmaps/mf', { data: { b: '2' } }, { 'Content-Type': 'application/merge-patch+json', 'User-Agent': 'kubectl/v1.32.0 (linux/amd64)' });
+    assert.equal(p.status, 200);
+    const managers = p.body.metadata.managedFields.map((x: { manager: string }) => x.manager).sort();
+    assert.deepEqual(managers, ['kubectl', 'kubectl-create']);
+  });
+
+  test('apply creates, updates, and reports conflicts with another manager unless forced', async () => {
+    const doc = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: "1"\n';
+    const c = await s.request('PATCH', '/api/v1/namespaces/default/configmaps/ssa?fieldManager=alice', doc, applyCt);
+    assert.equal(c.status, 201, c.text);
+    assert.equal(c.body.data.a, '1');
+    assert.equal(c.body.metadata.managedFields[0].operation, 'Apply');
+    const noMgr = await s.request('PATCH', '/api/v1/namespaces/default/configmaps/ssa', doc, applyCt);
+    assert.equal(noMgr.status, 400);
+    const bob = await s.request('PATCH', '/api/v1/namespaces/default/configmaps/ssa?fieldManager=bob', doc.replace('"1"', '"2"'), applyCt);
+    assert.equal(bob.status, 409, bob.text);
+    assert.match(bob.body.message, /conflict/i);
+    const forced = await s.request('PATCH', '/api/v1/namespaces/default/configmaps/ssa?fieldManager=bob&force=true', doc.replace('"1"', '"2"'), applyCt);
+    assert.equal(forced.status, 200, forced.text);
+    assert.equal(forced.body.data.a, '2');
+  });
+});

@@ -8,7 +8,8 @@ import { ApiError } from '../api/errors.js';
 import { builtinResources } from '../api/resources/index.js';
 import { OpenApiDocuments } from '../api/openapi/index.js';
 import type { TokenIssuer } from './auth/tokens.js';
-import { applyStrategicMergePatch } from './patch/index.js';
+import { applyStrategicMergePatch, resetFieldsFor, serverSideApply } from './patch/index.js';
+import { rfc3339 } from './registry.js';
 import { schemas } from './field-validation.js';
 import { handleTokenRequest } from './token-request.js';
 import type { ResourceDef } from '../api/resources/types.js';
@@ -134,6 +135,14 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   })), { serverVersion: version.gitVersion }));
   const patchExt: PatchExtensions = {
     strategicMerge: (doc, patch, s) => applyStrategicMergePatch(doc, patch, schemas().forKind(s.def.group, s.def.version, s.def.kind), schemas()),
+    apply: ({ live, applied, manager, force, served: s, now, subresource }) => {
+      const set = schemas();
+      const schema = set.forKind(s.def.group, s.def.version, s.def.kind);
+      return serverSideApply({
+        live, applied, manager, force, schema, schemas: set, now: rfc3339(now), apiVersion: s.registry.apiVersion, subresource,
+        ignoredFields: resetFieldsFor(schema, set, subresource, !!s.def.subresources?.status),
+      });
+    },
     ...deps.patch,
   };
 

@@ -13,6 +13,8 @@ import { validateCreate, validateStatusUpdate, validateUpdate } from '../api/val
 import { ConflictError, KeyExistsError, type KeyValue, type Store } from '../storage/store.js';
 import type { Clock } from '../util/clock.js';
 import { decodeObject, encodeObject, jsonEqual } from './object-codec.js';
+import { recordUpdateManagedFields, resetFieldsFor } from './patch/index.js';
+import { schemas } from './field-validation.js';
 import { listPrefix, objectKey } from './storage-keys.js';
 import { toApiError } from './store-errors.js';
 
@@ -26,6 +28,8 @@ export interface DeleteOptions {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** The field manager of the write (managedFields are recorded when set). */
+  manager?: string;
 }
 
 export interface DeleteResult {
@@ -117,7 +121,19 @@ export class ResourceRegistry {
   }
 
   /** Prepare a new object (metadata, status reset, defaults, validation). Mutates and returns `obj`. */
-  prepareCreate(obj: KubeObject, namespace: string | undefined): KubeObject {
+  /** managedFields for an Update operation by `manager` (Kubernetes' field manager), after defaulting. */
+  recordManagedFields(old: KubeObject | undefined, updated: KubeObject, manager: string, subresource?: string): KubeObject {
+    const set = schemas();
+    const schema = set.forKind(this.def.group, this.def.version, this.def.kind);
+    if (old && updated.metadata.managedFields === undefined && old.metadata.managedFields) updated.metadata.managedFields = old.metadata.managedFields;
+    const out = recordUpdateManagedFields({
+      old, updated, manager, now: rfc3339(this.clock.now()), apiVersion: this.apiVersion, subresource, schema, schemas: set,
+      ignoredFields: resetFieldsFor(schema, set, subresource, !!this.def.subresources?.status),
+    });
+    return out;
+  }
+
+  prepareCreate(obj: KubeObject, namespace: string | undefined, manager?: string): KubeObject {
     const m = obj.metadata;
     if (this.def.namespaced) m.namespace = namespace;
     else delete m.namespace;
@@ -137,6 +153,11 @@ export class ResourceRegistry {
     obj.apiVersion = this.apiVersion;
     obj.kind = this.def.kind;
     applyDefaults(this.gk, obj);
+    if (manager !== undefined) {
+      const withFields = this.recordManagedFields(undefined, obj, manager);
+      obj.metadata.managedFields = withFields.metadata.managedFields;
+      if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
+    }
     const errs: FieldError[] = [];
     if (!m.name) errs.push({ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' });
     errs.push(...validateCreate(this.gk, obj));
@@ -149,7 +170,7 @@ export class ResourceRegistry {
     if (this.def.namespaced && this.namespaceCheck && namespace) {
       await this.namespaceCheck(namespace, this.def.plural, this.def.group, obj.metadata.name ?? '');
     }
-    this.prepareCreate(obj, namespace);
+    this.prepareCreate(obj, namespace, opts.manager);
     const name = obj.metadata.name!;
     if (opts.dryRun) {
       const existing = await this.getStored(namespace, name);
@@ -170,7 +191,7 @@ export class ResourceRegistry {
    * identity metadata from the old object, status/spec kept as the status subresource dictates,
    * generation, defaults and validation.
    */
-  prepareUpdate(candidate: KubeObject, old: KubeObject, subresource?: string): KubeObject {
+  prepareUpdate(candidate: KubeObject, old: KubeObject, subresource?: string, manager?: string): KubeObject {
     const cm = candidate.metadata ?? {};
     if (cm.uid && cm.uid !== old.metadata.uid) {
       throw ApiError.invalid(this.def.kind, old.metadata.name ?? '', [{ type: 'FieldValueInvalid', field: 'metadata.uid', badValue: cm.uid, detail: 'field is immutable' }], this.def.group);
@@ -203,6 +224,11 @@ export class ResourceRegistry {
       m.generation = old.metadata.generation;
       if (this.def.strategy?.tracksGeneration && !jsonEqual(specPart(obj), specPart(old))) m.generation = old.metadata.generation + 1;
     } else delete m.generation;
+    if (m.managedFields === undefined && old.metadata.managedFields !== undefined) m.managedFields = old.metadata.managedFields;
+    if (manager !== undefined) {
+      const withFields = this.recordManagedFields(old, obj, manager, subresource);
+      if (withFields.metadata.managedFields === undefined) delete m.managedFields; else m.managedFields = withFields.metadata.managedFields;
+    }
     const errs = subresource === 'status' ? validateStatusUpdate(this.gk, obj, old) : validateUpdate(this.gk, obj, old);
     if (errs.length) throw ApiError.invalid(this.def.kind, m.name ?? '', dedupe(errs), this.def.group);
     return obj;
@@ -231,7 +257,7 @@ export class ResourceRegistry {
         if (this.def.namespaced && this.namespaceCheck && namespace) await this.namespaceCheck(namespace, this.def.plural, this.def.group, name);
         next.metadata.name = name;
         delete next.metadata.resourceVersion;
-        this.prepareCreate(next, namespace);
+        this.prepareCreate(next, namespace, opts.manager);
         if (opts.dryRun) return { obj: next, created: true };
         try {
           const kv = await this.store.create(key, encodeObject(this.toStored(next)));

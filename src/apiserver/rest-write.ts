@@ -23,6 +23,18 @@ export function renderOne(ctx: RestContext, served: Served, obj: KubeObject, out
   return obj;
 }
 
+/** The field manager: `?fieldManager=`, else the User-Agent up to its first `/` (managerOrUserAgent). */
+export function managerOf(req: IncomingMessage, query: URLSearchParams): string {
+  const m = query.get('fieldManager');
+  if (m) {
+    if (m.length > 128) throw ApiError.invalid('PatchOptions', '', [{ type: 'FieldValueTooLong', field: 'fieldManager', badValue: m, detail: 'may not be longer than 128 characters' }], 'meta.k8s.io');
+    return m;
+  }
+  const ua = String(req.headers['user-agent'] ?? '');
+  const head = ua.split('/')[0];
+  return (head || 'unknown').slice(0, 128);
+}
+
 export function isDryRun(query: URLSearchParams, kind = 'CreateOptions'): boolean {
   const vals = query.getAll('dryRun');
   if (vals.length === 0) return false;
@@ -80,7 +92,7 @@ export async function handleCreate(ctx: RestContext, r: RestRequest, req: Incomi
   if (r.served.def.namespaced && !r.target.namespace) {
     throw ApiError.badRequest('the server could not find the requested resource');
   }
-  const created = await r.served.registry.create(obj, r.target.namespace, { dryRun });
+  const created = await r.served.registry.create(obj, r.target.namespace, { dryRun, manager: managerOf(req, r.query) });
   writeObject(res, 201, renderOne(ctx, r.served, created, out, r.query), out.format);
 }
 
@@ -96,6 +108,7 @@ export async function handleUpdate(ctx: RestContext, r: RestRequest, req: Incomi
   checkNamespace(served, body, target.namespace);
   checkName(body, target.name!);
   const st = served.def.strategy;
+  const manager = managerOf(req, r.query);
   const allowCreate = !!st?.allowCreateOnUpdate && target.subresource === undefined;
   const { obj, created } = await served.registry.guaranteedUpdate(target.namespace, target.name!, (cur) => {
     const candidate = structuredClone(body);
@@ -106,8 +119,8 @@ export async function handleUpdate(ctx: RestContext, r: RestRequest, req: Incomi
     } else if (st?.allowUnconditionalUpdate === false) {
       throw ApiError.invalid(served.def.kind, target.name!, [{ type: 'FieldValueInvalid', field: 'metadata.resourceVersion', badValue: '', detail: 'must be specified for an update' }], served.def.group);
     }
-    return served.registry.prepareUpdate(candidate, cur, target.subresource);
-  }, { dryRun, allowCreate });
+    return served.registry.prepareUpdate(candidate, cur, target.subresource, manager);
+  }, { dryRun, allowCreate, manager });
   writeObject(res, created ? 201 : 200, renderOne(ctx, served, obj, out, r.query), out.format);
 }
 
@@ -136,7 +149,7 @@ export async function handlePatch(ctx: RestContext, r: RestRequest, req: Incomin
     throw e;
   }
   const isApply = ct === 'application/apply-patch+yaml';
-  const manager = r.query.get('fieldManager') ?? '';
+  const manager = isApply ? (r.query.get('fieldManager') ?? '') : managerOf(req, r.query);
   if (isApply && !manager) {
     throw ApiError.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
   }
@@ -185,7 +198,8 @@ export async function handlePatch(ctx: RestContext, r: RestRequest, req: Incomin
     if (patched.apiVersion !== undefined && patched.apiVersion !== served.registry.apiVersion) {
       throw ApiError.badRequest(`the API version of the patched object (${String(patched.apiVersion)}) does not match the resource (${served.registry.apiVersion})`);
     }
-    return served.registry.prepareUpdate(patched, cur, target.subresource);
+    // apply records its own managedFields; other patches are Update operations of the manager
+    return served.registry.prepareUpdate(patched, cur, target.subresource, isApply ? undefined : manager);
   }, { dryRun, allowCreate: isApply && target.subresource === undefined });
   writeObject(res, created ? 201 : 200, renderOne(ctx, served, obj, out, r.query), out.format);
 }

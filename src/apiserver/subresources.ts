@@ -10,7 +10,7 @@ import type { RestContext, RestRequest, Served } from './context.js';
 import { contentTypeOf, decodeObjectBody, negotiateOutput, parseDocument, readBody, unsupportedMediaType, writeObject } from './http-util.js';
 import { applyJsonPatch, applyMergePatch } from './patch/index.js';
 import { rfc3339, type DeleteOptions } from './registry.js';
-import { isDryRun, renderOne, type Deleter, type PatchExtensions } from './rest-write.js';
+import { isDryRun, managerOf, renderOne, type Deleter, type PatchExtensions } from './rest-write.js';
 
 type Obj = Record<string, unknown>;
 
@@ -61,7 +61,7 @@ function scaleInvalid(name: string, errs: { field: string; badValue: unknown; de
   return ApiError.invalid('Scale', name, errs.map((e) => ({ type: 'FieldValueInvalid' as const, ...e })), 'autoscaling');
 }
 
-async function updateScale(ctx: RestContext, r: RestRequest, mutate: (scale: KubeObject) => KubeObject, dryRun: boolean): Promise<KubeObject> {
+async function updateScale(ctx: RestContext, r: RestRequest, mutate: (scale: KubeObject) => KubeObject, dryRun: boolean, manager: string): Promise<KubeObject> {
   const { served, target } = r;
   const sc = served.def.subresources!.scale!;
   const { obj } = await served.registry.guaranteedUpdate(target.namespace, target.name!, (cur) => {
@@ -76,7 +76,7 @@ async function updateScale(ctx: RestContext, r: RestRequest, mutate: (scale: Kub
     if (replicas < 0) throw scaleInvalid(target.name!, [{ field: 'spec.replicas', badValue: replicas, detail: 'must be greater than or equal to 0' }]);
     const next = structuredClone(cur);
     setPath(next as Obj, sc.specReplicasPath, replicas);
-    return served.registry.prepareUpdate(next, cur);
+    return served.registry.prepareUpdate(next, cur, 'scale', manager);
   }, { dryRun });
   return toScale(served, obj);
 }
@@ -94,7 +94,7 @@ export async function handleScale(ctx: RestContext, r: RestRequest, req: Incomin
     const body = decodeObjectBody(await readBody(req), contentTypeOf(req));
     if (body.kind && body.kind !== 'Scale') throw ApiError.badRequest(`${String(body.kind)} in version "v1" cannot be handled as a Scale`);
     if (body.metadata.name && body.metadata.name !== target.name) throw ApiError.badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${target.name})`);
-    const scale = await updateScale(ctx, r, (s) => ({ ...s, spec: body.spec, metadata: { ...s.metadata, resourceVersion: body.metadata.resourceVersion } }), dryRun);
+    const scale = await updateScale(ctx, r, (s) => ({ ...s, spec: body.spec, metadata: { ...s.metadata, resourceVersion: body.metadata.resourceVersion } }), dryRun, managerOf(req, r.query));
     writeObject(res, 200, scale, out.format);
     return;
   }
@@ -112,7 +112,7 @@ export async function handleScale(ctx: RestContext, r: RestRequest, req: Incomin
       // a patch that does not name a resourceVersion applies to the newest object
       if (p.metadata?.resourceVersion === rvBefore) p.metadata.resourceVersion = undefined;
       return p;
-    }, dryRun);
+    }, dryRun, managerOf(req, r.query));
     writeObject(res, 200, scale, out.format);
     return;
   }
@@ -257,7 +257,7 @@ export async function handleEphemeralContainers(ctx: RestContext, r: RestRequest
     const next = structuredClone(cur);
     (next.spec as Obj).ephemeralContainers = newEcs;
     if (newEcs.length === 0) delete (next.spec as Obj).ephemeralContainers;
-    return served.registry.prepareUpdate(next, cur);
+    return served.registry.prepareUpdate(next, cur, 'ephemeralcontainers', managerOf(req, r.query));
   }, { dryRun });
   writeObject(res, 200, renderOne(ctx, served, obj, out, r.query), out.format);
 }
