@@ -218,7 +218,7 @@ function validateProjectedSources(src: Obj, field: string): FieldError[] {
         const exp = num(sat.expirationSeconds);
         if (exp !== undefined) {
           if (exp < 10 * 60) errs.push(invalid(child(p, 'expirationSeconds'), exp, 'may not specify a duration less than 10 minutes'));
-          if (exp > 1 << 32) errs.push(invalid(child(p, 'expirationSeconds'), exp, 'may not specify a duration larger than 2^32 seconds'));
+          if (exp > 2 ** 32) errs.push(invalid(child(p, 'expirationSeconds'), exp, 'may not specify a duration larger than 2^32 seconds'));
         }
         if (!str(sat.path)) errs.push(required(child(p, 'path')));
         else addPath(str(sat.path), child(p, 'path'));
