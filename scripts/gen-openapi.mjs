@@ -14,8 +14,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const typesDir = join(root, 'node_modules', 'kubernetes-types');
 const tables = join(root, 'dist', 'src', 'api', 'openapi');
 const { fieldExtensions, atomicStructs } = await import(pathToFileURL(join(tables, 'patch-metadata.js')).href);
-const { int64Members, doubleMembers, byteMembers, valueStructMembers, explicitDefaults, extraMembers, zeroDefaultOptional, requiredWithoutDefault, enumMembers } =
+const { int64Members, doubleMembers, byteMembers, valueStructMembers, explicitDefaults, extraMembers, zeroDefaultOptional, requiredWithoutDefault } =
   await import(pathToFileURL(join(tables, 'type-rules.js')).href);
+const { enumTypes, enumMembers } = await import(pathToFileURL(join(tables, 'enums.js')).href);
 
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const REF = (name) => `#/components/schemas/${name}`;
@@ -126,15 +127,22 @@ for (const file of listFiles(typesDir)) {
       if (name === 'apiVersion' && ts.isLiteralTypeNode(m.type)) apiVersion = m.type.literal.text;
       if (name === 'kind' && ts.isLiteralTypeNode(m.type)) kind = m.type.literal.text;
       let s = typeSchema(m.type, defName, name, names);
-      const values = enumMembers[defName]?.[name];
-      if (values) {
-        if (s.type === 'array' && s.items?.type === 'string') s = { ...s, items: { ...s.items, enum: [...values] } };
-        else if (s.type === 'string') s = { ...s, enum: [...values] };
-        else throw new Error(`${defName}.${name}: enum on a ${s.type}`);
+      const enumType = enumMembers[defName]?.[name];
+      let enumText;
+      if (enumType) {
+        const entries = enumTypes[enumType];
+        if (!entries) throw new Error(`${defName}.${name}: no enum type ${enumType}`);
+        const values = entries.map(([v]) => v);
+        if (s.type === 'array' && s.items?.type === 'string') s = { ...s, items: { ...s.items, enum: values } };
+        else if (s.type === 'string') {
+          s = { ...s, enum: values };
+          // as kube-openapi writes it: a new paragraph, then one line per value, sorted
+          enumText = '\n\nPossible enum values:\n' + entries.map(([v, d]) => ` - \`${JSON.stringify(v)}\` ${d}`).sort().join('\n');
+        } else throw new Error(`${defName}.${name}: enum on a ${s.type}`);
       }
       const desc = jsDoc(m);
       const extra = {};
-      if (desc) extra.description = desc;
+      if (desc || enumText) extra.description = (desc ?? '') + (enumText ?? '');
       const explicit = explicitDefaults[defName]?.[name];
       if (explicit !== undefined) extra.default = explicit;
       else if (valueStructs.has(name)) extra.default = {};

@@ -81,6 +81,8 @@ test('scalar types, formats and required members', () => {
   assert.equal(prop('io.k8s.api.core.v1.Container', 'stdin').type, 'boolean');
   assert.deepEqual(prop('io.k8s.api.core.v1.Container', 'imagePullPolicy').enum, ['Always', 'IfNotPresent', 'Never']);
   assert.deepEqual(prop('io.k8s.api.core.v1.PodSpec', 'restartPolicy').enum, ['Always', 'Never', 'OnFailure']);
+  assert.match(prop('io.k8s.api.core.v1.Container', 'imagePullPolicy').description ?? '',
+    /Cannot be updated\. More info: https:\/\/kubernetes\.io\/docs\/concepts\/containers\/images#updating-images\n\nPossible enum values:\n - `"Always"` means that kubelet always attempts to pull the latest image\. Container will fail If the pull fails\.\n - `"IfNotPresent"` means/);
   assert.deepEqual(prop('io.k8s.api.core.v1.PersistentVolumeClaimSpec', 'accessModes').items?.enum, ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod']);
 });
 
@@ -107,10 +109,11 @@ test('patch and list extensions come from the patch-metadata table', () => {
 test('every patch-metadata and type-rules entry names an existing definition and member', async () => {
   const pm = await import('./patch-metadata.js');
   const tr = await import('./type-rules.js');
+  const en = await import('./enums.js');
   const tables: Record<string, Readonly<Record<string, readonly string[] | Readonly<Record<string, unknown>>>>> = {
     fieldExtensions: pm.fieldExtensions, int64Members: tr.int64Members, doubleMembers: tr.doubleMembers,
     byteMembers: tr.byteMembers, valueStructMembers: tr.valueStructMembers, explicitDefaults: tr.explicitDefaults,
-    zeroDefaultOptional: tr.zeroDefaultOptional, requiredWithoutDefault: tr.requiredWithoutDefault, enumMembers: tr.enumMembers,
+    zeroDefaultOptional: tr.zeroDefaultOptional, requiredWithoutDefault: tr.requiredWithoutDefault, enumMembers: en.enumMembers,
   };
   const missing: string[] = [];
   for (const [t, table] of Object.entries(tables)) {
