@@ -3,6 +3,7 @@
  * verb, resource and code; in-flight watches; store operation latency (recorded by the store wrapper).
  */
 import { Registry, Counter, Histogram, Gauge, collectDefaultMetrics } from 'prom-client';
+import { parsePath, type RequestTarget } from './request-info.js';
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -46,31 +47,25 @@ export interface RequestLabels {
 }
 
 /**
- * Coarse request classification for metrics labels, from method + path + query:
- * /api/v1/namespaces/NS/pods/NAME/log → {verb: get, group: '', resource: pods, subresource: log}.
+ * Request classification for metrics labels, from method + path + query, with the REST core's
+ * own path parser: /api/v1/namespaces/NS/pods/NAME/log → {verb: get, group: '', resource: pods, subresource: log}.
  */
 export function requestLabels(method: string, url: URL, contentType = ''): RequestLabels {
-  const parts = url.pathname.split('/').filter(Boolean);
-  let i: number;
-  let group = '';
-  if (parts[0] === 'api') i = 2;
-  else if (parts[0] === 'apis') { group = parts[1] ?? ''; i = 3; }
-  else return { verb: method.toLowerCase(), group: '', resource: parts[0] ?? '', subresource: '' };
-  let watchPath = false;
-  if (parts[i] === 'watch') { watchPath = true; i++; }
-  if (parts[i] === 'namespaces' && parts.length > i + 2) i += 2;
-  const resource = parts[i] ?? '';
-  const name = parts[i + 1];
-  const subresource = parts[i + 2] ?? '';
-  const watch = watchPath || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+  let target: RequestTarget;
+  try { target = parsePath(url.pathname); } catch { target = { kind: 'unknown' }; }
+  if (target.kind !== 'resource') {
+    return { verb: method.toLowerCase(), group: '', resource: target.kind === 'unknown' ? '' : target.kind, subresource: '' };
+  }
+  const watch = target.watchPath || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+  const named = target.name !== undefined;
   let verb: string;
   switch (method) {
-    case 'GET': verb = watch ? 'watch' : name ? 'get' : 'list'; break;
+    case 'GET': verb = watch ? 'watch' : named ? 'get' : 'list'; break;
     case 'POST': verb = 'create'; break;
     case 'PUT': verb = 'update'; break;
     case 'PATCH': verb = contentType.startsWith('application/apply-patch') ? 'apply' : 'patch'; break;
-    case 'DELETE': verb = name ? 'delete' : 'deletecollection'; break;
+    case 'DELETE': verb = named ? 'delete' : 'deletecollection'; break;
     default: verb = method.toLowerCase();
   }
-  return { verb, group, resource, subresource };
+  return { verb, group: target.group, resource: target.resource, subresource: target.subresource ?? '' };
 }
