@@ -97,6 +97,15 @@ for (const version of versions) {
       assert.equal(await k(['-n', ns, 'get', 'cm', 'conf', '-o', 'jsonpath={.data.c}'], { version }), '7');
       assert.equal((await k(['-n', ns, 'scale', 'deploy', 'web', '--replicas=4'], { version })).trim(), 'deployment.apps/web scaled');
       assert.equal(await k(['-n', ns, 'get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}'], { version }), '4');
+      const ssa = join(dir, `ssa-${v}.yaml`);
+      writeFileSync(ssa, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: ${ns}\ndata:\n  a: "1"\n`);
+      assert.equal((await k(['apply', '--server-side', '-f', ssa], { version })).trim(), 'configmap/ssa serverside-applied');
+      writeFileSync(ssa, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: ${ns}\ndata:\n  a: "2"\n`);
+      const clash = await server.kubectl(['apply', '--server-side', '--field-manager=other', '-f', ssa], { version });
+      assert.notEqual(clash.code, 0);
+      assert.match(clash.stderr, /conflict/i);
+      assert.equal((await k(['apply', '--server-side', '--force-conflicts', '--field-manager=other', '-f', ssa], { version })).trim(), 'configmap/ssa serverside-applied');
+      assert.equal(await k(['-n', ns, 'get', 'cm', 'ssa', '-o', 'jsonpath={.data.a}'], { version }), '2');
       const stale = cur.replace(/resourceVersion: "\d+"/, 'resourceVersion: "1"');
       const conflict = await server.kubectl(['replace', '-f', '-'], { version, input: stale });
       assert.match(conflict.stderr, /Operation cannot be fulfilled on configmaps "conf": the object has been modified; please apply your changes to the latest version and try again/);
