@@ -75,6 +75,7 @@ interface Operation {
   description: string;
   operationId: string;
   tag: string;
+  /** x-kubernetes-action (get, list, watch, watchlist, post, put, patch, delete, deletecollection, connect); empty for discovery */
   action: string;
   gvk?: GVK;
   params: Param[];
@@ -591,9 +592,9 @@ function v3Operation(o: Operation): Record<string, unknown> {
   }
   responses['401'] = { description: 'Unauthorized' };
   out.responses = responses;
-  out['x-kubernetes-action'] = o.action;
+  // discovery operations (action '') carry neither extension, as in Kubernetes
+  if (o.action !== '') out['x-kubernetes-action'] = o.action;
   if (o.gvk) out['x-kubernetes-group-version-kind'] = { group: o.gvk.group, kind: o.gvk.kind, version: o.gvk.version };
-  if (o.action === '') delete out['x-kubernetes-action'];
   return out;
 }
 
