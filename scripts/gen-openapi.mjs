@@ -196,6 +196,21 @@ definitions[INT_OR_STRING] = {
   oneOf: [{ type: 'integer' }, { type: 'string' }],
 };
 
+// Kinds every group-version registers (as Kubernetes' schemas list them): DeleteOptions and
+// WatchEvent in each served group-version, Status in core v1.
+{
+  const gvs = new Map();
+  for (const d of Object.values(definitions)) {
+    for (const g of d['x-kubernetes-group-version-kind'] ?? []) gvs.set(`${g.group}/${g.version}`, g);
+  }
+  const sorted = [...gvs.values()].sort((a, b) => a.group.localeCompare(b.group) || a.version.localeCompare(b.version));
+  for (const kind of ['DeleteOptions', 'WatchEvent']) {
+    definitions[`io.k8s.apimachinery.pkg.apis.meta.v1.${kind}`]['x-kubernetes-group-version-kind'] =
+      sorted.map((g) => ({ group: g.group, kind, version: g.version }));
+  }
+  definitions['io.k8s.apimachinery.pkg.apis.meta.v1.Status']['x-kubernetes-group-version-kind'] = [{ group: '', kind: 'Status', version: 'v1' }];
+}
+
 function zeroOf(type) {
   return type === 'string' ? '' : type === 'boolean' ? false : 0;
 }

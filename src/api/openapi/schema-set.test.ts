@@ -27,6 +27,10 @@ test('top-level kinds carry x-kubernetes-group-version-kind and are found by for
   assert.equal(s.forKind('', 'v1', 'ConfigMap'), def('io.k8s.api.core.v1.ConfigMap'));
   assert.equal(s.forKind('apps', 'v1', 'NoSuchKind'), undefined);
   assert.equal(def('io.k8s.api.core.v1.PodSpec')['x-kubernetes-group-version-kind'], undefined);
+  // kinds every group-version registers
+  assert.equal(s.forKind('', 'v1', 'Status'), def('io.k8s.apimachinery.pkg.apis.meta.v1.Status'));
+  assert.equal(s.forKind('apps', 'v1', 'DeleteOptions'), def('io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions'));
+  assert.equal(s.forKind('', 'v1', 'WatchEvent'), def('io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent'));
 });
 
 test('references are wrapped in allOf with description and default, as in Kubernetes v3', () => {
