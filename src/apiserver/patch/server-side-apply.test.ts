@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../api/errors.js';
 import type { KubeObject, ManagedFieldsEntry } from '../../api/object.js';
+import type { SchemaNode } from '../../api/schema-node.js';
 import { builtinSchemas } from '../../api/openapi/schema-set.js';
 import { recordUpdateManagedFields, serverSideApply, lastAppliedAnnotation, resetFieldsFor } from './server-side-apply.js';
 
@@ -360,4 +361,24 @@ test('a stored object without apiVersion/kind: re-applying the same config is st
   delete live.kind;
   const again = apply(live, deployment({ replicas: 2 }), 'kubectl', T1);
   assert.equal(entry(again, 'kubectl')?.time, T0);
+});
+
+test('custom resources: a bare metadata schema is tracked as ObjectMeta (finalizers are a set)', () => {
+  const crd: SchemaNode = {
+    type: 'object',
+    properties: {
+      apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' },
+      spec: { type: 'object', properties: { size: { type: 'integer' }, tags: { type: 'array', items: { type: 'string' } } } },
+    },
+  };
+  const cr = (finalizers: string[], size?: number): KubeObject => ({
+    apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w', finalizers }, spec: size === undefined ? {} : { size },
+  });
+  const run = (live: KubeObject | undefined, cfg: KubeObject, manager: string): KubeObject =>
+    serverSideApply({ live, applied: cfg, manager, force: false, schema: crd, schemas, now: T0, apiVersion: 'example.com/v1' });
+  const a = stored(run(undefined, cr(['a.io/x'], 1), 'a'));
+  assert.deepEqual(entry(a, 'a')?.fieldsV1, { 'f:metadata': { 'f:finalizers': { 'v:"a.io/x"': {} } }, 'f:spec': { 'f:size': {} } });
+  const b = run(a, cr(['b.io/y']), 'b');
+  assert.deepEqual(b.metadata.finalizers, ['a.io/x', 'b.io/y']);
+  assert.throws(() => run(a, { ...cr([]), spec: { size: 2 } }, 'b'), { message: 'Apply failed with 1 conflict: conflict with "a": .spec.size' });
 });

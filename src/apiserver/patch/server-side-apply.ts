@@ -78,6 +78,20 @@ export function resetFieldsFor(schema: SchemaNode | undefined, schemas: SchemaSe
   return [];
 }
 
+const objectMetaDefinition = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+/**
+ * Custom resource schemas describe `metadata` as a bare object; Kubernetes tracks it with the real
+ * ObjectMeta schema (finalizers a set, ownerReferences keyed by uid), and so do we.
+ */
+function withObjectMeta(schema: SchemaNode | undefined, schemas: SchemaSet | undefined): SchemaNode | undefined {
+  const root = resolveNode(schema, schemas);
+  const meta = root?.properties?.metadata;
+  if (!root || !meta || meta.$ref || meta.allOf || meta.properties) return schema;
+  if (!schemas?.definition(objectMetaDefinition)) return schema;
+  return { ...root, properties: { ...root.properties, metadata: { $ref: `#/components/schemas/${objectMetaDefinition}` } } };
+}
+
 function ignoredSet(paths: string[][] | undefined): FieldSet | undefined {
   if (!paths || paths.length === 0) return undefined;
   return FieldSet.of(...paths.map((p) => p.map((n) => fieldElement(n))));
@@ -163,7 +177,7 @@ function recordUpdate(live: unknown, next: unknown, m: Managed, id: string, apiV
 
 /** Record a non-apply write (create, update, patch, subresource update) in `metadata.managedFields`. */
 export function recordUpdateManagedFields(opts: RecordUpdateOptions): KubeObject {
-  const t: TypeContext = { node: opts.schema, schemas: opts.schemas, ignored: ignoredSet(opts.ignoredFields) };
+  const t: TypeContext = { node: withObjectMeta(opts.schema, opts.schemas), schemas: opts.schemas, ignored: ignoredSet(opts.ignoredFields) };
   const now = rfc3339(opts.now);
   const next = withoutManagedFields(opts.updated);
   let managed: Managed;
@@ -218,7 +232,7 @@ function allowedFromLastApplied(live: KubeObject | undefined, apiVersion: string
 
 /** Server-side apply of `applied` by `manager`; returns the object to store, managedFields set. */
 export function serverSideApply(opts: ServerSideApplyOptions): KubeObject {
-  const t: TypeContext = { node: opts.schema, schemas: opts.schemas, ignored: ignoredSet(opts.ignoredFields) };
+  const t: TypeContext = { node: withObjectMeta(opts.schema, opts.schemas), schemas: opts.schemas, ignored: ignoredSet(opts.ignoredFields) };
   const now = rfc3339(opts.now);
   const applied = opts.applied;
   if (!isObject(applied)) throw ApiError.badRequest('error decoding YAML: the applied configuration is not an object');
