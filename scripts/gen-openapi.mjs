@@ -14,7 +14,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const typesDir = join(root, 'node_modules', 'kubernetes-types');
 const tables = join(root, 'dist', 'src', 'api', 'openapi');
 const { fieldExtensions, atomicStructs } = await import(pathToFileURL(join(tables, 'patch-metadata.js')).href);
-const { int64Members, doubleMembers, byteMembers, valueStructMembers, explicitDefaults, extraMembers, zeroDefaultOptional, requiredWithoutDefault } =
+const { int64Members, doubleMembers, byteMembers, valueStructMembers, explicitDefaults, extraMembers, zeroDefaultOptional, requiredWithoutDefault, requiredOrder } =
   await import(pathToFileURL(join(tables, 'type-rules.js')).href);
 const { enumTypes, enumMembers } = await import(pathToFileURL(join(tables, 'enums.js')).href);
 
@@ -175,7 +175,13 @@ for (const file of listFiles(typesDir)) {
     if (description) schema.description = description;
     schema.type = 'object';
     if (Object.keys(properties).length) schema.properties = sortKeys(properties);
-    if (required.length) schema.required = required;
+    if (required.length) {
+      const order = requiredOrder[defName];
+      if (order && (order.length !== required.length || !order.every((r) => required.includes(r)))) {
+        throw new Error(`${defName}: requiredOrder ${order} does not match required ${required}`);
+      }
+      schema.required = order ? [...order] : required;
+    }
     if (atomicStructs.has(defName)) schema['x-kubernetes-map-type'] = 'atomic';
     if (kind && apiVersion) {
       const slash = apiVersion.indexOf('/');

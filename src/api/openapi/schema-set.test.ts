@@ -81,6 +81,8 @@ test('scalar types, formats and required members', () => {
   assert.equal(prop('io.k8s.api.apps.v1.DaemonSetStatus', 'numberAvailable').default, undefined);
   assert.deepEqual(def('io.k8s.api.core.v1.Container').required, ['name']);
   assert.deepEqual(def('io.k8s.api.apps.v1.DeploymentSpec').required, ['selector', 'template']);
+  assert.deepEqual(def('io.k8s.api.apps.v1.DaemonSetCondition').required, ['type', 'status']);
+  assert.deepEqual(def('io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference').required, ['apiVersion', 'kind', 'name', 'uid']);
   assert.match(prop('io.k8s.api.core.v1.Container', 'image').description ?? '', /Container image name/);
   assert.equal(prop('io.k8s.api.core.v1.Container', 'stdin').type, 'boolean');
   assert.deepEqual(prop('io.k8s.api.core.v1.Container', 'imagePullPolicy').enum, ['Always', 'IfNotPresent', 'Never']);
@@ -118,6 +120,7 @@ test('every patch-metadata and type-rules entry names an existing definition and
     fieldExtensions: pm.fieldExtensions, int64Members: tr.int64Members, doubleMembers: tr.doubleMembers,
     byteMembers: tr.byteMembers, valueStructMembers: tr.valueStructMembers, explicitDefaults: tr.explicitDefaults,
     zeroDefaultOptional: tr.zeroDefaultOptional, requiredWithoutDefault: tr.requiredWithoutDefault, enumMembers: en.enumMembers,
+    requiredOrder: tr.requiredOrder,
   };
   const missing: string[] = [];
   for (const [t, table] of Object.entries(tables)) {
