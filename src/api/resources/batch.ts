@@ -24,9 +24,8 @@ export const jobs = defineResource({
     if (hasCondition(o, 'Complete')) status = 'Complete';
     else if (hasCondition(o, 'Failed')) status = 'Failed';
     else if (o.metadata.deletionTimestamp) status = 'Terminating';
-    else if (hasCondition(o, 'FailureTarget')) status = 'FailureTarget';
-    else if (hasCondition(o, 'SuccessCriteriaMet')) status = 'SuccessCriteriaMet';
     else if (hasCondition(o, 'Suspended')) status = 'Suspended';
+    else if (hasCondition(o, 'FailureTarget')) status = 'FailureTarget';
     const [names, images] = containerCells(get(o, 'spec', 'template', 'spec'));
     return [o.metadata.name ?? '', status, comp, duration, age(o, now), names, images, formatLabelSelector(get(o, 'spec', 'selector') as LabelSelectorSpec)];
   },

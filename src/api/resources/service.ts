@@ -42,7 +42,7 @@ export const services = defineResource({
   ],
   row: (o, now) => {
     const ips = arr(get(o, 'spec', 'clusterIPs')) as unknown as string[];
-    const internal = ips.length ? ips[0] : str(get(o, 'spec', 'clusterIP')) || '<none>';
+    const internal = ips.length ? ips[0] : '<none>';
     return [o.metadata.name ?? '', str(get(o, 'spec', 'type')), internal, externalIP(o), ports(o), age(o, now), formatLabels(get(o, 'spec', 'selector') as Record<string, string>)];
   },
   fieldSelectors: { 'spec.clusterIP': (o) => str(get(o, 'spec', 'clusterIP')), 'spec.type': (o) => str(get(o, 'spec', 'type')) },
