@@ -47,9 +47,10 @@ test('applyMergePatch: labels, replicas, lists replace, nulls delete', () => {
   assert.deepEqual(dep.metadata.labels, { app: 'd', old: 'x' });
 });
 
-test('applyMergePatch: a null body is 400 Invalid JSON Patch, a non-object is 422', () => {
+test('applyMergePatch: a null or scalar body is 400 Invalid JSON Patch, a list is 422', () => {
   const obj: KubeObject = { metadata: { name: 'x' } };
   assert.throws(() => applyMergePatch(obj, null), (e: unknown) =>
     e instanceof ApiError && e.code === 400 && e.message === 'Invalid JSON Patch');
+  assert.throws(() => applyMergePatch(obj, 'x'), (e: unknown) => e instanceof ApiError && e.code === 400 && e.message === 'Invalid JSON Patch');
   assert.throws(() => applyMergePatch(obj, [1]), (e: unknown) => e instanceof ApiError && e.code === 422);
 });

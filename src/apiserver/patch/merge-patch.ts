@@ -37,14 +37,15 @@ export function mergeValue(target: unknown, patch: unknown): unknown {
 
 /** Apply a JSON merge patch (already decoded from JSON) to a copy of `doc`. */
 export function applyMergePatch(doc: KubeObject, patch: unknown): KubeObject {
-  if (patch === null || patch === undefined) throw ApiError.badRequest('Invalid JSON Patch');
+  // null and scalars are not merge patches at all (json-patch's ErrBadJSONPatch).
+  if (patch === null || patch === undefined || (!isObject(patch) && !Array.isArray(patch))) throw ApiError.badRequest('Invalid JSON Patch');
   if (!isObject(patch)) {
     // Kubernetes turns the document into the patch, which then cannot be decoded as an object.
     throw ApiError.invalid('', '', [{
       type: 'FieldValueInvalid',
       field: 'patch',
       badValue: JSON.stringify(patch),
-      detail: `json: cannot unmarshal ${Array.isArray(patch) ? 'array' : typeof patch} into Go value of type map[string]interface {}`,
+      detail: 'json: cannot unmarshal array into Go value of type map[string]interface {}',
     }]);
   }
   return mergeValue(doc, patch) as KubeObject;
