@@ -62,7 +62,7 @@ export const sql = {
   insert: `INSERT INTO kv_log (id, name, deleted, create_revision, prev_revision, value)
            VALUES (:id, :name, :deleted, :createRevision, :prevRevision, :value)`,
 
-  /** Live keys in [lo, hi) at :rev, in key order. :limit -1 = all. Walks kv_log_name in order; a page costs only its own rows. */
+  /** Live keys in [lo, hi) at :rev, in key order (columns in this order: read as arrays). :limit -1 = all. Walks kv_log_name in order; a page costs only its own rows. */
   list: `SELECT kv.id, kv.name, kv.create_revision, kv.value FROM kv_log AS kv INDEXED BY kv_log_name
          WHERE kv.name >= :lo AND kv.name < :hi AND ${newestAt} AND kv.deleted = 0
          ORDER BY kv.name LIMIT :limit`,
