@@ -1222,6 +1222,11 @@ export function validatePodSpec(specv: unknown, field: string, opts: PodValidati
   errs.push(...validateContainers(spec.containers, vols, child(field, 'containers'), restartPolicy));
   errs.push(...validateInitContainers(spec.initContainers, spec.containers, vols, child(field, 'initContainers'), restartPolicy));
   errs.push(...validateEphemeralContainers(spec.ephemeralContainers, spec.containers, spec.initContainers, vols, child(field, 'ephemeralContainers'), restartPolicy));
+  if (spec.resources !== undefined && spec.resources !== null) {
+    const pr = asObj(spec.resources) ?? {};
+    if (pr.claims !== undefined && pr.claims !== null) errs.push(forbidden(child(field, 'resources', 'claims'), 'claims cannot be set for Resources at pod-level'));
+    errs.push(...validateResourceRequirements(spec.resources, child(field, 'resources'), true));
+  }
   if (spec.hostNetwork === true) {
     asArr(spec.containers).forEach((c, i) => {
       asArr(asObj(c)?.ports).forEach((pp, j) => {
@@ -1305,9 +1310,16 @@ export function validatePodSpec(specv: unknown, field: string, opts: PodValidati
     const n = str(os.name);
     if (!n) errs.push(required(child(field, 'os', 'name')));
     else if (n !== 'linux' && n !== 'windows') errs.push(notSupported(child(field, 'os', 'name'), n, ['linux', 'windows']));
-  }
-  if (spec.resources !== undefined && spec.resources !== null) {
-    errs.push(...validateResourceRequirements(spec.resources, child(field, 'resources'), true));
+    else if (n === 'linux') {
+      if (asObj(asObj(spec.securityContext)?.windowsOptions)) errs.push(forbidden(child(field, 'securityContext', 'windowsOptions'), 'windows options cannot be set for a linux pod'));
+      for (const kind of ['containers', 'initContainers', 'ephemeralContainers']) {
+        asArr(spec[kind]).forEach((c, i) => {
+          if (asObj(asObj(asObj(c)?.securityContext)?.windowsOptions)) {
+            errs.push(forbidden(child(index(child(field, kind), i), 'securityContext', 'windowsOptions'), 'windows options cannot be set for a linux pod'));
+          }
+        });
+      }
+    }
   }
   return errs;
 }

@@ -117,3 +117,14 @@ test('Pod status update: nodeName and terminated containers', () => {
   assert.deepEqual(updateErrors('Pod', base, (p) => { p.spec.nodeName = 'n1'; }, true), ['status.nodeName: Forbidden: may not be changed directly']);
   assert.deepEqual(updateErrors('Pod', base, (p) => { p.status.podIP = '10.0.0.1'; p.status.podIPs = [{ ip: '10.0.0.1' }]; }, true), []);
 });
+
+test('Pod status update: pod and host IPs', () => {
+  const base = () => { const p = pod(); p.status = {}; return p; };
+  assert.deepEqual(updateErrors('Pod', base, (p) => { p.status.podIPs = [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }]; }, true), ['status.podIPs: Invalid value: [{"ip":"10.0.0.1"},{"ip":"10.0.0.2"}]: may specify no more than one IP for each IP family']);
+  assert.deepEqual(updateErrors('Pod', base, (p) => { p.status.hostIP = '10.0.0.9'; p.status.hostIPs = [{ ip: '10.0.0.1' }]; }, true), ['status.hostIPs[0].ip: Invalid value: "10.0.0.1": must be equal to `hostIP`']);
+  assert.deepEqual(updateErrors('Pod', base, (p) => { p.status.podIPs = [{ ip: 'x' }]; }, true), ['status.podIPs[0]: Invalid value: "x": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']);
+});
+
+test('Pod create: windows options on a linux pod', () => {
+  assert.deepEqual(createErrors('Pod', pod, (p) => { p.spec.os = { name: 'linux' }; p.spec.containers[0].securityContext = { windowsOptions: { runAsUserName: 'x' } }; }), ['spec.containers[0].securityContext.windowsOptions: Forbidden: windows options cannot be set for a linux pod']);
+});

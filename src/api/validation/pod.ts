@@ -286,17 +286,28 @@ export function validatePodStatusUpdate(pod: KubeObject, old: KubeObject): Field
   return errs;
 }
 
+/** validatePodIPs / validateHostIPs: valid IPs, at most one per family, no duplicates; hostIPs[0] equals hostIP. */
 function validateStatusIPs(status: Obj, single: string, plural: string): FieldError[] {
   const errs: FieldError[] = [];
-  const ips = asArr(status[plural]).map((p) => str(asObj(p)?.ip));
-  const first = str(status[single]);
-  if (ips.length > 0 && first && ips[0] !== first) {
-    errs.push(invalid(`status.${plural}[0].ip`, ips[0], `must be equal to \`${single}\``));
+  const list = asArr(status[plural]);
+  const ips = list.map((p) => str(asObj(p)?.ip));
+  const field = `status.${plural}`;
+  if (plural === 'hostIPs') {
+    if (ips.length === 0) return errs;
+    if (str(status[single]) !== ips[0]) errs.push(invalid(`${field}[0].ip`, ips[0], 'must be equal to `hostIP`'));
   }
-  if (ips.length > 2) errs.push(invalid(`status.${plural}`, asArr(status[plural]), 'may specify no more than one IP for each IP family'));
-  ips.forEach((ip, i) => errs.push(...eachInvalid(`status.${plural}[${i}].ip`, ip, isValidIP(ip))));
-  if (ips.length === 2 && ips[0].includes(':') === ips[1].includes(':')) {
-    errs.push(invalid(`status.${plural}`, asArr(status[plural]), 'may specify no more than one IP for each IP family'));
+  ips.forEach((ip, i) => errs.push(...eachInvalid(`${field}[${i}]`, ip, isValidIP(ip))));
+  if (ips.length > 1) {
+    const seen = new Set<string>();
+    const dups: FieldError[] = [];
+    ips.forEach((ip, i) => {
+      if (seen.has(ip)) dups.push({ type: 'FieldValueDuplicate', field: `${field}[${i}]`, badValue: list[i] });
+      seen.add(ip);
+    });
+    const dual = ips.length === 2 && ips[0].includes(':') !== ips[1].includes(':');
+    const tooMany = !dual ? [invalid(field, list, 'may specify no more than one IP for each IP family')] : [];
+    // Kubernetes checks dual-stack first for podIPs and duplicates first for hostIPs
+    errs.push(...(plural === 'podIPs' ? [...tooMany, ...dups] : [...dups, ...tooMany]));
   }
   return errs;
 }
