@@ -63,6 +63,12 @@ test('test op: passes on equal values, fails with the test-failed detail', () =>
     { op: 'replace', path: '/metadata/name', value: 'web2' },
   ]);
   assert.equal(ok.metadata.name, 'web2');
+  // json-patch v4 compares objects by the document's keys: extra keys in the value pass, missing ones fail
+  applyJsonPatch(pod(), [{ op: 'test', path: '/metadata/labels', value: { app: 'web', 'a/b': 'x', 'c~d': 'y', extra: 1 } }]);
+  rejected(() => applyJsonPatch(pod(), [{ op: 'test', path: '/metadata/labels', value: { app: 'web' } }]),
+    'testing value /metadata/labels failed: test failed');
+  rejected(() => applyJsonPatch(pod(), [{ op: 'test', path: '/spec/containers', value: [{ name: 'a', image: 'nginx' }] }]),
+    'testing value /spec/containers failed: test failed');
   rejected(() => applyJsonPatch(pod(), [{ op: 'test', path: '/metadata/name', value: 'other' }]),
     'testing value /metadata/name failed: test failed');
   rejected(() => applyJsonPatch(pod(), [{ op: 'test', path: '/metadata/labels/none', value: 'x' }]),

@@ -4,7 +4,8 @@
  * - negative array indices count from the end; `-` appends (add only);
  * - `replace` of a missing key in an object sets it (v4 does not check object keys), but a missing
  *   array index or a missing parent fails;
- * - `copy` from a missing object key copies `null`; `test` treats a missing key and `null` alike.
+ * - `copy` from a missing object key copies `null`; `test` treats a missing key and `null` alike,
+ *   and compares objects by the document's keys only (extra keys in the test value pass).
  * Failures answer as the API server does: 422 `Invalid` with the generic message
  * `the server rejected our request due to an error in our request` (the library's own message is
  * not shown to clients; we keep it as the error's `cause` for logs). A body that is not a patch is
@@ -207,7 +208,7 @@ function applyOp(doc: Doc, op: Operation): void {
       try { path = opString(op, 'path'); } catch (e) { throw wrap('test operation failed to decode path', e); }
       const want = opValue(op);
       if (path === '') {
-        if (deepEqual(doc.root, want.value)) return;
+        if (testEqual(doc.root, want.value)) return;
         throw new PatchOpError(`testing value ${path} failed: ${ErrTestFailed}`);
       }
       const f = findObject(doc, path);
@@ -219,7 +220,7 @@ function applyOp(doc: Doc, op: Operation): void {
         throw new PatchOpError(`testing value ${path} failed: ${ErrTestFailed}`);
       }
       if (!want.present) throw new PatchOpError(`testing value ${path} failed: ${ErrTestFailed}`);
-      if (deepEqual(val, want.value)) return;
+      if (testEqual(val, want.value)) return;
       throw new PatchOpError(`testing value ${path} failed: ${ErrTestFailed}`);
     }
     case 'copy': {
@@ -239,6 +240,29 @@ function applyOp(doc: Doc, op: Operation): void {
     default:
       throw new PatchOpError(`Unexpected kind: ${kind}`);
   }
+}
+
+/**
+ * json-patch v4's equality for `test`: objects compare by the document's keys only (extra keys in
+ * the test value are not looked at), lists item by item, scalars by value.
+ */
+function testEqual(docValue: unknown, want: unknown): boolean {
+  if (isObject(docValue)) {
+    if (!isObject(want)) return false;
+    for (const [k, v] of Object.entries(docValue)) {
+      if (!Object.prototype.hasOwnProperty.call(want, k)) return false;
+      const w = want[k];
+      if (v === null && w === null) continue;
+      if (v === null || w === null) return false;
+      if (!testEqual(v, w)) return false;
+    }
+    return true;
+  }
+  if (Array.isArray(docValue)) {
+    if (!Array.isArray(want) || want.length !== docValue.length) return false;
+    return docValue.every((v, i) => (v === null ? want[i] === null : want[i] !== null && testEqual(v, want[i])));
+  }
+  return deepEqual(docValue, want);
 }
 
 /** The 422 the API server answers for any failed JSON patch operation; `cause` holds the detail. */
