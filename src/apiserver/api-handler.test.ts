@@ -3,6 +3,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { MemoryStore } from '../storage/memory/memory-store.js';
+import { FakeClock } from '../util/clock.js';
 import type { Store } from '../storage/store.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
@@ -550,5 +551,75 @@ describe('api handler: managedFields and server-side apply', () => {
     const forced = await s.request('PATCH', '/api/v1/namespaces/default/configmaps/ssa?fieldManager=bob&force=true', doc.replace('"1"', '"2"'), applyCt);
     assert.equal(forced.status, 200, forced.text);
     assert.equal(forced.body.data.a, '2');
+  });
+});
+
+describe('api handler: watch bookmarks, sendInitialEvents, timeouts (fake clock)', () => {
+  let s: TestServer;
+  let clock: FakeClock;
+  before(async () => { clock = new FakeClock(); s = await startTestServer(new MemoryStore(), { clock, bookmarkIntervalMs: 1000 }); });
+  after(async () => { await s.close(); await s.store.close(); });
+
+  test('bookmarks carry the newest resourceVersion; timeoutSeconds ends the watch', async () => {
+    const c = await s.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'bm' } });
+    const w = openWatch(s, `/api/v1/namespaces/default/configmaps?watch=1&allowWatchBookmarks=true&timeoutSeconds=5&resourceVersion=${c.body.metadata.resourceVersion}`);
+    t_after(w.close);
+    await s.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'bm2' } });
+    const added = await w.next();
+    assert.equal(added.type, 'ADDED');
+    await clock.advance(1000);
+    const bm = await w.next();
+    assert.equal(bm.type, 'BOOKMARK');
+    assert.equal(bm.object.kind, 'ConfigMap');
+    assert.ok(Number(bm.object.metadata.resourceVersion) >= Number(added.object.metadata.resourceVersion));
+    await clock.advance(5000);
+    await assert.rejects(async () => { for (;;) await w.next(); }, /watch ended/);
+  });
+
+  test('sendInitialEvents=true: initial ADDED events then a bookmark marking their end', async () => {
+    await s.request('POST', '/api/v1/namespaces', { metadata: { name: 'sie' } });
+    await s.request('POST', '/api/v1/namespaces/sie/configmaps', { metadata: { name: 'a' } });
+    await s.request('POST', '/api/v1/namespaces/sie/configmaps', { metadata: { name: 'b' } });
+    const bad = await s.request('GET', '/api/v1/namespaces/sie/configmaps?watch=1&sendInitialEvents=true');
+    assert.equal(bad.status, 422);
+    const w = openWatch(s, '/api/v1/namespaces/sie/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true');
+    t_after(w.close);
+    assert.equal((await w.next()).object.metadata.name, 'a');
+    assert.equal((await w.next()).object.metadata.name, 'b');
+    const end = await w.next();
+    assert.equal(end.type, 'BOOKMARK');
+    assert.equal(end.object.metadata.annotations['k8s.io/initial-events-end'], 'true');
+    w.close();
+  });
+
+  test('an expired continue token answers 410; deletecollection returns what it deleted', async () => {
+    await s.request('POST', '/api/v1/namespaces', { metadata: { name: 'dc' } });
+    for (const n of ['a', 'b', 'c']) await s.request('POST', '/api/v1/namespaces/dc/configmaps', { metadata: { name: n, labels: { g: n === 'c' ? '2' : '1' } } });
+    const page = await s.request('GET', '/api/v1/namespaces/dc/configmaps?limit=1');
+    await s.store.compact(await s.store.currentRevision());
+    const expired = await s.request('GET', `/api/v1/namespaces/dc/configmaps?limit=1&continue=${encodeURIComponent(page.body.metadata.continue)}`);
+    assert.equal(expired.status, 410);
+    assert.equal(expired.body.reason, 'Expired');
+    const bogus = await s.request('GET', '/api/v1/namespaces/dc/configmaps?limit=1&continue=xyz');
+    assert.equal(bogus.status, 400);
+    const dc = await s.request('DELETE', '/api/v1/namespaces/dc/configmaps?labelSelector=g%3D1');
+    assert.equal(dc.status, 200);
+    assert.equal(dc.body.kind, 'ConfigMapList');
+    assert.deepEqual(dc.body.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['a', 'b']);
+    const left = await s.request('GET', '/api/v1/namespaces/dc/configmaps');
+    assert.deepEqual(left.body.items.map((i: { metadata: { name: string } }) => i.metadata.name), ['c']);
+  });
+
+  test('ephemeral containers can be added but not changed', async () => {
+    const p = await s.request('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'eph' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    const ec = { name: 'debug', image: 'busybox', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' };
+    const add = await s.request('PATCH', '/api/v1/namespaces/default/pods/eph/ephemeralcontainers', { spec: { ephemeralContainers: [ec] } }, { 'Content-Type': 'application/strategic-merge-patch+json' });
+    assert.equal(add.status, 200, add.text);
+    assert.equal(add.body.spec.ephemeralContainers[0].name, 'debug');
+    const get = await s.request('GET', '/api/v1/namespaces/default/pods/eph/ephemeralcontainers');
+    assert.equal(get.body.kind, 'Pod');
+    const change = await s.request('PUT', '/api/v1/namespaces/default/pods/eph/ephemeralcontainers', { ...get.body, spec: { ...get.body.spec, ephemeralContainers: [{ ...get.body.spec.ephemeralContainers[0], image: 'other' }] } });
+    assert.equal(change.status, 422);
+    assert.ok(Number(add.body.metadata.resourceVersion) > Number(p.body.metadata.resourceVersion));
   });
 });

@@ -3,7 +3,7 @@
  * (with the PodDisruptionBudget check), pods/ephemeralcontainers and namespaces/finalize.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, successStatus, type Status } from '../api/errors.js';
+import { ApiError, successStatus, type FieldError, type Status } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
 import { selectorFromMap, selectorFromSpec, type LabelSelectorSpec } from '../api/selectors.js';
 import type { RestContext, RestRequest, Served } from './context.js';
@@ -254,6 +254,23 @@ export async function handleEphemeralContainers(ctx: RestContext, r: RestRequest
         throw ApiError.invalid('Pod', target.name!, [{ type: 'FieldValueForbidden', field: 'spec.ephemeralContainers', detail: `existing ephemeral containers ${JSON.stringify(ecName(old))} may not be changed` }]);
       }
     }
+    const taken = new Set([...((((cur.spec ?? {}) as Obj).containers as Obj[] | undefined) ?? []), ...((((cur.spec ?? {}) as Obj).initContainers as Obj[] | undefined) ?? [])].map(ecName));
+    const errs: FieldError[] = [];
+    newEcs.forEach((c, i) => {
+      const n = ecName(c);
+      const path = `spec.ephemeralContainers[${i}]`;
+      if (!n) errs.push({ type: 'FieldValueRequired', field: `${path}.name`, detail: '' });
+      else if (taken.has(n)) errs.push({ type: 'FieldValueDuplicate', field: `${path}.name`, badValue: n });
+      taken.add(n);
+      if (!(c as Obj).image) errs.push({ type: 'FieldValueRequired', field: `${path}.image`, detail: '' });
+      for (const f of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources']) {
+        const v = (c as Obj)[f];
+        if (v !== undefined && !(f === 'resources' && v && typeof v === 'object' && Object.keys(v).length === 0)) {
+          errs.push({ type: 'FieldValueForbidden', field: `${path}.${f}`, detail: 'cannot be set for an Ephemeral Container' });
+        }
+      }
+    });
+    if (errs.length) throw ApiError.invalid('Pod', target.name!, errs);
     const next = structuredClone(cur);
     (next.spec as Obj).ephemeralContainers = newEcs;
     if (newEcs.length === 0) delete (next.spec as Obj).ephemeralContainers;
