@@ -211,10 +211,13 @@ export function runStoreContract(name: string, factory: () => Promise<Store>, cl
 
       it('invalid input is rejected with an error, not stored', async (t) => {
         const s = await fresh(t);
+        const before = await s.currentRevision();
         await assert.rejects(s.create('', 'x'));
         await assert.rejects(s.create(`${P}a`, undefined as unknown as string));
+        await assert.rejects(s.update(`${P}a`, 'x', -1));
         await assert.rejects(s.get(`${P}a`, { revision: -1 }));
-        assert.equal(await s.currentRevision(), (await s.currentRevision()));
+        await assert.rejects(s.list(P, { limit: -5 }));
+        assert.equal(await s.currentRevision(), before, 'no revision was used');
         assert.equal((await s.list('')).kvs.length, 0);
       });
     });
