@@ -23,3 +23,4 @@ export { applyMergePatch } from './merge-patch.js';
 export { applyStrategicMergePatch } from './strategic-merge-patch.js';
 export { serverSideApply, recordUpdateManagedFields, applyConflictError, lastAppliedAnnotation, resetFieldsFor } from './server-side-apply.js';
 export type { ServerSideApplyOptions, RecordUpdateOptions } from './server-side-apply.js';
+export { managerOrUserAgent } from './managed-fields/managers.js';

@@ -56,3 +56,13 @@ test('path strings as in conflict messages', () => {
   assert.equal(pathString([f('metadata'), f('finalizers'), v('a')]), '.metadata.finalizers[="a"]');
   assert.equal(serializePathElement(k({ name: '<a&b>' })), 'k:{"name":"\\u003ca\\u0026b\\u003e"}');
 });
+
+test('managerOrUserAgent: fieldManager, else the User-Agent program name', async () => {
+  const { managerOrUserAgent } = await import('./managers.js');
+  assert.equal(managerOrUserAgent('kubectl-edit', 'kubectl/v1.32.0 (linux/amd64)'), 'kubectl-edit');
+  assert.equal(managerOrUserAgent('', 'kubectl/v1.32.0 (linux/amd64) kubernetes/abc'), 'kubectl');
+  assert.equal(managerOrUserAgent(undefined, 'kube-controller-manager/v1.30.0 (linux/amd64) kubernetes/abc/system:serviceaccount:kube-system:deployment-controller'), 'kube-controller-manager');
+  assert.equal(managerOrUserAgent(undefined, 'a\u0007b/1'), 'ab');
+  assert.equal(managerOrUserAgent(undefined, 'x'.repeat(200)).length, 128);
+  assert.equal(managerOrUserAgent(undefined, undefined), '');
+});

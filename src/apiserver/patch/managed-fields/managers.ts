@@ -163,3 +163,25 @@ export function capUpdateManagers(m: Managed): void {
     }
   }
 }
+
+/** Longest field manager name Kubernetes accepts. */
+export const fieldManagerMaxLength = 128;
+
+/**
+ * The manager of a write: `?fieldManager=` when given, else the User-Agent up to its first `/`
+ * without unprintable characters, cut at 128 bytes (Kubernetes' managerOrUserAgent).
+ */
+export function managerOrUserAgent(fieldManager: string | undefined, userAgent: string | undefined): string {
+  if (fieldManager) return fieldManager;
+  const prefix = (userAgent ?? '').split('/')[0];
+  let out = '';
+  let bytes = 0;
+  for (const ch of prefix) {
+    if (/[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u.test(ch) || (/\p{Zs}/u.test(ch) && ch !== ' ')) continue;
+    const len = Buffer.byteLength(ch);
+    if (bytes + len > fieldManagerMaxLength) break;
+    out += ch;
+    bytes += len;
+  }
+  return out;
+}
