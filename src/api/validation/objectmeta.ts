@@ -11,8 +11,9 @@ import { child, eachInvalid, forbidden, index, invalid, required, validateImmuta
 /** A name check: (name, prefix) → problems. With prefix=true the value is a generateName (a trailing '-' is allowed). */
 export type NameFn = (name: string, prefix: boolean) => string[];
 
+/** As Kubernetes' maskTrailingDash (which replaces the last two characters — its own quirk — with 'a'). */
 function maskTrailingDash(name: string): string {
-  return name.length > 1 && name.endsWith('-') ? name.slice(0, -1) + 'a' : name;
+  return name.length > 1 && name.endsWith('-') ? name.slice(0, -2) + 'a' : name;
 }
 
 export const nameIsDNSSubdomain: NameFn = (name, prefix) => isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
