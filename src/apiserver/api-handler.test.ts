@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { MemoryStore } from '../storage/memory/memory-store.js';
 import { FakeClock } from '../util/clock.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { TokenIssuer } from './auth/tokens.js';
 import type { Store } from '../storage/store.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
@@ -621,5 +623,40 @@ describe('api handler: watch bookmarks, sendInitialEvents, timeouts (fake clock)
     const change = await s.request('PUT', '/api/v1/namespaces/default/pods/eph/ephemeralcontainers', { ...get.body, spec: { ...get.body.spec, ephemeralContainers: [{ ...get.body.spec.ephemeralContainers[0], image: 'other' }] } });
     assert.equal(change.status, 422);
     assert.ok(Number(add.body.metadata.resourceVersion) > Number(p.body.metadata.resourceVersion));
+  });
+});
+
+describe('api handler: serviceaccounts/token', () => {
+  let s: TestServer;
+  let issuer: TokenIssuer;
+  before(async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    issuer = new TokenIssuer(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    s = await startTestServer(new MemoryStore(), { tokenIssuer: issuer });
+  });
+  after(async () => { await s.close(); await s.store.close(); });
+
+  test('issues a verifiable token, bound to a pod when asked', async () => {
+    const sa = await s.request('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'robot' } });
+    assert.equal(sa.status, 201);
+    const r = await s.request('POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: ['api'], expirationSeconds: 3600 } });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.body.kind, 'TokenRequest');
+    const claims = await issuer.verify(r.body.status.token, ['api']);
+    assert.equal(claims?.sub, 'system:serviceaccount:default:robot');
+    assert.equal(claims?.['kubernetes.io'].serviceaccount.uid, sa.body.metadata.uid);
+    const short = await s.request('POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', { spec: { expirationSeconds: 60 } });
+    assert.equal(short.status, 422);
+    const pod = await s.request('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'user' }, spec: { serviceAccountName: 'robot', containers: [{ name: 'c', image: 'i' }] } });
+    assert.equal(pod.status, 201, pod.text);
+    const bound = await s.request('POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'user', uid: pod.body.metadata.uid } } });
+    assert.equal(bound.status, 201, bound.text);
+    const bc = await issuer.verify(bound.body.status.token);
+    assert.equal(bc?.['kubernetes.io'].pod?.name, 'user');
+    const wrongUid = await s.request('POST', '/api/v1/namespaces/default/serviceaccounts/robot/token', { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'user', uid: 'nope' } } });
+    assert.equal(wrongUid.status, 409);
+    const missing = await s.request('POST', '/api/v1/namespaces/default/serviceaccounts/ghost/token', { spec: {} });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.message, 'serviceaccounts "ghost" not found');
   });
 });
