@@ -57,11 +57,15 @@ function validateLocalNonReservedPath(p: string, field: string): FieldError[] {
 // ---------------------------------------------------------------- volumes
 
 const supportedHostPathTypes = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
-const volumeSourceKeys = [
-  'hostPath', 'emptyDir', 'gitRepo', 'gcePersistentDisk', 'awsElasticBlockStore', 'secret', 'nfs', 'iscsi', 'glusterfs',
-  'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc', 'azureFile', 'configMap',
-  'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected', 'portworxVolume', 'scaleIO', 'storageos',
-  'csi', 'ephemeral', 'image',
+/** Volume source fields in the order Kubernetes checks them, with the path its "more than 1" error names. */
+const volumeSourceKeys: [string, string][] = [
+  ['emptyDir', 'emptyDir'], ['hostPath', 'hostPath'], ['gitRepo', 'gitRepo'], ['gcePersistentDisk', 'gcePersistentDisk'],
+  ['awsElasticBlockStore', 'awsElasticBlockStore'], ['secret', 'secret'], ['nfs', 'nfs'], ['iscsi', 'iscsi'], ['glusterfs', 'glusterfs'],
+  ['flocker', 'flocker'], ['persistentVolumeClaim', 'persistentVolumeClaim'], ['rbd', 'rbd'], ['cinder', 'cinder'], ['cephfs', 'cephFS'],
+  ['quobyte', 'quobyte'], ['downwardAPI', 'downwarAPI'], ['fc', 'fc'], ['flexVolume', 'flexVolume'], ['configMap', 'configMap'],
+  ['azureFile', 'azureFile'], ['vsphereVolume', 'vsphereVolume'], ['photonPersistentDisk', 'photonPersistentDisk'],
+  ['portworxVolume', 'portworxVolume'], ['azureDisk', 'azureDisk'], ['storageos', 'storageos'], ['projected', 'projected'],
+  ['scaleIO', 'scaleIO'], ['csi', 'csi'], ['ephemeral', 'ephemeral'], ['image', 'image'],
 ];
 
 function validateFileMode(mode: unknown, field: string): FieldError[] {
@@ -242,15 +246,15 @@ function validateProjectedSources(src: Obj, field: string): FieldError[] {
   return errs;
 }
 
-function validateVolumeSource(vol: Obj, field: string, volName: string): FieldError[] {
+function validateVolumeSource(vol: Obj, field: string, volName: string, podName: string | undefined): FieldError[] {
   const errs: FieldError[] = [];
   let numVolumes = 0;
-  for (const k of volumeSourceKeys) {
+  for (const [k, forbiddenName] of volumeSourceKeys) {
     const v = vol[k];
     if (v === undefined || v === null) continue;
     const p = child(field, k);
     if (numVolumes > 0) {
-      errs.push(forbidden(p, 'may not specify more than 1 volume type'));
+      errs.push(forbidden(child(field, forbiddenName), 'may not specify more than 1 volume type'));
       continue;
     }
     numVolumes++;
@@ -258,8 +262,8 @@ function validateVolumeSource(vol: Obj, field: string, volName: string): FieldEr
     switch (k) {
       case 'hostPath': {
         const hp = str(src.path);
-        if (!hp) errs.push(required(child(p, 'path')));
-        else errs.push(...validatePathNoBacksteps(hp, child(p, 'path')));
+        if (!hp) { errs.push(required(child(p, 'path'))); break; }
+        errs.push(...validatePathNoBacksteps(hp, child(p, 'path')));
         const t = src.type;
         if (t !== undefined && t !== null && !supportedHostPathTypes.includes(str(t))) errs.push(notSupported(child(p, 'type'), t, supportedHostPathTypes));
         break;
@@ -305,8 +309,7 @@ function validateVolumeSource(vol: Obj, field: string, volName: string): FieldEr
       }
       case 'gitRepo': {
         if (!str(src.repository)) errs.push(required(child(p, 'repository')));
-        const dir = str(src.directory);
-        if (dir) errs.push(...validateLocalDescendingPath(dir, child(p, 'directory')));
+        errs.push(...validateLocalDescendingPath(str(src.directory), child(p, 'directory')));
         break;
       }
       case 'csi': {
@@ -314,9 +317,11 @@ function validateVolumeSource(vol: Obj, field: string, volName: string): FieldEr
         break;
       }
       case 'ephemeral': {
-        if (!asObj(src.volumeClaimTemplate)) errs.push(required(child(p, 'volumeClaimTemplate')));
-        else if (volName && byteLen(volName) > 0) {
-          // the generated claim name <pod>-<volume> is checked when the pod is created
+        const vct = asObj(src.volumeClaimTemplate);
+        if (!vct) errs.push(required(child(p, 'volumeClaimTemplate')));
+        if (podName && volName) {
+          const pvcName = `${podName}-${volName}`;
+          for (const m of isDNS1123Subdomain(pvcName)) errs.push(invalid(child(field, 'name'), volName, `PVC name ${JSON.stringify(pvcName)}: ${m}`));
         }
         break;
       }
@@ -334,12 +339,8 @@ function validateVolumeSource(vol: Obj, field: string, volName: string): FieldEr
   return errs;
 }
 
-function byteLen(s: string): number {
-  return Buffer.byteLength(s);
-}
-
 /** ValidateVolumes: returns the valid volumes by name and the errors. */
-export function validateVolumes(volumes: unknown, field: string): { vols: Map<string, Obj>; errs: FieldError[] } {
+export function validateVolumes(volumes: unknown, field: string, podName?: string): { vols: Map<string, Obj>; errs: FieldError[] } {
   const vols = new Map<string, Obj>();
   const errs: FieldError[] = [];
   asArr(volumes).forEach((v, i) => {
@@ -347,7 +348,7 @@ export function validateVolumes(volumes: unknown, field: string): { vols: Map<st
     const p = index(field, i);
     const namePath = child(p, 'name');
     const name = str(vol.name);
-    const el = validateVolumeSource(vol, p, name);
+    const el = validateVolumeSource(vol, p, name, podName);
     if (!name) el.push(required(namePath));
     else el.push(...eachInvalid(namePath, name, isDNS1123Label(name)));
     if (vols.has(name)) el.push(duplicate(namePath, name));
@@ -1210,14 +1211,14 @@ function validateDNSConfig(dcv: unknown, dnsPolicy: string, field: string): Fiel
 // ---------------------------------------------------------------- pod spec
 
 /** ValidatePodSpec (v1 JSON, after defaulting). */
-export function validatePodSpec(specv: unknown, field: string, opts: PodValidationOptions = {}): FieldError[] {
+export function validatePodSpec(specv: unknown, field: string, opts: PodValidationOptions = {}, podName?: string): FieldError[] {
   const spec = asObj(specv) ?? {};
   const errs: FieldError[] = [];
   const restartPolicy = str(spec.restartPolicy);
   if (spec.terminationGracePeriodSeconds === undefined || spec.terminationGracePeriodSeconds === null) {
     errs.push(required(child(field, 'terminationGracePeriodSeconds')));
   }
-  const { vols, errs: vErrs } = validateVolumes(spec.volumes, child(field, 'volumes'));
+  const { vols, errs: vErrs } = validateVolumes(spec.volumes, child(field, 'volumes'), podName);
   errs.push(...vErrs);
   errs.push(...validateContainers(spec.containers, vols, child(field, 'containers'), restartPolicy));
   errs.push(...validateInitContainers(spec.initContainers, spec.containers, vols, child(field, 'initContainers'), restartPolicy));

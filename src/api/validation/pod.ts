@@ -35,7 +35,7 @@ function annotations(o: KubeObject): Record<string, string> {
 function validatePodMetadataAndSpec(pod: KubeObject): FieldError[] {
   const errs = validateObjectMeta(pod.metadata, true, validatePodName, 'metadata');
   const s = spec(pod);
-  errs.push(...validatePodSpec(s, 'spec', { resourceIsPod: true }));
+  errs.push(...validatePodSpec(s, 'spec', { resourceIsPod: true }, pod.metadata?.name));
   if (!str(s.serviceAccountName)) {
     asArr(s.volumes).forEach((v, vi) => {
       const projected = asObj(asObj(v)?.projected);
