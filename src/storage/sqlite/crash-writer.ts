@@ -3,6 +3,7 @@
  * acknowledged (committed) write: `ack <revision> <PUT|DELETE> <key> <generation>`.
  * Runs until killed. Usage: node crash-writer.js <db path> <round>
  */
+import { writeSync } from 'node:fs';
 import { podValue } from '../sample-values.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -14,7 +15,10 @@ if (!path || !roundArg) {
 const round = Number(roundArg);
 const store = new SqliteStore({ path });
 const live = new Map<string, { rev: number; gen: number }>();
-const out = (line: string) => process.stdout.write(line + '\n'); // a pipe: synchronous on Linux
+// Each ack goes straight to fd 1 with a blocking write(2), before the next write starts. Not
+// process.stdout: to a child's stdio socket it writes asynchronously, so acks would queue in
+// this process (and be lost at the kill, or never flushed by a loop that never yields).
+const out = (line: string) => { writeSync(1, line + '\n'); };
 
 for (let i = 0; ; i++) {
   const op = i % 10;
