@@ -50,7 +50,7 @@ export function validateLocalDescendingPath(p: string, field: string): FieldErro
 
 function validateLocalNonReservedPath(p: string, field: string): FieldError[] {
   const errs = validateLocalDescendingPath(p, field);
-  if (p.startsWith('..')) errs.push(invalid(field, p, "must not start with '..'"));
+  if (p.startsWith('..') && errs.length === 0) errs.push(invalid(field, p, "must not start with '..'"));
   return errs;
 }
 
@@ -74,17 +74,17 @@ function validateFileMode(mode: unknown, field: string): FieldError[] {
   return m > 0o777 || m < 0 ? [invalid(field, m, 'must be a number between 0 and 0777 (octal), both inclusive')] : [];
 }
 
-function validateKeyToPaths(items: unknown, field: string): FieldError[] {
+function validateKeyToPath(kp: Obj, p: string): FieldError[] {
   const errs: FieldError[] = [];
-  asArr(items).forEach((it, i) => {
-    const kp = asObj(it) ?? {};
-    const p = index(field, i);
-    if (!str(kp.key)) errs.push(required(child(p, 'key')));
-    if (!str(kp.path)) errs.push(required(child(p, 'path')));
-    errs.push(...validateLocalNonReservedPath(str(kp.path), child(p, 'path')));
-    errs.push(...validateFileMode(kp.mode, child(p, 'mode')));
-  });
+  if (!str(kp.key)) errs.push(required(child(p, 'key')));
+  if (!str(kp.path)) errs.push(required(child(p, 'path')));
+  errs.push(...validateLocalNonReservedPath(str(kp.path), child(p, 'path')));
+  errs.push(...validateFileMode(kp.mode, child(p, 'mode')));
   return errs;
+}
+
+function validateKeyToPaths(items: unknown, field: string): FieldError[] {
+  return asArr(items).flatMap((it, i) => validateKeyToPath(asObj(it) ?? {}, index(field, i)));
 }
 
 const validVolumeDownwardAPIFieldPaths = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
@@ -151,97 +151,93 @@ function validateContainerResourceFieldSelector(fs: Obj, field: string, volume: 
   return errs;
 }
 
-function validateDownwardAPIFiles(items: unknown, field: string): FieldError[] {
+/** One downward API file; Kubernetes reports its errors under the volume (or projection) path, not the item's. */
+function validateDownwardAPIFile(f: Obj, p: string): FieldError[] {
   const errs: FieldError[] = [];
-  asArr(items).forEach((it, i) => {
-    const f = asObj(it) ?? {};
-    const p = index(field, i);
-    if (!str(f.path)) errs.push(required(child(p, 'path')));
-    errs.push(...validateLocalNonReservedPath(str(f.path), child(p, 'path')));
-    errs.push(...validateFileMode(f.mode, child(p, 'mode')));
-    const fr = asObj(f.fieldRef);
-    const rr = asObj(f.resourceFieldRef);
-    if (fr) {
-      errs.push(...validateObjectFieldSelector(fr, validVolumeDownwardAPIFieldPaths, child(p, 'fieldRef')));
-      if (rr) errs.push(invalid(p, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
-    } else if (rr) {
-      errs.push(...validateContainerResourceFieldSelector(rr, child(p, 'resourceFieldRef'), true));
-    } else {
-      errs.push(required(p, 'one of fieldRef and resourceFieldRef is required'));
-    }
-  });
+  if (!str(f.path)) errs.push(required(child(p, 'path')));
+  errs.push(...validateLocalNonReservedPath(str(f.path), child(p, 'path')));
+  const fr = asObj(f.fieldRef);
+  const rr = asObj(f.resourceFieldRef);
+  if (fr) {
+    errs.push(...validateObjectFieldSelector(fr, validVolumeDownwardAPIFieldPaths, child(p, 'fieldRef')));
+    if (rr) errs.push(invalid(p, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
+  } else if (rr) {
+    errs.push(...validateContainerResourceFieldSelector(rr, child(p, 'resourceFieldRef'), true));
+  } else {
+    errs.push(required(p, 'one of fieldRef and resourceFieldRef is required'));
+  }
+  errs.push(...validateFileMode(f.mode, child(p, 'mode')));
   return errs;
+}
+
+function validateDownwardAPIFiles(items: unknown, field: string): FieldError[] {
+  return asArr(items).flatMap((it) => validateDownwardAPIFile(asObj(it) ?? {}, field));
 }
 
 function validateProjectedSources(src: Obj, field: string): FieldError[] {
   const errs: FieldError[] = [];
   const allPaths = new Set<string>();
+  const addPath = (p: string, value: unknown) => {
+    if (!p) return;
+    if (allPaths.has(p)) errs.push(invalid(field, value, 'conflicting duplicate paths'));
+    else allPaths.add(p);
+  };
   asArr(src.sources).forEach((s, i) => {
     const source = asObj(s) ?? {};
     const srcPath = index(child(field, 'sources'), i);
     let n = 0;
-    const addPath = (p: string, fp: string) => {
-      if (allPaths.has(p)) errs.push(invalid(fp, p, 'conflicting duplicate paths'));
-      else allPaths.add(p);
-    };
-    const sec = asObj(source.secret);
-    if (sec) {
+    for (const kind of ['secret', 'configMap']) {
+      const ref = asObj(source[kind]);
+      if (!ref) continue;
       n++;
-      const p = child(srcPath, 'secret');
-      if (!str(sec.name)) errs.push(required(child(p, 'name')));
-      errs.push(...validateKeyToPaths(sec.items, child(p, 'items')));
-      asArr(sec.items).forEach((it, j) => addPath(str(asObj(it)?.path), index(child(p, 'items'), j)));
-    }
-    const cm = asObj(source.configMap);
-    if (cm) {
-      if (n > 0) errs.push(forbidden(child(srcPath, 'configMap'), 'may not specify more than 1 volume type per source'));
-      else {
-        n++;
-        const p = child(srcPath, 'configMap');
-        if (!str(cm.name)) errs.push(required(child(p, 'name')));
-        errs.push(...validateKeyToPaths(cm.items, child(p, 'items')));
-        asArr(cm.items).forEach((it, j) => addPath(str(asObj(it)?.path), index(child(p, 'items'), j)));
-      }
+      const p = child(srcPath, kind);
+      if (!str(ref.name)) errs.push(required(child(p, 'name')));
+      asArr(ref.items).forEach((it, j) => {
+        const kp = asObj(it) ?? {};
+        errs.push(...validateKeyToPath(kp, index(child(p, 'items'), j)));
+        addPath(str(kp.path), str(ref.name));
+      });
     }
     const da = asObj(source.downwardAPI);
     if (da) {
-      if (n > 0) errs.push(forbidden(child(srcPath, 'downwardAPI'), 'may not specify more than 1 volume type per source'));
-      else {
-        n++;
-        const p = child(srcPath, 'downwardAPI');
-        errs.push(...validateDownwardAPIFiles(da.items, child(p, 'items')));
-        asArr(da.items).forEach((it, j) => addPath(str(asObj(it)?.path), index(child(p, 'items'), j)));
+      n++;
+      for (const it of asArr(da.items)) {
+        const f = asObj(it) ?? {};
+        errs.push(...validateDownwardAPIFile(f, child(srcPath, 'downwardAPI')));
+        addPath(str(f.path), str(f.path));
       }
     }
     const sat = asObj(source.serviceAccountToken);
     if (sat) {
-      if (n > 0) errs.push(forbidden(child(srcPath, 'serviceAccountToken'), 'may not specify more than 1 volume type per source'));
-      else {
-        n++;
-        const p = child(srcPath, 'serviceAccountToken');
-        const exp = num(sat.expirationSeconds);
-        if (exp !== undefined) {
-          if (exp < 10 * 60) errs.push(invalid(child(p, 'expirationSeconds'), exp, 'may not specify a duration less than 10 minutes'));
-          if (exp > 2 ** 32) errs.push(invalid(child(p, 'expirationSeconds'), exp, 'may not specify a duration larger than 2^32 seconds'));
-        }
-        if (!str(sat.path)) errs.push(required(child(p, 'path')));
-        else addPath(str(sat.path), child(p, 'path'));
-      }
+      n++;
+      const p = child(srcPath, 'serviceAccountToken');
+      const exp = num(sat.expirationSeconds) ?? 0;
+      if (exp < 10 * 60) errs.push(invalid(child(p, 'expirationSeconds'), exp, 'may not specify a duration less than 10 minutes'));
+      if (exp > 2 ** 32) errs.push(invalid(child(p, 'expirationSeconds'), exp, 'may not specify a duration larger than 2^32 seconds'));
+      if (!str(sat.path)) errs.push(required(child(field, 'path')));
+      else errs.push(...validateLocalNonReservedPath(str(sat.path), child(field, 'path')));
     }
     const ctb = asObj(source.clusterTrustBundle);
     if (ctb) {
-      if (n > 0) errs.push(forbidden(child(srcPath, 'clusterTrustBundle'), 'may not specify more than 1 volume type per source'));
-      else {
-        n++;
-        const p = child(srcPath, 'clusterTrustBundle');
-        if (!str(ctb.path)) errs.push(required(child(p, 'path')));
-      }
+      n++;
+      const p = child(srcPath, 'clusterTrustBundle');
+      const usingName = ctb.name !== undefined && ctb.name !== null;
+      const usingSigner = ctb.signerName !== undefined && ctb.signerName !== null;
+      if (usingName && usingSigner) errs.push(invalid(p, ctb, 'only one of name and signerName may be used'));
+      else if (usingName) {
+        if (!str(ctb.name)) errs.push(required(child(p, 'name'), 'must be a valid object name'));
+        if (ctb.labelSelector !== undefined && ctb.labelSelector !== null) errs.push(invalid(child(p, 'labelSelector'), ctb.labelSelector, 'labelSelector must be unset if name is specified'));
+      } else if (usingSigner) {
+        if (!str(ctb.signerName)) errs.push(required(child(p, 'signerName'), 'must be a valid signer name'));
+        errs.push(...validateLabelSelector(ctb.labelSelector, child(p, 'labelSelector')));
+      } else errs.push(required(p, 'either name or signerName must be specified'));
+      if (!str(ctb.path)) errs.push(required(child(p, 'path')));
+      errs.push(...validateLocalNonReservedPath(str(ctb.path), child(p, 'path')));
+      if (allPaths.has(str(ctb.path))) errs.push(invalid(field, str(ctb.path), 'conflicting duplicate paths'));
+      else allPaths.add(str(ctb.path));
     }
-    if (asObj(source.podCertificate)) {
-      if (n > 0) errs.push(forbidden(child(srcPath, 'podCertificate'), 'may not specify more than 1 volume type per source'));
-      else n++;
-    }
-    if (n === 0) errs.push(required(srcPath, 'must specify exactly 1 volume type'));
+    if (asObj(source.podCertificate)) n++;
+    if (n > 1) errs.push(forbidden(srcPath, 'may not specify more than 1 volume type per source'));
   });
   return errs;
 }
@@ -299,7 +295,7 @@ function validateVolumeSource(vol: Obj, field: string, volName: string, podName:
       }
       case 'downwardAPI': {
         errs.push(...validateFileMode(src.defaultMode, child(p, 'defaultMode')));
-        errs.push(...validateDownwardAPIFiles(src.items, child(p, 'items')));
+        errs.push(...validateDownwardAPIFiles(src.items, p));
         break;
       }
       case 'projected': {

@@ -128,3 +128,21 @@ test('Pod status update: pod and host IPs', () => {
 test('Pod create: windows options on a linux pod', () => {
   assert.deepEqual(createErrors('Pod', pod, (p) => { p.spec.os = { name: 'linux' }; p.spec.containers[0].securityContext = { windowsOptions: { runAsUserName: 'x' } }; }), ['spec.containers[0].securityContext.windowsOptions: Forbidden: windows options cannot be set for a linux pod']);
 });
+
+test('Pod create: projected and downward API volumes', () => {
+  assert.deepEqual(createErrors('Pod', pod, (p) => {
+    p.spec.serviceAccountName = 'sa';
+    p.spec.volumes = [
+      { name: 'proj', projected: { sources: [{ configMap: { name: 'a', items: [{ key: 'k', path: 'x' }] }, secret: { name: 's', items: [{ key: 'k', path: 'x' }] } }, { serviceAccountToken: { path: '../t', expirationSeconds: 60 } }] } },
+      { name: 'dapi', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'spec.nodeName' } }, { path: '..x' }] } },
+    ];
+  }), [
+    'spec.volumes[0].projected: Invalid value: "a": conflicting duplicate paths',
+    'spec.volumes[0].projected.sources[0]: Forbidden: may not specify more than 1 volume type per source',
+    'spec.volumes[0].projected.sources[1].serviceAccountToken.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes',
+    'spec.volumes[0].projected.path: Invalid value: "../t": must not contain \'..\'',
+    'spec.volumes[1].downwardAPI.fieldRef.fieldPath: Unsupported value: "spec.nodeName": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"',
+    'spec.volumes[1].downwardAPI.path: Invalid value: "..x": must not start with \'..\'',
+    'spec.volumes[1].downwardAPI: Required value: one of fieldRef and resourceFieldRef is required',
+  ]);
+});
