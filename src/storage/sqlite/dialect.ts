@@ -56,6 +56,8 @@ export const sql = {
 
   /** Newest row of one key (any state). */
   latest: `SELECT ${row}, prev_revision FROM kv_log WHERE name = :name ORDER BY id DESC LIMIT 1`,
+  /** Whether the newest row of a key is a tombstone (index only: what create needs). */
+  latestDeleted: `SELECT deleted FROM kv_log WHERE name = :name ORDER BY id DESC LIMIT 1`,
   /** Newest row of one key at or below :rev. */
   at: `SELECT ${row} FROM kv_log WHERE name = :name AND id <= :rev ORDER BY id DESC LIMIT 1`,
 

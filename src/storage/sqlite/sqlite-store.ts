@@ -127,7 +127,7 @@ export class SqliteStore implements Store {
     this.open();
     checkKey(key);
     checkValue(value);
-    const cur = this.st.latest.get({ name: key }) as LatestRow | undefined;
+    const cur = this.st.latestDeleted.get({ name: key }) as { deleted: number } | undefined;
     if (cur && !cur.deleted) throw new KeyExistsError(key);
     const rev = this.rev + 1;
     this.st.insert.run({ id: rev, name: key, deleted: 0, createRevision: rev, prevRevision: 0, value });
