@@ -12,7 +12,8 @@ import {
 import { nameIsDNSLabel, nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.js';
 import { validatePodTemplateSpec } from './pod-spec.js';
 import { validateLabelSelector, selectorIsEmpty, selectorMatches } from './selector.js';
-import { validatePVCSpec, validateReplicaStatus } from './core.js';
+import { validateReplicaStatus } from './core.js';
+import { validatePVCSpec } from './pod-spec.js';
 
 function spec(o: KubeObject): Obj {
   return asObj(o.spec) ?? {};

@@ -18,7 +18,7 @@ import {
   nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain, validateLabelName, validateLabels, validateObjectMeta,
   validateObjectMetaUpdate,
 } from './objectmeta.js';
-import { validatePodTemplateSpec, validatePortNumOrName, validateResourceQuantityValue } from './pod-spec.js';
+import { accessModes, positiveQuantity, validatePVCSpec, validatePodTemplateSpec, validatePortNumOrName, validateResourceQuantityValue } from './pod-spec.js';
 import { validateLabelSelector } from './selector.js';
 
 export const MaxSecretSize = 1024 * 1024;
@@ -538,43 +538,6 @@ export function validateEventV1Update(ev: KubeObject, old: KubeObject): FieldErr
 }
 
 // ---------------------------------------------------------------- PVC, PV
-
-const accessModes = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
-
-function positiveQuantity(v: unknown, field: string): FieldError[] {
-  const q = tryParseQuantity(v);
-  if (!q) return [invalid(field, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")];
-  return q.sign() <= 0 ? [invalid(field, q.toString(), 'must be greater than zero')] : [];
-}
-
-export function validatePVCSpec(s: Obj, field: string): FieldError[] {
-  const errs: FieldError[] = [];
-  const modes = asArr(s.accessModes).map(str);
-  if (modes.length === 0) errs.push(required(child(field, 'accessModes'), 'at least 1 access mode is required'));
-  if (asObj(s.selector)) errs.push(...validateLabelSelector(s.selector, child(field, 'selector')));
-  let rwop = false;
-  let other = false;
-  for (const m of modes) {
-    if (!accessModes.includes(m)) errs.push(notSupported(child(field, 'accessModes'), m, accessModes));
-    if (m === 'ReadWriteOncePod') rwop = true; else other = true;
-  }
-  if (rwop && other) errs.push(forbidden(child(field, 'accessModes'), 'may not use ReadWriteOncePod with other access modes'));
-  const storage = asObj(asObj(s.resources)?.requests)?.storage;
-  const sp = key(child(field, 'resources'), 'storage');
-  if (storage === undefined || storage === null) errs.push(required(sp));
-  else {
-    const e = positiveQuantity(storage, sp);
-    if (e.length) errs.push(...e);
-    else errs.push(...validateResourceQuantityValue('storage', tryParseQuantity(storage)!, sp));
-  }
-  if (typeof s.storageClassName === 'string' && s.storageClassName) {
-    errs.push(...eachInvalid(child(field, 'storageClassName'), s.storageClassName, isDNS1123Subdomain(s.storageClassName)));
-  }
-  if (s.volumeMode !== undefined && s.volumeMode !== null && s.volumeMode !== 'Block' && s.volumeMode !== 'Filesystem') {
-    errs.push(notSupported(child(field, 'volumeMode'), s.volumeMode, ['Block', 'Filesystem']));
-  }
-  return errs;
-}
 
 export function validatePersistentVolumeClaim(pvc: KubeObject): FieldError[] {
   return validateObjectMeta(pvc.metadata, true, nameIsDNSSubdomain).concat(validatePVCSpec(spec(pvc), 'spec'));

@@ -7,7 +7,7 @@
 import type { FieldError } from '../errors.js';
 import {
   isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isHTTPHeaderName, isQualifiedName,
-  isRelaxedEnvVarName, isValidGroupID, isValidIP, isValidLabelValue, isValidPortName, isValidPortNum,
+  isRelaxedEnvVarName, isValidGroupID, byteLen, isValidIP, isValidLabelValue, isValidPortName, isValidPortNum,
   isValidUserID, inclusiveRangeError,
 } from '../names.js';
 import { Quantity, tryParseQuantity } from '../quantity.js';
@@ -50,7 +50,7 @@ export function validateLocalDescendingPath(p: string, field: string): FieldErro
 
 function validateLocalNonReservedPath(p: string, field: string): FieldError[] {
   const errs = validateLocalDescendingPath(p, field);
-  if (p.startsWith('..') && errs.length === 0) errs.push(invalid(field, p, "must not start with '..'"));
+  if (p.startsWith('..') && !p.startsWith('../')) errs.push(invalid(field, p, "must not start with '..'"));
   return errs;
 }
 
@@ -309,12 +309,31 @@ function validateVolumeSource(vol: Obj, field: string, volName: string, podName:
         break;
       }
       case 'csi': {
-        if (!str(src.driver)) errs.push(required(child(p, 'driver')));
+        const driver = str(src.driver);
+        if (!driver) errs.push(required(child(p, 'driver')));
+        if (byteLen(driver) > 63) errs.push({ type: 'FieldValueTooLong', field: child(p, 'driver'), detail: 'may not be more than 63 bytes' });
+        errs.push(...eachInvalid(child(p, 'driver'), driver, isDNS1123Subdomain(driver.toLowerCase())));
+        const nps = asObj(src.nodePublishSecretRef);
+        if (nps) {
+          if (!str(nps.name)) errs.push(required(child(p, 'nodePublishSecretRef', 'name')));
+          else errs.push(...eachInvalid(child(p, 'name'), nps.name, isDNS1123Subdomain(str(nps.name))));
+        }
         break;
       }
       case 'ephemeral': {
         const vct = asObj(src.volumeClaimTemplate);
         if (!vct) errs.push(required(child(p, 'volumeClaimTemplate')));
+        else {
+          const vp = child(p, 'volumeClaimTemplate');
+          const meta = asObj(vct.metadata) ?? {};
+          errs.push(...validateAnnotations(asObj(meta.annotations) as Record<string, string> | undefined, child(vp, 'metadata', 'annotations')));
+          errs.push(...validateLabels(asObj(meta.labels) as Record<string, string> | undefined, child(vp, 'metadata', 'labels')));
+          for (const f of ['name', 'generateName', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'ownerReferences', 'finalizers', 'managedFields']) {
+            const v = meta[f];
+            if (v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0)) errs.push(forbidden(child(vp, 'metadata', f), 'cannot be set'));
+          }
+          errs.push(...validatePVCSpec(asObj(vct.spec) ?? {}, child(vp, 'spec')));
+        }
         if (podName && volName) {
           const pvcName = `${podName}-${volName}`;
           for (const m of isDNS1123Subdomain(pvcName)) errs.push(invalid(child(field, 'name'), volName, `PVC name ${JSON.stringify(pvcName)}: ${m}`));
@@ -479,7 +498,7 @@ function validateVolumeMounts(mounts: unknown, devices: Map<string, string>, vol
     const rro = mnt.recursiveReadOnly;
     if (rro !== undefined && rro !== null) {
       const rp = child(field, 'recursiveReadOnly');
-      const supported = ['Disabled', 'IfPossible', 'Enabled'];
+      const supported = ['Disabled', 'Enabled', 'IfPossible'];
       if (!supported.includes(str(rro))) errs.push(notSupported(rp, rro, supported));
       else if (rro !== 'Disabled') {
         if (!mnt.readOnly) errs.push(forbidden(rp, 'may only be specified when readOnly is true'));
@@ -649,6 +668,45 @@ function validateResizePolicy(policies: unknown, field: string, podRestartPolicy
       errs.push(invalid(child(ip, 'restartPolicy'), rp, "must be 'NotRequired' when `restartPolicy` is 'Never'"));
     }
   });
+  return errs;
+}
+
+// ---------------------------------------------------------------- persistent volume claims
+
+export const accessModes = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
+
+export function positiveQuantity(v: unknown, field: string): FieldError[] {
+  const q = tryParseQuantity(v);
+  if (!q) return [invalid(field, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")];
+  return q.sign() <= 0 ? [invalid(field, q.toString(), 'must be greater than zero')] : [];
+}
+
+export function validatePVCSpec(s: Obj, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const modes = asArr(s.accessModes).map(str);
+  if (modes.length === 0) errs.push(required(child(field, 'accessModes'), 'at least 1 access mode is required'));
+  if (asObj(s.selector)) errs.push(...validateLabelSelector(s.selector, child(field, 'selector')));
+  let rwop = false;
+  let other = false;
+  for (const m of modes) {
+    if (!accessModes.includes(m)) errs.push(notSupported(child(field, 'accessModes'), m, accessModes));
+    if (m === 'ReadWriteOncePod') rwop = true; else other = true;
+  }
+  if (rwop && other) errs.push(forbidden(child(field, 'accessModes'), 'may not use ReadWriteOncePod with other access modes'));
+  const storage = asObj(asObj(s.resources)?.requests)?.storage;
+  const sp = key(child(field, 'resources'), 'storage');
+  if (storage === undefined || storage === null) errs.push(required(sp));
+  else {
+    const e = positiveQuantity(storage, sp);
+    if (e.length) errs.push(...e);
+    else errs.push(...validateResourceQuantityValue('storage', tryParseQuantity(storage)!, sp));
+  }
+  if (typeof s.storageClassName === 'string' && s.storageClassName) {
+    errs.push(...eachInvalid(child(field, 'storageClassName'), s.storageClassName, isDNS1123Subdomain(s.storageClassName)));
+  }
+  if (s.volumeMode !== undefined && s.volumeMode !== null && s.volumeMode !== 'Block' && s.volumeMode !== 'Filesystem') {
+    errs.push(notSupported(child(field, 'volumeMode'), s.volumeMode, ['Block', 'Filesystem']));
+  }
   return errs;
 }
 
