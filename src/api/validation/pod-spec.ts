@@ -119,7 +119,7 @@ function validateObjectFieldSelector(fs: Obj, expressions: string[], field: stri
   const sp = splitSubscript(internal);
   if (sp) {
     const [path, sub] = sp;
-    if (path === 'metadata.annotations') return eachInvalid(field, sub, isQualifiedName(sub.toLowerCase()));
+    if (path === 'metadata.annotations') return eachInvalid(field, sub.toLowerCase(), isQualifiedName(sub.toLowerCase()));
     if (path === 'metadata.labels') return eachInvalid(field, sub, isQualifiedName(sub));
     return [invalid(field, path, 'does not support subscript')];
   }
@@ -129,23 +129,31 @@ function validateObjectFieldSelector(fs: Obj, expressions: string[], field: stri
 
 const memoryDivisors = ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'];
 
+const hugePageFieldPrefixes = ['limits.hugepages-', 'requests.hugepages-'];
+
 function validateContainerResourceFieldSelector(fs: Obj, field: string, volume: boolean): FieldError[] {
   const errs: FieldError[] = [];
   const resource = str(fs.resource);
   if (volume && !str(fs.containerName)) errs.push(required(child(field, 'containerName')));
   else if (!resource) errs.push(required(child(field, 'resource')));
-  else if (!validContainerResourceFieldPaths.includes(resource)) errs.push(notSupported(child(field, 'resource'), resource, validContainerResourceFieldPaths));
+  else if (!validContainerResourceFieldPaths.includes(resource) && !hugePageFieldPrefixes.some((p) => resource.startsWith(p))) {
+    errs.push(notSupported(child(field, 'resource'), resource, validContainerResourceFieldPaths));
+  }
   if (fs.divisor !== undefined && fs.divisor !== null) {
     const d = tryParseQuantity(fs.divisor);
     if (d && !d.isZero()) {
+      // Kubernetes reports the resource name as the bad value here
       const text = d.toString();
+      const dp = child(field, 'divisor');
+      const bytesMsg = (what: string) => `only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the ${what} resource`;
       if (resource === 'limits.cpu' || resource === 'requests.cpu') {
-        if (text !== '1m' && text !== '1') errs.push(invalid(child(field, 'divisor'), text, "only divisor's values 1m and 1 are supported with the cpu resource"));
+        if (text !== '1m' && text !== '1') errs.push(invalid(dp, resource, "only divisor's values 1m and 1 are supported with the cpu resource"));
       } else if (resource === 'limits.memory' || resource === 'requests.memory') {
-        if (!memoryDivisors.includes(text)) errs.push(invalid(child(field, 'divisor'), text, "only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the memory resource"));
-      } else if (resource.endsWith('ephemeral-storage')) {
-        if (!memoryDivisors.includes(text)) errs.push(invalid(child(field, 'divisor'), text, "only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the local ephemeral storage resource"));
+        if (!memoryDivisors.includes(text)) errs.push(invalid(dp, resource, bytesMsg('memory')));
+      } else if (resource === 'limits.ephemeral-storage' || resource === 'requests.ephemeral-storage') {
+        if (!memoryDivisors.includes(text)) errs.push(invalid(dp, resource, bytesMsg('local ephemeral storage')));
       }
+      if (hugePageFieldPrefixes.some((p) => resource.startsWith(p)) && !memoryDivisors.includes(text)) errs.push(invalid(dp, resource, bytesMsg('hugepages')));
     }
   }
   return errs;
@@ -480,6 +488,10 @@ function validateVolumeMounts(mounts: unknown, devices: Map<string, string>, vol
     mountpoints.add(mountPath);
     if (devices.has(name)) errs.push(invalid(child(p, 'name'), name, 'must not already exist in volumeDevices'));
     if (devicePaths.has(mountPath)) errs.push(invalid(child(p, 'mountPath'), mountPath, 'must not already exist as a path in volumeDevices'));
+    if (asObj(vols.get(name)?.image)) {
+      if (str(mnt.subPath)) errs.push(invalid(child(p, 'subPath'), mnt.subPath, 'not allowed in image volume sources'));
+      if (str(mnt.subPathExpr)) errs.push(invalid(child(p, 'subPathExpr'), mnt.subPathExpr, 'not allowed in image volume sources'));
+    }
     const subPath = str(mnt.subPath);
     if (subPath) errs.push(...validateLocalDescendingPath(subPath, child(field, 'subPath')));
     const subPathExpr = str(mnt.subPathExpr);
@@ -522,15 +534,15 @@ function validateVolumeDevices(devs: unknown, mounts: Map<string, string>, vols:
     if (!name) errs.push(required(child(p, 'name')));
     if (names.has(name)) errs.push(invalid(child(p, 'name'), name, 'must be unique'));
     const vol = vols.get(name);
+    if (vol && !asObj(vol.persistentVolumeClaim) && !asObj(vol.ephemeral)) errs.push(invalid(child(p, 'name'), name, 'can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode'));
     if (!vol) errs.push(notFound(child(p, 'name'), name));
-    else if (!asObj(vol.persistentVolumeClaim) && !asObj(vol.ephemeral)) errs.push(invalid(child(p, 'name'), name, 'can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode'));
     if (!devicePath) errs.push(required(child(p, 'devicePath')));
     if (paths.has(devicePath)) errs.push(invalid(child(p, 'devicePath'), devicePath, 'must be unique'));
     if (devicePath && devicePath.split('/').includes('..')) errs.push(invalid(child(p, 'devicePath'), devicePath, "can not contain backsteps ('..')"));
     else paths.add(devicePath);
     if (mounts.has(name)) errs.push(invalid(child(p, 'name'), name, 'must not already exist in volumeMounts'));
     if (mountPaths.has(devicePath)) errs.push(invalid(child(p, 'devicePath'), devicePath, 'must not already exist as a path in volumeMounts'));
-    names.add(name);
+    if (name) names.add(name);
   });
   return errs;
 }
