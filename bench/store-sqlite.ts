@@ -11,7 +11,9 @@
  * prefix is attached, as the API server's watch cache would be) and the async Store API.
  *
  * Phases: creates (N keys), updates (N/2 CAS updates), gets (N random), lists (pages of 500
- * through the whole prefix at a fixed revision, as the API server pages with `continue`).
+ * through the whole prefix at a fixed revision, as the API server pages with `continue`),
+ * count of the prefix, and a watch replay of the whole history (the raw side, having no
+ * history, scans as many rows by rowid).
  * Prints a table and writes bench/results/store-sqlite.json.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
@@ -65,40 +67,15 @@ const nameOf = (i: number) => `pod-${String(i).padStart(7, '0')}`;
 
 const dir = mkdtempSync(join(tmpdir(), 'peapod-bench-store-'));
 const results: Record<string, { peapod: Phase; raw: Phase; ratio: number }> = {};
-let dbBytes = { peapod: 0, raw: 0 };
+const dbBytes = { peapod: 0, raw: 0 };
+let replay: { peapodEventsPerSec: number; rawRowsPerSec: number; peapod: { events: number; seconds: number }; raw: { events: number; seconds: number } } | undefined;
 try {
-  // ---------- peapod SqliteStore ----------
+  // Both databases are open side by side and each phase runs on one, then at once on the other,
+  // so that both see the same machine (this machine is shared; its load drifts).
   const storePath = join(dir, 'store.db');
   const store = new SqliteStore({ path: storePath });
   let watched = 0;
   const watcher = store.watch(PREFIX, { fromRevision: 0, onEvent: () => { watched++; } });
-  const revs = new Float64Array(N);
-  const values = Array.from({ length: N }, (_, i) => podValue(`ns-${i % 20}`, nameOf(i)));
-  const updValues = Array.from({ length: N }, (_, i) => podValue(`ns-${i % 20}`, nameOf(i), 2));
-  const updOrder = order(N, 7);
-  const getOrder = order(N, 11);
-
-  const sCreate = await measure(N, async (i) => { revs[i] = (await store.create(keyOf(i), values[i]!)).modRevision; });
-  const sUpdate = await measure(N / 2, async (j) => {
-    const i = updOrder[j]!;
-    revs[i] = (await store.update(keyOf(i), updValues[i]!, revs[i]!)).modRevision;
-  });
-  const sGet = await measure(N, async (j) => { if (!(await store.get(keyOf(getOrder[j]!))).kv) throw new Error('missing'); });
-  let sListed = 0;
-  const sListRev = await store.currentRevision();
-  let sStart: string | undefined;
-  const sList = await measure(Math.ceil(N / PAGE), async () => {
-    const r = await store.list(PREFIX, { revision: sListRev, startKey: sStart, limit: PAGE });
-    sListed += r.kvs.length;
-    sStart = r.kvs.length ? r.kvs[r.kvs.length - 1]!.key + '\u0000' : undefined;
-  });
-  if (sListed !== N) throw new Error(`store listed ${sListed} of ${N}`);
-  if (watched !== N + N / 2) throw new Error(`watch saw ${watched} of ${N + N / 2} events`);
-  watcher.cancel();
-  await store.close();
-  dbBytes.peapod = statSync(storePath).size;
-
-  // ---------- raw better-sqlite3 ----------
   const rawPath = join(dir, 'raw.db');
   const db = new Database(rawPath);
   for (const p of pragmas) db.pragma(p); // the same settings as the store (WAL, NORMAL, cache, mmap)
@@ -107,32 +84,95 @@ try {
   const upd = db.prepare('UPDATE objects SET value = ?, rev = ? WHERE key = ? AND rev = ?');
   const sel = db.prepare('SELECT value, rev FROM objects WHERE key = ?');
   const page = db.prepare('SELECT key, value, rev FROM objects WHERE key >= ? AND key < ? ORDER BY key LIMIT ?');
-  let rev = 0;
+  const cnt = db.prepare('SELECT COUNT(*) AS n FROM objects WHERE key >= ? AND key < ?');
+  const hi = prefixEnd(PREFIX)!;
+
+  const values = Array.from({ length: N }, (_, i) => podValue(`ns-${i % 20}`, nameOf(i)));
+  const updValues = Array.from({ length: N }, (_, i) => podValue(`ns-${i % 20}`, nameOf(i), 2));
+  const updOrder = order(N, 7);
+  const getOrder = order(N, 11);
+  const add = (name: string, peapod: Phase, raw: Phase) => { results[name] = { peapod, raw, ratio: +(peapod.opsPerSec / raw.opsPerSec).toFixed(2) }; };
+
+  // creates
+  const revs = new Float64Array(N);
   const rawRevs = new Float64Array(N);
-  const rCreate = await measure(N, (i) => { ins.run(keyOf(i), values[i]!, ++rev); rawRevs[i] = rev; });
-  const rUpdate = await measure(N / 2, (j) => {
-    const i = updOrder[j]!;
-    if (upd.run(updValues[i]!, ++rev, keyOf(i), rawRevs[i]!).changes !== 1) throw new Error('raw CAS failed');
-    rawRevs[i] = rev;
-  });
-  const rGet = await measure(N, (j) => { if (!sel.get(keyOf(getOrder[j]!))) throw new Error('missing'); });
+  let rev = 0;
+  add('create',
+    await measure(N, async (i) => { revs[i] = (await store.create(keyOf(i), values[i]!)).modRevision; }),
+    await measure(N, (i) => { ins.run(keyOf(i), values[i]!, ++rev); rawRevs[i] = rev; }));
+
+  // updates (compare-and-swap on the revision)
+  add('update (CAS)',
+    await measure(N / 2, async (j) => {
+      const i = updOrder[j]!;
+      revs[i] = (await store.update(keyOf(i), updValues[i]!, revs[i]!)).modRevision;
+    }),
+    await measure(N / 2, (j) => {
+      const i = updOrder[j]!;
+      if (upd.run(updValues[i]!, ++rev, keyOf(i), rawRevs[i]!).changes !== 1) throw new Error('raw CAS failed');
+      rawRevs[i] = rev;
+    }));
+
+  // gets
+  add('get',
+    await measure(N, async (j) => { if (!(await store.get(keyOf(getOrder[j]!))).kv) throw new Error('missing'); }),
+    await measure(N, (j) => { if (!sel.get(keyOf(getOrder[j]!))) throw new Error('missing'); }));
+
+  // paging through the whole prefix (the store at one fixed revision, as `continue` does)
+  let sListed = 0;
+  const sListRev = await store.currentRevision();
+  let sStart: string | undefined;
   let rListed = 0;
   let rStart = PREFIX;
-  const hi = prefixEnd(PREFIX)!;
-  const rList = await measure(Math.ceil(N / PAGE), () => {
-    const rows = page.all(rStart, hi, PAGE) as Array<{ key: string }>;
-    rListed += rows.length;
-    if (rows.length) rStart = rows[rows.length - 1]!.key + '\u0000';
-  });
+  add(`list page of ${PAGE}`,
+    await measure(Math.ceil(N / PAGE), async () => {
+      const r = await store.list(PREFIX, { revision: sListRev, startKey: sStart, limit: PAGE });
+      sListed += r.kvs.length;
+      sStart = r.kvs.length ? r.kvs[r.kvs.length - 1]!.key + '\u0000' : undefined;
+    }),
+    await measure(Math.ceil(N / PAGE), () => {
+      const rows = page.all(rStart, hi, PAGE) as Array<{ key: string }>;
+      rListed += rows.length;
+      if (rows.length) rStart = rows[rows.length - 1]!.key + '\u0000';
+    }));
+  if (sListed !== N) throw new Error(`store listed ${sListed} of ${N}`);
   if (rListed !== N) throw new Error(`raw listed ${rListed} of ${N}`);
-  db.close();
-  dbBytes.raw = statSync(rawPath).size;
+  if (watched !== N + N / 2) throw new Error(`watch saw ${watched} of ${N + N / 2} events`);
+  watcher.cancel();
 
-  const add = (name: string, peapod: Phase, raw: Phase) => { results[name] = { peapod, raw, ratio: +(peapod.opsPerSec / raw.opsPerSec).toFixed(2) }; };
-  add('create', sCreate, rCreate);
-  add('update (CAS)', sUpdate, rUpdate);
-  add('get', sGet, rGet);
-  add(`list page of ${PAGE}`, sList, rList);
+  // count
+  add(`count ${N}`,
+    await measure(10, async () => { if ((await store.count(PREFIX)).count !== N) throw new Error('count'); }),
+    await measure(10, () => { if ((cnt.get(PREFIX, hi) as { n: number }).n !== N) throw new Error('count'); }));
+
+  // Watch replay of the whole history (a client re-watching from an old resourceVersion).
+  const replayStart = process.hrtime.bigint();
+  const replayed = await new Promise<number>((resolve, reject) => {
+    let got = 0;
+    const w = store.watch(PREFIX, {
+      fromRevision: 1,
+      onEvent: () => { if (++got === N + N / 2 - 1) { w.cancel(); resolve(got); } },
+      onError: reject,
+    });
+  });
+  const sReplay = { events: replayed, seconds: Number(process.hrtime.bigint() - replayStart) / 1e9 };
+  // The raw table has no history to replay: scan as many rows in rowid order, in pages of 1000.
+  const scan = db.prepare('SELECT rowid AS id, key, value, rev FROM objects WHERE rowid > ? ORDER BY rowid LIMIT 1000');
+  const scanStart = process.hrtime.bigint();
+  let scanned = 0;
+  for (let after = 0; scanned < N + N / 2 - 1;) {
+    const rows = scan.all(after) as Array<{ id: number }>;
+    if (rows.length === 0) { after = 0; continue; } // wrap around: the table holds N rows, the log N + N/2
+    scanned += rows.length;
+    after = rows[rows.length - 1]!.id;
+  }
+  const rReplay = { events: scanned, seconds: Number(process.hrtime.bigint() - scanStart) / 1e9 };
+  replay = { peapodEventsPerSec: Math.round(sReplay.events / sReplay.seconds), rawRowsPerSec: Math.round(rReplay.events / rReplay.seconds), peapod: sReplay, raw: rReplay };
+
+  await store.close();
+  db.close();
+  dbBytes.peapod = statSync(storePath).size;
+  dbBytes.raw = statSync(rawPath).size;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -144,6 +184,7 @@ for (const [name, r] of Object.entries(results)) {
   console.log(`${name.padEnd(18)}${pad(r.peapod.opsPerSec, 14)}${pad(r.peapod.p50us, 9)}${pad(r.peapod.p99us, 9)}${pad(r.raw.opsPerSec, 12)}${pad(r.raw.p50us, 9)}${pad(r.raw.p99us, 9)}${pad(r.ratio, 8)}`);
 }
 const listAll = results[`list page of ${PAGE}`]!;
+if (replay) console.log(`watch replay of the whole history: ${replay.peapodEventsPerSec} events/s (raw rowid scan of as many rows: ${replay.rawRowsPerSec} rows/s)`);
 console.log(`paging through all ${N} keys: peapod ${listAll.peapod.seconds} s, raw ${listAll.raw.seconds} s; database files: peapod ${(dbBytes.peapod / 1e6).toFixed(1)} MB (log with history), raw ${(dbBytes.raw / 1e6).toFixed(1)} MB`);
 
 const out = join(repoRoot, 'bench', 'results', 'store-sqlite.json');
@@ -151,6 +192,6 @@ mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify({
   benchmark: 'store-sqlite', date: new Date().toISOString(), node: process.version, cpus: cpus().length,
   keys: N, valueBytes: podValue('ns-0', nameOf(0)).length, pageSize: PAGE, ratio: 'peapod ops/s ÷ raw ops/s',
-  results, dbBytes,
+  results, replay, dbBytes,
 }, null, 2) + '\n');
 console.log(`wrote ${out}`);
