@@ -68,3 +68,16 @@ test('runController retries failures with backoff and stops cleanly', async () =
   assert.equal(q.retries('ns/x'), 0, 'backoff reset after success');
   await ctl.stop();
 });
+
+test('overall token bucket: retries beyond the burst wait for their turn at qps', async () => {
+  const clock = new FakeClock(0);
+  const q = new WorkQueue({ clock, baseDelayMs: 1, maxDelayMs: 1, qps: 10, burst: 2 });
+  q.addRateLimited('a'); q.addRateLimited('b'); // within the burst: 1 ms backoff
+  q.addRateLimited('c'); // bucket empty: 100 ms for the next token
+  await clock.advance(1);
+  assert.equal(q.length, 2);
+  await clock.advance(98);
+  assert.equal(q.length, 2);
+  await clock.advance(1);
+  assert.equal(q.length, 3);
+});

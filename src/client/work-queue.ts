@@ -11,6 +11,30 @@ export interface WorkQueueOptions {
   /** Per-key backoff: base and cap in ms (default 5 ms → 1000 s, as client-go). */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /**
+   * Overall rate limit on retries (addRateLimited), a token bucket as client-go's
+   * DefaultControllerRateLimiter: `qps` tokens a second, at most `burst` saved (default 10 qps, burst 100).
+   * A retry waits for the longer of its key's backoff and its turn in the bucket.
+   */
+  qps?: number;
+  burst?: number;
+}
+
+/** A token bucket on a clock: `reserve()` takes a token and says how long to wait for it (ms). */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  constructor(private readonly qps: number, private readonly burst: number, private readonly clock: Clock) {
+    this.tokens = burst;
+    this.last = clock.now();
+  }
+  reserve(): number {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.qps);
+    this.last = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.qps) * 1000);
+  }
 }
 
 export class WorkQueue {
@@ -22,9 +46,11 @@ export class WorkQueue {
   private readonly waiters: ((key: string | undefined) => void)[] = [];
   private readonly clock: Clock;
   private closed = false;
+  private readonly bucket: TokenBucket;
 
   constructor(private readonly opts: WorkQueueOptions = {}) {
     this.clock = opts.clock ?? realClock;
+    this.bucket = new TokenBucket(opts.qps ?? 10, opts.burst ?? 100, this.clock);
   }
 
   get length(): number { return this.queue.length; }
@@ -51,12 +77,12 @@ export class WorkQueue {
     this.delayed.set(key, { at, timer });
   }
 
-  /** Re-queue after this key's next backoff delay (5 ms, 10 ms, 20 ms … capped). */
+  /** Re-queue after this key's next backoff delay (5 ms, 10 ms, 20 ms … capped), or later when the overall bucket is empty. */
   addRateLimited(key: string): void {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    const delay = Math.min(this.opts.maxDelayMs ?? 1_000_000, (this.opts.baseDelayMs ?? 5) * 2 ** n);
-    this.addAfter(key, delay);
+    const backoff = Math.min(this.opts.maxDelayMs ?? 1_000_000, (this.opts.baseDelayMs ?? 5) * 2 ** n);
+    this.addAfter(key, Math.max(backoff, this.bucket.reserve()));
   }
 
   /** Number of consecutive failures recorded for the key. */
