@@ -665,19 +665,20 @@ function validateResizePolicy(policies: unknown, field: string, podRestartPolicy
   const seen = new Set<string>();
   asArr(policies).forEach((pp, i) => {
     const p = asObj(pp) ?? {};
-    const ip = index(field, i);
     const rn = str(p.resourceName);
-    if (rn !== 'cpu' && rn !== 'memory') {
-      if (!rn) errs.push(required(child(ip, 'resourceName')));
-      else errs.push(notSupported(child(ip, 'resourceName'), rn, ['cpu', 'memory']));
-    } else if (seen.has(rn)) errs.push(duplicate(child(ip, 'resourceName'), rn));
+    if (seen.has(rn)) errs.push(duplicate(index(field, i), rn));
     seen.add(rn);
+    if (rn !== 'cpu' && rn !== 'memory') {
+      if (!rn) errs.push(required(field));
+      else errs.push(notSupported(field, rn, ['cpu', 'memory']));
+    }
     const rp = str(p.restartPolicy);
     if (rp !== 'NotRequired' && rp !== 'RestartContainer') {
-      if (!rp) errs.push(required(child(ip, 'restartPolicy')));
-      else errs.push(notSupported(child(ip, 'restartPolicy'), rp, ['NotRequired', 'RestartContainer']));
-    } else if (podRestartPolicy === 'Never' && rp !== 'NotRequired') {
-      errs.push(invalid(child(ip, 'restartPolicy'), rp, "must be 'NotRequired' when `restartPolicy` is 'Never'"));
+      if (!rp) errs.push(required(field));
+      else errs.push(notSupported(field, rp, ['NotRequired', 'RestartContainer']));
+    }
+    if (podRestartPolicy === 'Never' && rp !== 'NotRequired') {
+      errs.push(invalid(field, rp, "must be 'NotRequired' when `restartPolicy` is 'Never'"));
     }
   });
   return errs;
@@ -732,7 +733,7 @@ export function validatePortNumOrName(port: unknown, field: string): FieldError[
   return [{ type: 'InternalError', field, detail: `unknown type: ${typeof port}` }];
 }
 
-function validateHandler(h: Obj, field: string, kinds: string[]): FieldError[] {
+function validateHandler(h: Obj, field: string, kinds: string[], gracePeriod?: number): FieldError[] {
   const errs: FieldError[] = [];
   let n = 0;
   for (const kind of kinds) {
@@ -768,8 +769,10 @@ function validateHandler(h: Obj, field: string, kinds: string[]): FieldError[] {
         break;
       }
       case 'sleep': {
-        const s = num(a.seconds) ?? 0;
-        if (s < 0) errs.push(invalid(child(p, 'seconds'), s, 'must be non-negative integer'));
+        const secs = num(a.seconds) ?? 0;
+        if (gracePeriod !== undefined && (secs < 0 || secs > gracePeriod)) {
+          errs.push(invalid(p, secs, `must be non-negative and less than terminationGracePeriodSeconds (${gracePeriod})`));
+        }
         break;
       }
     }
@@ -778,16 +781,11 @@ function validateHandler(h: Obj, field: string, kinds: string[]): FieldError[] {
   return errs;
 }
 
-function validateLifecycle(lc: Obj, field: string): FieldError[] {
+function validateLifecycle(lc: Obj, field: string, gracePeriod?: number): FieldError[] {
   const errs: FieldError[] = [];
   for (const hook of ['postStart', 'preStop']) {
     const h = asObj(lc[hook]);
-    if (h) errs.push(...validateHandler(h, child(field, hook), ['exec', 'httpGet', 'tcpSocket', 'sleep']));
-  }
-  const sig = lc.stopSignal;
-  if (sig !== undefined && sig !== null && sig !== '') {
-    // stop signals require spec.os.name (ContainerStopSignals); accepted names are SIG*
-    if (!/^SIG[A-Z0-9+-]+$/.test(str(sig))) errs.push(notSupported(child(field, 'stopSignal'), sig, []));
+    if (h) errs.push(...validateHandler(h, child(field, hook), ['exec', 'httpGet', 'tcpSocket', 'sleep'], gracePeriod));
   }
   return errs;
 }
@@ -964,7 +962,7 @@ function checkHostPortConflicts(containers: Obj[], field: string, offset = 0): F
       const port = asObj(pp) ?? {};
       const hp = num(port.hostPort) ?? 0;
       if (hp === 0) return;
-      const s = `${str(port.hostIP)}/${str(port.protocol)}/${hp}`;
+      const s = `${str(port.protocol)}/${str(port.hostIP)}/${hp}`;
       const p = child(index(child(index(field, ci + offset), 'ports'), pi), 'hostPort');
       if (seen.has(s)) errs.push(duplicate(p, s));
       else seen.add(s);
@@ -973,7 +971,7 @@ function checkHostPortConflicts(containers: Obj[], field: string, offset = 0): F
   return errs;
 }
 
-function validateContainers(containers: unknown, vols: Map<string, Obj>, field: string, podRestartPolicy: string): FieldError[] {
+function validateContainers(containers: unknown, vols: Map<string, Obj>, field: string, podRestartPolicy: string, gracePeriod?: number): FieldError[] {
   const list = asArr(containers).map((c) => asObj(c) ?? {});
   if (list.length === 0) return [required(field)];
   const errs: FieldError[] = [];
@@ -985,7 +983,7 @@ function validateContainers(containers: unknown, vols: Map<string, Obj>, field: 
     if (names.has(name)) errs.push(duplicate(child(p, 'name'), name));
     else names.add(name);
     const lc = asObj(ctr.lifecycle);
-    if (lc) errs.push(...validateLifecycle(lc, child(p, 'lifecycle')));
+    if (lc) errs.push(...validateLifecycle(lc, child(p, 'lifecycle'), gracePeriod));
     errs.push(...validateLivenessOrStartup(ctr.livenessProbe, child(p, 'livenessProbe')));
     errs.push(...validateReadinessProbe(ctr.readinessProbe, child(p, 'readinessProbe')));
     errs.push(...validateLivenessOrStartup(ctr.startupProbe, child(p, 'startupProbe')));
@@ -995,7 +993,7 @@ function validateContainers(containers: unknown, vols: Map<string, Obj>, field: 
   return errs;
 }
 
-function validateInitContainers(containers: unknown, regular: unknown, vols: Map<string, Obj>, field: string, podRestartPolicy: string): FieldError[] {
+function validateInitContainers(containers: unknown, regular: unknown, vols: Map<string, Obj>, field: string, podRestartPolicy: string, gracePeriod?: number): FieldError[] {
   const errs: FieldError[] = [];
   const names = new Set(asArr(regular).map((c) => str(asObj(c)?.name)));
   asArr(containers).forEach((c, i) => {
@@ -1014,7 +1012,7 @@ function validateInitContainers(containers: unknown, regular: unknown, vols: Map
     errs.push(...checkHostPortConflicts([ctr], field, i));
     if (restartAlways) {
       const lc = asObj(ctr.lifecycle);
-      if (lc) errs.push(...validateLifecycle(lc, child(p, 'lifecycle')));
+      if (lc) errs.push(...validateLifecycle(lc, child(p, 'lifecycle'), gracePeriod));
       errs.push(...validateLivenessOrStartup(ctr.livenessProbe, child(p, 'livenessProbe')));
       errs.push(...validateReadinessProbe(ctr.readinessProbe, child(p, 'readinessProbe')));
       errs.push(...validateLivenessOrStartup(ctr.startupProbe, child(p, 'startupProbe')));
@@ -1286,8 +1284,9 @@ export function validatePodSpec(specv: unknown, field: string, opts: PodValidati
   }
   const { vols, errs: vErrs } = validateVolumes(spec.volumes, child(field, 'volumes'), podName);
   errs.push(...vErrs);
-  errs.push(...validateContainers(spec.containers, vols, child(field, 'containers'), restartPolicy));
-  errs.push(...validateInitContainers(spec.initContainers, spec.containers, vols, child(field, 'initContainers'), restartPolicy));
+  const gracePeriod = num(spec.terminationGracePeriodSeconds);
+  errs.push(...validateContainers(spec.containers, vols, child(field, 'containers'), restartPolicy, gracePeriod));
+  errs.push(...validateInitContainers(spec.initContainers, spec.containers, vols, child(field, 'initContainers'), restartPolicy, gracePeriod));
   errs.push(...validateEphemeralContainers(spec.ephemeralContainers, spec.containers, spec.initContainers, vols, child(field, 'ephemeralContainers'), restartPolicy));
   if (spec.resources !== undefined && spec.resources !== null) {
     const pr = asObj(spec.resources) ?? {};
