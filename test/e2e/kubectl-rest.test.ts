@@ -135,6 +135,30 @@ for (const version of versions) {
       assert.equal((await k(['-n', ns, 'delete', 'cm', '-l', 'x=y'], { version })).trim(), 'configmap "conf" deleted');
     });
 
+    test('describe, create --dry-run=server, create token, events', async () => {
+      const d = await k(['-n', ns, 'describe', 'deployment', 'web'], { version });
+      assert.match(d, /^Name:\s+web\n/);
+      assert.match(d, /Selector:\s+app=web\n/);
+      const dp = await k(['-n', ns, 'describe', 'pod', 'p2'], { version });
+      assert.match(dp, /Status:\s+Pending\n/);
+      assert.equal((await k(['-n', ns, 'create', 'configmap', 'dry', '--from-literal=a=b', '--dry-run=server'], { version })).trim(), 'configmap/dry created (server dry run)');
+      assert.notEqual((await server.kubectl(['-n', ns, 'get', 'cm', 'dry'], { version })).code, 0);
+      await k(['-n', ns, 'create', 'serviceaccount', 'bot'], { version });
+      const token = (await k(['-n', ns, 'create', 'token', 'bot'], { version })).trim();
+      assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+      const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+      assert.equal(claims.sub, `system:serviceaccount:${ns}:bot`);
+      const uid = await k(['-n', ns, 'get', 'pod', 'p2', '-o', 'jsonpath={.metadata.uid}'], { version });
+      const event = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'p2.1', namespace: ns }, involvedObject: { kind: 'Pod', name: 'p2', namespace: ns, uid }, reason: 'Tested', message: 'hello there', type: 'Normal', source: { component: 'e2e' }, firstTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), count: 2 };
+      await k(['create', '-f', '-'], { version, input: JSON.stringify(event) });
+      const ev = rows(await k(['-n', ns, 'get', 'events', '--field-selector', 'involvedObject.kind=Pod'], { version }));
+      assert.deepEqual(ev[0], ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+      assert.deepEqual(ev[1].slice(1), ['Normal', 'Tested', 'pod/p2', 'hello there']);
+      const evWide = rows(await k(['-n', ns, 'get', 'events', '-o', 'wide'], { version }));
+      assert.deepEqual(evWide[0], ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'FIRST SEEN', 'COUNT', 'NAME']);
+      assert.match(await k(['-n', ns, 'describe', 'pod', 'p2'], { version }), /Normal\s+Tested\s+.+\s+e2e\s+hello there/);
+    });
+
     test('api-resources and namespace deletion', async () => {
       const ar = rows(await k(['api-resources'], { version }));
       assert.deepEqual(ar[0], ['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);
