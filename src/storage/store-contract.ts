@@ -331,6 +331,7 @@ export function runStoreContract(name: string, factory: () => Promise<Store>, cl
         // exact fit: no `more` when the limit equals what is left
         const exact = await s.list(P, { revision: at, startKey: created[15]!.key, limit: 10 });
         assert.equal(exact.kvs.length, 10);
+        assert.equal(exact.kvs[0]!.key, created[15]!.key, 'startKey is inclusive');
         assert.equal(exact.more, false);
         // startKey before the prefix starts at the prefix; after it yields nothing
         assert.equal((await s.list(P, { revision: at, startKey: '/a', limit: 1 })).kvs[0]?.key, created[0]!.key);
