@@ -840,16 +840,26 @@ function validateAppArmorProfile(ap: unknown, field: string): FieldError[] {
   const a = asObj(ap);
   if (!a) return [];
   const errs: FieldError[] = [];
-  const t = str(a.type);
-  const types = ['Localhost', 'RuntimeDefault', 'Unconfined'];
-  if (!t) errs.push(required(child(field, 'type'), 'type is required when appArmorProfile is set'));
-  else if (!types.includes(t)) errs.push(notSupported(child(field, 'type'), t, types));
-  if (t === 'Localhost') {
-    const lp = a.localhostProfile;
-    if (lp === undefined || lp === null) errs.push(required(child(field, 'localhostProfile'), 'must be set when AppArmor type is Localhost'));
-    else if (str(lp).trim() === '') errs.push(invalid(child(field, 'localhostProfile'), lp, 'must be non-empty when AppArmor type is Localhost'));
-  } else if (a.localhostProfile !== undefined && a.localhostProfile !== null) {
-    errs.push(invalid(child(field, 'localhostProfile'), a, 'can only be set when AppArmor type is Localhost'));
+  const lp = a.localhostProfile;
+  switch (str(a.type)) {
+    case 'Localhost':
+      if (lp === undefined || lp === null) errs.push(required(child(field, 'localhostProfile'), 'must be set when AppArmor type is Localhost'));
+      else {
+        const v = str(lp);
+        if (v.trim() !== v) errs.push(invalid(child(field, 'localhostProfile'), v, 'must not be padded with whitespace'));
+        else if (v === '') errs.push(required(child(field, 'localhostProfile'), 'must be set when AppArmor type is Localhost'));
+        if (byteLen(v) > 4095) errs.push({ type: 'FieldValueTooLong', field: child(field, 'localhostProfile'), detail: 'may not be more than 4095 bytes' });
+      }
+      break;
+    case 'RuntimeDefault':
+    case 'Unconfined':
+      if (lp !== undefined && lp !== null) errs.push(invalid(child(field, 'localhostProfile'), lp, 'can only be set when AppArmor type is Localhost'));
+      break;
+    case '':
+      errs.push(required(child(field, 'type'), 'type is required when appArmorProfile is set'));
+      break;
+    default:
+      errs.push(notSupported(child(field, 'type'), a.type, ['Localhost', 'RuntimeDefault', 'Unconfined']));
   }
   return errs;
 }
@@ -1066,7 +1076,7 @@ function validateEphemeralContainers(ecs: unknown, containers: unknown, inits: u
 
 // ---------------------------------------------------------------- scheduling
 
-function validateNodeSelectorRequirement(rq: Obj, field: string): FieldError[] {
+function validateNodeSelectorRequirement(rq: Obj, field: string, allowInvalidValues = false): FieldError[] {
   const errs: FieldError[] = [];
   const values = asArr(rq.values);
   switch (rq.operator) {
@@ -1086,7 +1096,7 @@ function validateNodeSelectorRequirement(rq: Obj, field: string): FieldError[] {
       errs.push(invalid(child(field, 'operator'), rq.operator ?? '', 'not a valid selector operator'));
   }
   errs.push(...validateLabelName(str(rq.key), child(field, 'key')));
-  values.forEach((v, i) => errs.push(...eachInvalid(index(child(field, 'values'), i), v, isValidLabelValue(str(v)))));
+  if (!allowInvalidValues) values.forEach((v, i) => errs.push(...eachInvalid(index(child(field, 'values'), i), v, isValidLabelValue(str(v)))));
   return errs;
 }
 
@@ -1100,13 +1110,14 @@ function validateNodeFieldSelectorRequirement(rq: Obj, field: string): FieldErro
     default:
       errs.push(invalid(child(field, 'operator'), rq.operator ?? '', 'not a valid selector operator'));
   }
-  if (rq.key !== 'metadata.name') errs.push(notSupported(child(field, 'key'), rq.key ?? '', ['metadata.name']));
+  if (rq.key !== 'metadata.name') errs.push(invalid(child(field, 'key'), rq.key ?? '', 'not a valid field selector key'));
+  else asArr(rq.values).forEach((v, i) => errs.push(...eachInvalid(index(child(field, 'values'), i), v, isDNS1123Subdomain(str(v)))));
   return errs;
 }
 
-function validateNodeSelectorTerm(term: Obj, field: string): FieldError[] {
+function validateNodeSelectorTerm(term: Obj, field: string, allowInvalidValues = false): FieldError[] {
   const errs: FieldError[] = [];
-  asArr(term.matchExpressions).forEach((r, j) => errs.push(...validateNodeSelectorRequirement(asObj(r) ?? {}, index(child(field, 'matchExpressions'), j))));
+  asArr(term.matchExpressions).forEach((r, j) => errs.push(...validateNodeSelectorRequirement(asObj(r) ?? {}, index(child(field, 'matchExpressions'), j), allowInvalidValues)));
   asArr(term.matchFields).forEach((r, j) => errs.push(...validateNodeFieldSelectorRequirement(asObj(r) ?? {}, index(child(field, 'matchFields'), j))));
   return errs;
 }
@@ -1125,7 +1136,8 @@ function validateNodeAffinity(na: Obj, field: string): FieldError[] {
     const p = index(child(field, 'preferredDuringSchedulingIgnoredDuringExecution'), i);
     const w = num(term.weight) ?? 0;
     if (w <= 0 || w > 100) errs.push(invalid(child(p, 'weight'), w, 'must be in the range 1-100'));
-    errs.push(...validateNodeSelectorTerm(asObj(term.preference) ?? {}, child(p, 'preference')));
+    // invalid label values are always allowed in preferred terms
+    errs.push(...validateNodeSelectorTerm(asObj(term.preference) ?? {}, child(p, 'preference'), true));
   });
   return errs;
 }
@@ -1292,6 +1304,7 @@ export function validatePodSpec(specv: unknown, field: string, opts: PodValidati
     const pr = asObj(spec.resources) ?? {};
     if (pr.claims !== undefined && pr.claims !== null) errs.push(forbidden(child(field, 'resources', 'claims'), 'claims cannot be set for Resources at pod-level'));
     errs.push(...validateResourceRequirements(spec.resources, child(field, 'resources'), true));
+    errs.push(...validatePodResourceConsistency(spec, child(field, 'resources')));
   }
   if (spec.hostNetwork === true) {
     asArr(spec.containers).forEach((c, i) => {
@@ -1376,9 +1389,10 @@ export function validatePodSpec(specv: unknown, field: string, opts: PodValidati
     const n = str(os.name);
     if (!n) errs.push(required(child(field, 'os', 'name')));
     else if (n !== 'linux' && n !== 'windows') errs.push(notSupported(child(field, 'os', 'name'), n, ['linux', 'windows']));
+    else if (n === 'windows') errs.push(...validateWindows(spec, field));
     else if (n === 'linux') {
       if (asObj(asObj(spec.securityContext)?.windowsOptions)) errs.push(forbidden(child(field, 'securityContext', 'windowsOptions'), 'windows options cannot be set for a linux pod'));
-      for (const kind of ['containers', 'initContainers', 'ephemeralContainers']) {
+      for (const kind of ['initContainers', 'containers', 'ephemeralContainers']) {
         asArr(spec[kind]).forEach((c, i) => {
           if (asObj(asObj(asObj(c)?.securityContext)?.windowsOptions)) {
             errs.push(forbidden(child(index(child(field, kind), i), 'securityContext', 'windowsOptions'), 'windows options cannot be set for a linux pod'));
@@ -1386,6 +1400,63 @@ export function validatePodSpec(specv: unknown, field: string, opts: PodValidati
         });
       }
     }
+  }
+  return errs;
+}
+
+/** Pod-level requests cover the sum of container requests; container limits stay within pod limits. */
+function validatePodResourceConsistency(spec: Obj, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const pr = asObj(spec.resources) ?? {};
+  const podReq = parseResourceList(pr.requests);
+  const podLim = parseResourceList(pr.limits);
+  // aggregate container requests: sum of regular containers, or the largest init container if larger
+  const sum = new Map<string, Quantity>();
+  for (const c of asArr(spec.containers)) {
+    for (const [k, q] of parseResourceList(asObj(asObj(c)?.resources)?.requests)) sum.set(k, sum.has(k) ? sum.get(k)!.add(q) : q);
+  }
+  for (const c of asArr(spec.initContainers)) {
+    for (const [k, q] of parseResourceList(asObj(asObj(c)?.resources)?.requests)) if (!sum.has(k) || q.cmp(sum.get(k)!) > 0) sum.set(k, q);
+  }
+  for (const [k, q] of sum) {
+    const pq = podReq.get(k) ?? new Quantity(0n);
+    if (q.cmp(pq) > 0) errs.push(invalid(key(child(field, 'requests'), k), pq.toString(), `must be greater than or equal to aggregate container requests of ${q.toString()}`));
+  }
+  asArr(spec.containers).forEach((c, i) => {
+    for (const [k, q] of parseResourceList(asObj(asObj(c)?.resources)?.limits)) {
+      const pl = podLim.get(k);
+      if (pl && q.cmp(pl) > 0) errs.push(invalid(child(key(index(child(field, 'containers'), i), k), 'limits'), q.toString(), `must be less than or equal to pod limits of ${pl.toString()}`));
+    }
+  });
+  return errs;
+}
+
+function validateWindows(spec: Obj, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const msg = 'cannot be set for a windows pod';
+  const sc = asObj(spec.securityContext);
+  const set = (v: unknown) => v !== undefined && v !== null;
+  if (sc) {
+    const scp = child(field, 'securityContext');
+    if (set(sc.appArmorProfile)) errs.push(forbidden(child(scp, 'appArmorProfile'), msg));
+    if (set(sc.seLinuxOptions)) errs.push(forbidden(child(scp, 'seLinuxOptions'), msg));
+    if (set(spec.hostUsers)) errs.push(forbidden(child(field, 'hostUsers'), msg));
+    if (spec.hostPID === true) errs.push(forbidden(child(field, 'hostPID'), msg));
+    if (spec.hostIPC === true) errs.push(forbidden(child(field, 'hostIPC'), msg));
+    for (const f of ['seccompProfile', 'fsGroup', 'fsGroupChangePolicy']) if (set(sc[f])) errs.push(forbidden(child(scp, f), msg));
+    if (asArr(sc.sysctls).length > 0) errs.push(forbidden(child(scp, 'sysctls'), msg));
+    if (set(spec.shareProcessNamespace)) errs.push(forbidden(child(field, 'shareProcessNamespace'), msg));
+    for (const f of ['runAsUser', 'runAsGroup', 'supplementalGroups', 'supplementalGroupsPolicy', 'seLinuxChangePolicy']) if (set(sc[f])) errs.push(forbidden(child(scp, f), msg));
+  }
+  for (const kind of ['initContainers', 'containers', 'ephemeralContainers']) {
+    asArr(spec[kind]).forEach((c, i) => {
+      const csc = asObj(asObj(c)?.securityContext);
+      if (!csc) return;
+      const cp = child(index(child(field, kind), i), 'securityContext');
+      for (const f of ['appArmorProfile', 'seLinuxOptions', 'seccompProfile', 'capabilities', 'readOnlyRootFilesystem', 'privileged', 'allowPrivilegeEscalation', 'procMount', 'runAsUser', 'runAsGroup']) {
+        if (set(csc[f])) errs.push(forbidden(child(cp, f), msg));
+      }
+    });
   }
   return errs;
 }
