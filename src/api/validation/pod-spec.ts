@@ -888,7 +888,15 @@ export function validateSecurityContext(scv: unknown, field: string): FieldError
 }
 
 const sysctlSegmentFmt = '[a-z0-9]([-_a-z0-9]*[a-z0-9])?';
-const sysctlRe = new RegExp(`^${sysctlSegmentFmt}([\\./]${sysctlSegmentFmt})*$`);
+const sysctlContainSlashFmt = `(${sysctlSegmentFmt}[\\./])*${sysctlSegmentFmt}`;
+const sysctlRe = new RegExp(`^${sysctlContainSlashFmt}$`);
+/** Sysctls whose kernel namespace the pod would share with the host under hostNetwork / hostIPC. */
+function sysctlNamespace(name: string): 'net' | 'ipc' | undefined {
+  const n = name.replace(/\//g, '.');
+  if (n.startsWith('net.')) return 'net';
+  if (n.startsWith('kernel.shm') || n.startsWith('kernel.msg') || n === 'kernel.sem' || n.startsWith('fs.mqueue.')) return 'ipc';
+  return undefined;
+}
 
 function validatePodSecurityContext(scv: unknown, spec: Obj, field: string): FieldError[] {
   const sc = asObj(scv);
@@ -910,11 +918,14 @@ function validatePodSecurityContext(scv: unknown, spec: Obj, field: string): Fie
   asArr(sc.sysctls).forEach((s, i) => {
     const sy = asObj(s) ?? {};
     const name = str(sy.name);
-    const p = index(child(field, 'sysctls'), i);
-    if (!name) errs.push(required(child(p, 'name')));
+    const p = child(index(child(field, 'sysctls'), i), 'name');
+    if (!name) errs.push(required(p));
     else if (name.length > 253 || !sysctlRe.test(name)) {
-      errs.push(invalid(child(p, 'name'), name, `must have at most 253 characters and match regex ^${sysctlSegmentFmt}(\\.${sysctlSegmentFmt})*$`));
-    } else if (names.has(name)) errs.push(duplicate(child(p, 'name'), name));
+      errs.push(invalid(p, name, `must have at most 253 characters and match regex ^${sysctlContainSlashFmt}$`));
+    } else if (names.has(name)) errs.push(duplicate(p, name));
+    const ns = sysctlNamespace(name);
+    if (spec.hostNetwork === true && ns === 'net') errs.push(invalid(p, name, "may not be specified when 'hostNetwork' is true"));
+    else if (spec.hostIPC === true && ns === 'ipc') errs.push(invalid(p, name, "may not be specified when 'hostIPC' is true"));
     names.add(name);
   });
   if (sc.fsGroupChangePolicy !== undefined && sc.fsGroupChangePolicy !== null) {

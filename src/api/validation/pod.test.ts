@@ -146,3 +146,11 @@ test('Pod create: projected and downward API volumes', () => {
     'spec.volumes[1].downwardAPI: Required value: one of fieldRef and resourceFieldRef is required',
   ]);
 });
+
+test('Pod create: sysctls', () => {
+  assert.deepEqual(createErrors('Pod', pod, (p) => { p.spec.hostNetwork = true; p.spec.securityContext = { sysctls: [{ name: 'net.core.somaxconn', value: '1' }, { name: 'Bad..', value: '1' }, { name: 'kernel.shm_rmid_forced', value: '1' }, { name: 'kernel.shm_rmid_forced', value: '1' }] }; }), [
+    "spec.securityContext.sysctls[0].name: Invalid value: \"net.core.somaxconn\": may not be specified when 'hostNetwork' is true",
+    'spec.securityContext.sysctls[1].name: Invalid value: "Bad..": must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$',
+    'spec.securityContext.sysctls[3].name: Duplicate value: "kernel.shm_rmid_forced"',
+  ]);
+});
