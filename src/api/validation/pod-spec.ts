@@ -1208,11 +1208,13 @@ export function validateTolerations(tolerations: unknown, field: string): FieldE
     }
     switch (op) {
       case 'Equal':
-      case '':
-        errs.push(...eachInvalid(child(p, 'operator'), str(tol.value), isValidLabelValue(str(tol.value))));
+      case '': {
+        const vErrs = isValidLabelValue(str(tol.value));
+        if (vErrs.length) errs.push(invalid(child(p, 'operator'), str(tol.value), vErrs.join(';')));
         break;
+      }
       case 'Exists':
-        if (str(tol.value)) errs.push(invalid(child(p, 'operator'), tol, "value must be empty when `operator` is 'Exists'"));
+        if (str(tol.value)) errs.push(invalid(child(p, 'operator'), str(tol.value), "value must be empty when `operator` is 'Exists'"));
         break;
       default:
         errs.push(notSupported(child(p, 'operator'), op, ['Equal', 'Exists']));
@@ -1229,8 +1231,7 @@ function validateHostAliases(aliases: unknown, field: string): FieldError[] {
     const ha = asObj(a) ?? {};
     const p = index(field, i);
     const ip = str(ha.ip);
-    if (!ip) errs.push(required(child(p, 'ip')));
-    else errs.push(...eachInvalid(child(p, 'ip'), ip, isValidIP(ip)));
+    errs.push(...eachInvalid(child(p, 'ip'), ip, isValidIP(ip)));
     asArr(ha.hostnames).forEach((h, j) => errs.push(...eachInvalid(index(child(p, 'hostnames'), j), h, isDNS1123Subdomain(str(h)))));
   });
   return errs;

@@ -110,10 +110,12 @@ function validateOnlyAddedTolerations(nt: unknown, ot: unknown, field: string): 
 
 function validateOnlyDeletedSchedulingGates(ng: unknown, og: unknown, field: string): FieldError[] {
   const old = new Set(asArr(og).map((g) => str(asObj(g)?.name)));
-  for (const g of asArr(ng)) {
-    if (!old.has(str(asObj(g)?.name))) return [forbidden(field, 'only deletion is allowed, but found new scheduling gate \'' + str(asObj(g)?.name) + '\'')];
-  }
-  return [];
+  const errs: FieldError[] = [];
+  asArr(ng).forEach((g, i) => {
+    const name = str(asObj(g)?.name);
+    if (!old.has(name)) errs.push(forbidden(`${field}[${i}].name`, `only deletion is allowed, but found new scheduling gate '${name}'`));
+  });
+  return errs;
 }
 
 /** Go's field name for a JSON field, as cmp.Diff prints it. */
