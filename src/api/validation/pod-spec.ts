@@ -720,6 +720,28 @@ export function validatePVCSpec(s: Obj, field: string): FieldError[] {
   if (s.volumeMode !== undefined && s.volumeMode !== null && s.volumeMode !== 'Block' && s.volumeMode !== 'Filesystem') {
     errs.push(notSupported(child(field, 'volumeMode'), s.volumeMode, ['Block', 'Filesystem']));
   }
+  const ds = asObj(s.dataSource);
+  const dsr = asObj(s.dataSourceRef);
+  const checkRef = (ref: Obj, p: string) => {
+    if (!str(ref.name)) errs.push(required(child(p, 'name')));
+    if (!str(ref.kind)) errs.push(required(child(p, 'kind')));
+    const group = str(ref.apiGroup);
+    if (!group && ref.kind !== 'PersistentVolumeClaim') errs.push(invalid(p, str(ref.kind), "must be 'PersistentVolumeClaim' when referencing the default apiGroup"));
+    if (group) errs.push(...eachInvalid(child(p, 'apiGroup'), group, isDNS1123Subdomain(group)));
+  };
+  if (ds) checkRef(ds, child(field, 'dataSource'));
+  if (dsr) {
+    checkRef(dsr, child(field, 'dataSourceRef'));
+    if (str(dsr.namespace)) errs.push(...eachInvalid(child(field, 'dataSourceRef', 'namespace'), dsr.namespace, isDNS1123Label(str(dsr.namespace))));
+  }
+  if (dsr && str(dsr.namespace)) {
+    if (ds) errs.push(invalid(field, child(field, 'dataSource'), 'may not be specified when dataSourceRef.namespace is specified'));
+  } else if (ds && dsr && !(str(ds.apiGroup) === str(dsr.apiGroup) && ds.kind === dsr.kind && ds.name === dsr.name)) {
+    errs.push(invalid(field, child(field, 'dataSource'), 'must match dataSourceRef'));
+  }
+  if (typeof s.volumeAttributesClassName === 'string' && s.volumeAttributesClassName) {
+    errs.push(...eachInvalid(child(field, 'volumeAttributesClassName'), s.volumeAttributesClassName, isDNS1123Subdomain(s.volumeAttributesClassName)));
+  }
   return errs;
 }
 
