@@ -24,7 +24,7 @@ import Database from 'better-sqlite3';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { podValue } from '../src/storage/sample-values.js';
 import { prefixEnd } from '../src/storage/key-range.js';
-import { pragmas } from '../src/storage/sqlite/dialect.js';
+import { exclusivePragma, pragmas } from '../src/storage/sqlite/dialect.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argN = process.argv.indexOf('--keys');
@@ -78,7 +78,8 @@ try {
   const watcher = store.watch(PREFIX, { fromRevision: 0, onEvent: () => { watched++; } });
   const rawPath = join(dir, 'raw.db');
   const db = new Database(rawPath);
-  for (const p of pragmas) db.pragma(p); // the same settings as the store (WAL, NORMAL, cache, mmap)
+  db.pragma(exclusivePragma);
+  for (const p of pragmas) db.pragma(p); // the same settings as the store (exclusive, WAL, NORMAL, cache, mmap)
   db.exec('CREATE TABLE objects (key TEXT PRIMARY KEY, value TEXT NOT NULL, rev INTEGER NOT NULL)');
   const ins = db.prepare('INSERT INTO objects (key, value, rev) VALUES (?, ?, ?)');
   const upd = db.prepare('UPDATE objects SET value = ?, rev = ? WHERE key = ? AND rev = ?');

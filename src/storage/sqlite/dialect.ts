@@ -13,11 +13,18 @@
  */
 export const SCHEMA_VERSION = 1;
 
+/**
+ * Set first when the store owns the file (the default): the connection takes the file's lock at
+ * open and keeps it, so a second process or store on the same file fails at open instead of
+ * writing beside this one (revisions are assigned in memory by the one writer). With WAL this
+ * also keeps the WAL index in process memory (no -shm file).
+ */
+export const exclusivePragma = 'locking_mode = EXCLUSIVE';
+
 export const pragmas: readonly string[] = [
   'journal_mode = WAL',
   // WAL + NORMAL: a commit survives a crash of the process (not of the machine's power).
   'synchronous = NORMAL',
-  'busy_timeout = 5000',
   'cache_size = -32768',
   'temp_store = MEMORY',
   'mmap_size = 268435456',

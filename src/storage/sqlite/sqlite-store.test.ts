@@ -50,7 +50,7 @@ describe('SqliteStore', () => {
   it('compaction deletes superseded rows and tombstones, and keeps the newest row of each live key', async (t) => {
     const path = newPath();
     t.after(() => removeDb(path));
-    const s = new SqliteStore({ path, compactBatch: 2 });
+    const s = new SqliteStore({ path, compactBatch: 2, exclusive: false }); // logRows reads beside it
     t.after(() => s.close());
     const a = await s.create('/k/a', '1');
     const a2 = await s.update('/k/a', '2', a.modRevision);
@@ -68,7 +68,7 @@ describe('SqliteStore', () => {
   it('serves reads and writes between compaction batches', async (t) => {
     const path = newPath();
     t.after(() => removeDb(path));
-    const s = new SqliteStore({ path, compactBatch: 50 });
+    const s = new SqliteStore({ path, compactBatch: 50, exclusive: false }); // logRows reads beside it
     t.after(() => s.close());
     let kv = await s.create('/k/a', '0');
     for (let i = 1; i < 1000; i++) kv = await s.update('/k/a', String(i), kv.modRevision);
@@ -87,6 +87,22 @@ describe('SqliteStore', () => {
     assert.equal(await s.compactRevision(), target);
     assert.deepEqual(logRows(path).filter((r) => r.id <= target).map((r) => r.id), [target], 'only the state at the target is left at or below it');
     assert.equal((await s.get('/k/a')).kv?.modRevision, kv.modRevision);
+  });
+
+  it('owns its file: a second store on it fails at open, and opens once the first is closed', async (t) => {
+    const path = newPath();
+    t.after(() => removeDb(path));
+    const first = new SqliteStore({ path });
+    t.after(() => first.close());
+    await first.create('/k/a', '1');
+    assert.throws(() => new SqliteStore({ path, lockTimeoutMs: 20 }), /is in use by another process or store/);
+    const other = new Database(path, { timeout: 20 });
+    try { assert.throws(() => other.prepare('SELECT COUNT(*) FROM kv_log').get(), /database is locked/); } finally { other.close(); }
+    assert.equal((await first.get('/k/a')).kv?.value, '1', 'the owner is unaffected');
+    await first.close();
+    const second = new SqliteStore({ path, lockTimeoutMs: 20 });
+    t.after(() => second.close());
+    assert.equal((await second.get('/k/a')).kv?.value, '1');
   });
 
   it('refuses a database with another schema version', async (t) => {

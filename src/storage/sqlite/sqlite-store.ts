@@ -20,7 +20,7 @@ import { keyRange } from '../key-range.js';
 import { WatchHub } from '../watch-hub.js';
 import { checkKey, checkListOptions, checkRevision, checkValue } from '../validate.js';
 import { startAutoCompaction, type AutoCompaction, type AutoCompactionOptions } from '../auto-compaction.js';
-import { pragmas, schema, sql, SCHEMA_VERSION, type StatementName } from './dialect.js';
+import { exclusivePragma, pragmas, schema, sql, SCHEMA_VERSION, type StatementName } from './dialect.js';
 
 export interface SqliteStoreOptions {
   /** Database file (created if missing), or ':memory:'. */
@@ -29,6 +29,14 @@ export interface SqliteStoreOptions {
   watchPageSize?: number;
   /** Revisions compacted per transaction (default 10000). */
   compactBatch?: number;
+  /**
+   * Own the file exclusively while open (default true): another process or store opening it
+   * fails with an error saying so. Set false only to let other processes read the file
+   * meanwhile (they must never write to it).
+   */
+  exclusive?: boolean;
+  /** How long to wait at open for another owner to let go of the file, in ms (default 5000). */
+  lockTimeoutMs?: number;
 }
 
 interface LogRow { id: number; name: string; deleted: number; create_revision: number; value: string }
@@ -62,10 +70,22 @@ export class SqliteStore implements Store {
     this.path = opts.path;
     this.compactBatch = opts.compactBatch ?? 10_000;
     if (!Number.isInteger(this.compactBatch) || this.compactBatch < 1) throw new RangeError(`SqliteStore: compactBatch must be a positive integer, got ${opts.compactBatch}`);
+    const lockTimeoutMs = opts.lockTimeoutMs ?? 5000;
+    if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 0) throw new RangeError(`SqliteStore: lockTimeoutMs must be a non-negative integer, got ${opts.lockTimeoutMs}`);
     this.db = new Database(opts.path);
     try {
+      this.db.pragma(`busy_timeout = ${lockTimeoutMs}`);
+      if (opts.exclusive ?? true) this.db.pragma(exclusivePragma);
       for (const p of pragmas) this.db.pragma(p);
-      this.db.transaction(() => { for (const s of schema) this.db.exec(s); })();
+      // A write transaction at open: creates the schema, and takes the lock now rather than at the first write.
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        for (const s of schema) this.db.exec(s);
+        this.db.exec('COMMIT');
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
       const version = (this.db.prepare(sql.schemaVersion).get() as { value: number } | undefined)?.value;
       if (version !== SCHEMA_VERSION) throw new Error(`SqliteStore: ${opts.path} has schema version ${version}, this build knows ${SCHEMA_VERSION}`);
       const st = {} as Record<StatementName, Database.Statement>;
@@ -78,6 +98,9 @@ export class SqliteStore implements Store {
       this.compactTarget = this.compacted;
     } catch (err) {
       this.db.close();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new Error(`SqliteStore: ${opts.path} is in use by another process or store (waited ${lockTimeoutMs} ms); only one may own it`, { cause: err });
+      }
       throw err;
     }
     this.hub = new WatchHub({
