@@ -30,19 +30,40 @@ function tplLabels(tpl: Obj | undefined): Record<string, string> {
   return (asObj(asObj(tpl?.metadata)?.labels) ?? {}) as Record<string, string>;
 }
 
-function validateGeneratedSelector(job: KubeObject): FieldError[] {
+function validateHasLabel(labels: Record<string, string>, key: string, expected: string): FieldError[] {
+  const field = `spec.template.metadata.labels[${key}]`;
+  if (!(key in labels)) return [required(field, `must be '${expected}'`)];
+  if (labels[key] !== expected) return [invalid(field, labels, `must be '${expected}'`)];
+  return [];
+}
+
+/**
+ * validateGeneratedSelector: unless spec.manualSelector, the template carries the generated
+ * labels (legacy and, when requirePrefixed, batch.kubernetes.io/ ones) and the selector selects them.
+ */
+function validateGeneratedSelector(job: KubeObject, requirePrefixed: boolean): FieldError[] {
   const s = spec(job);
   if (s.manualSelector === true) return [];
-  const labels = asObj(asObj(asObj(s.template)?.metadata)?.labels) as Record<string, string> | undefined;
-  if (!labels) return [];
+  if (s.selector === undefined || s.selector === null) return [];
   const errs: FieldError[] = [];
   const uid = job.metadata.uid ?? '';
+  const name = job.metadata.name ?? '';
   if (!uid) errs.push(required('metadata.uid'));
-  if (s.selector === undefined || s.selector === null) return errs.concat(required('spec.selector'));
-  const ml = (asObj(asObj(s.selector)?.matchLabels) ?? {}) as Record<string, string>;
-  if (ml[ControllerUidLabel] !== uid) errs.push(invalid('spec.selector', s.selector, '`selector` not auto-generated'));
-  const legacy = labels[LegacyControllerUidLabel];
-  if (legacy !== undefined && legacy !== uid) errs.push(invalid('spec.template.metadata.labels', labels, '`selector` not auto-generated'));
+  const labels = tplLabels(asObj(s.template));
+  errs.push(...validateHasLabel(labels, LegacyControllerUidLabel, uid));
+  errs.push(...validateHasLabel(labels, 'job-name', name));
+  const expected: Record<string, string> = {};
+  if (requirePrefixed) {
+    errs.push(...validateHasLabel(labels, ControllerUidLabel, uid));
+    errs.push(...validateHasLabel(labels, 'batch.kubernetes.io/job-name', name));
+    expected[ControllerUidLabel] = uid;
+    expected['batch.kubernetes.io/job-name'] = name;
+  }
+  expected[LegacyControllerUidLabel] = uid;
+  expected['job-name'] = name;
+  if (!selectorMatches(s.selector, expected) && !selectorIsEmpty(s.selector)) {
+    errs.push(invalid('spec.selector', s.selector, '`selector` not auto-generated'));
+  }
   return errs;
 }
 
@@ -152,7 +173,7 @@ export function validateJobSpec(s: Obj, field: string): FieldError[] {
 
 export function validateJob(job: KubeObject): FieldError[] {
   const errs = validateObjectMeta(job.metadata, true, nameIsDNSSubdomain);
-  errs.push(...validateGeneratedSelector(job));
+  errs.push(...validateGeneratedSelector(job, true));
   const s = spec(job);
   errs.push(...validateJobSpec(s, 'spec'));
   const completions = n(s.completions);

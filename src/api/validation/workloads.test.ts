@@ -114,3 +114,16 @@ const cronCases: [string, Mutate, string[]][] = [
 for (const [name, mutate, want] of cronCases) {
   test(`CronJob create: ${name}`, () => assert.deepEqual(createErrors('CronJob.batch', cron, mutate), want));
 }
+
+test('Job create: generated selector must carry the generated labels', () => {
+  const j = job();
+  j.spec = { ...(j.spec as object), selector: { matchLabels: { a: 'b' } } };
+  (j.spec as any).template.metadata.labels = { a: 'b', 'job-name': 'other' }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.deepEqual(validateCreate('Job.batch', j).map(fieldErrorString), [
+    "spec.template.metadata.labels[controller-uid]: Required value: must be 'u-1'",
+    "spec.template.metadata.labels[job-name]: Invalid value: {\"a\":\"b\",\"job-name\":\"other\"}: must be 'pi'",
+    "spec.template.metadata.labels[batch.kubernetes.io/controller-uid]: Required value: must be 'u-1'",
+    "spec.template.metadata.labels[batch.kubernetes.io/job-name]: Required value: must be 'pi'",
+    'spec.selector: Invalid value: {"matchLabels":{"a":"b"}}: `selector` not auto-generated',
+  ]);
+});
