@@ -660,3 +660,34 @@ describe('api handler: serviceaccounts/token', () => {
     assert.equal(missing.body.message, 'serviceaccounts "ghost" not found');
   });
 });
+
+describe('api handler: admission on create', () => {
+  let s: TestServer;
+  before(async () => { s = await startTestServer(new MemoryStore(), { serviceAccountAdmission: 'enforce' }); });
+  after(async () => { await s.close(); await s.store.close(); });
+
+  test('pods need their service account; its token volume is mounted', async () => {
+    const pod = { metadata: { name: 'sa-pod' }, spec: { containers: [{ name: 'c', image: 'i' }] } };
+    const no = await s.request('POST', '/api/v1/namespaces/default/pods', pod);
+    assert.equal(no.status, 403);
+    assert.equal(no.body.message, 'pods "sa-pod" is forbidden: error looking up service account default/default: serviceaccount "default" not found');
+    await s.request('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'default' } });
+    const ok = await s.request('POST', '/api/v1/namespaces/default/pods', pod);
+    assert.equal(ok.status, 201, ok.text);
+    assert.equal(ok.body.spec.serviceAccountName, 'default');
+    assert.ok(ok.body.spec.volumes.some((v: { name: string }) => v.name.startsWith('kube-api-access-')));
+    assert.ok(ok.body.spec.containers[0].volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount'));
+  });
+
+  test('jobs get the generated controller-uid selector and labels', async () => {
+    const j = await s.request('POST', '/apis/batch/v1/namespaces/default/jobs', { metadata: { name: 'j' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'i' }] } } } });
+    assert.equal(j.status, 201, j.text);
+    const uid = j.body.metadata.uid;
+    assert.equal(j.body.spec.selector.matchLabels['batch.kubernetes.io/controller-uid'], uid);
+    assert.equal(j.body.spec.template.metadata.labels['batch.kubernetes.io/job-name'], 'j');
+    assert.equal(j.body.spec.template.metadata.labels['controller-uid'], uid);
+    const t = await s.request('GET', '/apis/batch/v1/namespaces/default/jobs/j', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    assert.deepEqual(t.body.columnDefinitions.map((c: { name: string }) => c.name), ['Name', 'Status', 'Completions', 'Duration', 'Age', 'Containers', 'Images', 'Selector']);
+    assert.deepEqual(t.body.rows[0].cells.slice(0, 4), ['j', 'Running', '0/1', '']);
+  });
+});

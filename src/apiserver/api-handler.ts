@@ -12,6 +12,8 @@ import { applyStrategicMergePatch, resetFieldsFor, serverSideApply } from './pat
 import { rfc3339 } from './registry.js';
 import { schemas } from './field-validation.js';
 import { handleTokenRequest } from './token-request.js';
+import { admitPodServiceAccount } from '../api/defaults/index.js';
+import type { KubeObject } from '../api/object.js';
 import type { ResourceDef } from '../api/resources/types.js';
 import type { Store } from '../storage/store.js';
 import type { Clock } from '../util/clock.js';
@@ -52,6 +54,12 @@ export interface ApiHandlerDeps {
   bookmarkIntervalMs?: number;
   /** Namespace controller retry interval in ms (default 1 s). */
   namespaceRetryMs?: number;
+  /**
+   * The ServiceAccount admission for pods (default 'enforce', as Kubernetes: the pod's service
+   * account must exist; its token volume is mounted). 'off' skips it (unit tests without the
+   * ServiceAccount controller).
+   */
+  serviceAccountAdmission?: 'enforce' | 'off';
   /** Skip creating default/kube-system/kube-public/kube-node-lease (tests). Default false. */
   skipBootstrap?: boolean;
 }
@@ -91,6 +99,21 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   const list: Served[] = [];
   let nsLifecycle: NamespaceLifecycle | undefined;
 
+  /** Mutating admission on create (ServiceAccount for pods), as Kubernetes' admission chain. */
+  async function admit(def: ResourceDef, obj: KubeObject): Promise<void> {
+    if (def.group !== '' || def.kind !== 'Pod' || deps.serviceAccountAdmission === 'off') return;
+    if (obj.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined) return;
+    const spec = (obj.spec ?? {}) as { serviceAccountName?: string };
+    const saName = spec.serviceAccountName || 'default';
+    const sas = byKind.get('/ServiceAccount');
+    const sa = sas ? await sas.registry.getStored(obj.metadata.namespace, saName) : undefined;
+    if (!sa) {
+      const name = obj.metadata.name;
+      throw new ApiError(403, 'Forbidden', `pods${name ? ` ${JSON.stringify(name)}` : ''} is forbidden: error looking up service account ${obj.metadata.namespace}/${saName}: serviceaccount ${JSON.stringify(saName)} not found`, { name: name || undefined, kind: 'pods' });
+    }
+    admitPodServiceAccount(obj, { serviceAccount: sa.obj });
+  }
+
   const ctx: RestContext = {
     store,
     clock,
@@ -103,7 +126,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     const prefix = resourcePrefix(def) + '/';
     let cache = caches.get(prefix);
     if (!cache) { cache = new WatchCache(store, prefix); caches.set(prefix, cache); }
-    const registry = new ResourceRegistry(def, store, clock, (ns, res, g, name) => nsLifecycle ? nsLifecycle.check(ns, res, g, name) : Promise.resolve());
+    const registry = new ResourceRegistry(def, store, clock, (ns, res, g, name) => nsLifecycle ? nsLifecycle.check(ns, res, g, name) : Promise.resolve(), admit);
     const s: Served = { def, registry, cache };
     served.set(`${def.group}/${def.version}/${def.plural}`, s);
     const sr = storageResource(def);

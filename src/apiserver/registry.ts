@@ -39,6 +39,9 @@ export interface DeleteResult {
   deleted: boolean;
 }
 
+/** Mutating admission on create, after defaulting and before validation (e.g. pod service accounts). */
+export type CreateAdmission = (def: ResourceDef, obj: KubeObject) => Promise<void>;
+
 /** The namespace lifecycle check for creates (admission): throws 404/403. */
 export type NamespaceCheck = (namespace: string, resource: string, group: string, name: string) => Promise<void>;
 
@@ -74,6 +77,7 @@ export class ResourceRegistry {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly namespaceCheck?: NamespaceCheck,
+    private readonly admission?: CreateAdmission,
   ) {
     this.gk = groupKind(def.group, def.kind);
     this.qualified = def.group ? `${def.plural}.${def.group}` : def.plural;
@@ -133,7 +137,8 @@ export class ResourceRegistry {
     return out;
   }
 
-  prepareCreate(obj: KubeObject, namespace: string | undefined, manager?: string): KubeObject {
+  /** Everything before validation on create: metadata, status reset, defaults, strategy, admission. */
+  async prepareCreate(obj: KubeObject, namespace: string | undefined, manager?: string): Promise<KubeObject> {
     const m = obj.metadata;
     if (this.def.namespaced) m.namespace = namespace;
     else delete m.namespace;
@@ -153,6 +158,8 @@ export class ResourceRegistry {
     obj.apiVersion = this.apiVersion;
     obj.kind = this.def.kind;
     applyDefaults(this.gk, obj);
+    st?.prepareAfterDefaults?.(obj);
+    if (this.admission) await this.admission(this.def, obj);
     if (manager !== undefined) {
       const withFields = this.recordManagedFields(undefined, obj, manager);
       obj.metadata.managedFields = withFields.metadata.managedFields;
@@ -170,7 +177,7 @@ export class ResourceRegistry {
     if (this.def.namespaced && this.namespaceCheck && namespace) {
       await this.namespaceCheck(namespace, this.def.plural, this.def.group, obj.metadata.name ?? '');
     }
-    this.prepareCreate(obj, namespace, opts.manager);
+    await this.prepareCreate(obj, namespace, opts.manager);
     const name = obj.metadata.name!;
     if (opts.dryRun) {
       const existing = await this.getStored(namespace, name);
@@ -258,7 +265,7 @@ export class ResourceRegistry {
         if (this.def.namespaced && this.namespaceCheck && namespace) await this.namespaceCheck(namespace, this.def.plural, this.def.group, name);
         next.metadata.name = name;
         delete next.metadata.resourceVersion;
-        this.prepareCreate(next, namespace, opts.manager);
+        await this.prepareCreate(next, namespace, opts.manager);
         if (opts.dryRun) return { obj: next, created: true };
         try {
           const kv = await this.store.create(key, encodeObject(this.toStored(next)));

@@ -26,7 +26,7 @@ export interface TestServer {
 export const adminUser: UserInfo = { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
 
 export async function startTestServer(store: Store, opts: Partial<ApiHandlerDeps> & { clock?: Clock } = {}): Promise<TestServer> {
-  const handler = createApiHandler({ store, ...opts });
+  const handler = createApiHandler({ store, serviceAccountAdmission: 'off', ...opts });
   await handler.ready;
   const server = createServer((req, res) => { void handler.handle(req, res, adminUser); });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

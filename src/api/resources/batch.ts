@@ -1,5 +1,6 @@
 /** batch/v1 Job and CronJob. */
 import { formatLabelSelector, type LabelSelectorSpec } from '../selectors.js';
+import { prepareJobForCreate } from '../defaults/index.js';
 import { defineResource } from './define.js';
 import { age, ageColumn, col, containerCells, containersColumn, get, hasCondition, humanDuration, imagesColumn, nameColumn, num, since, str } from './print-util.js';
 
@@ -30,7 +31,13 @@ export const jobs = defineResource({
     return [o.metadata.name ?? '', status, comp, duration, age(o, now), names, images, formatLabelSelector(get(o, 'spec', 'selector') as LabelSelectorSpec)];
   },
   fieldSelectors: { 'status.successful': (o) => String(num(get(o, 'status', 'succeeded'))) },
-  strategy: { tracksGeneration: true, statusOnCreate: () => undefined },
+  strategy: {
+    tracksGeneration: true,
+    statusOnCreate: () => undefined,
+    // the Job strategy's generated controller-uid selector and job-name/controller-uid pod labels
+    // (after defaulting, which copies the template labels to the job, and once the uid is set)
+    prepareAfterDefaults: (o) => prepareJobForCreate(o, o.metadata.uid ?? ''),
+  },
 });
 
 export const cronjobs = defineResource({

@@ -55,6 +55,8 @@ export interface Strategy {
   tracksGeneration?: boolean;
   /** Extra preparation on create (after status reset, before defaults). */
   prepareForCreate?: (obj: KubeObject) => void;
+  /** Preparation after defaulting and system fields (uid), before validation on create (Job: generated selector). */
+  prepareAfterDefaults?: (obj: KubeObject) => void;
   /** Extra preparation on update of the main resource. */
   prepareForUpdate?: (obj: KubeObject, old: KubeObject) => void;
   /** Whether PUT without resourceVersion is allowed (AllowUnconditionalUpdate). Default true. */
