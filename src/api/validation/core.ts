@@ -336,8 +336,10 @@ export function validateService(svc: KubeObject): FieldError[] {
   else if (etp !== 'Cluster' && etp !== 'Local') errs.push(notSupported('spec.externalTrafficPolicy', etp, ['Cluster', 'Local']));
   const hcnp = Number(s.healthCheckNodePort ?? 0);
   const needsHC = type === 'LoadBalancer' && etp === 'Local';
-  if (!needsHC && hcnp !== 0) errs.push(invalid('spec.healthCheckNodePort', hcnp, 'may only be set when `type` is \'LoadBalancer\' and `externalTrafficPolicy` is \'Local\''));
-  else if (hcnp !== 0) errs.push(...eachInvalid('spec.healthCheckNodePort', hcnp, isValidPortNum(hcnp)));
+  if (!needsHC) {
+    if (hcnp !== 0) errs.push(invalid('spec.healthCheckNodePort', hcnp, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+  } else if (hcnp === 0) errs.push(required('spec.healthCheckNodePort'));
+  else errs.push(...eachInvalid('spec.healthCheckNodePort', hcnp, isValidPortNum(hcnp)));
   if (type !== 'ExternalName') {
     const itp = s.internalTrafficPolicy;
     if (itp === undefined || itp === null || itp === '') errs.push(required('spec.internalTrafficPolicy'));
@@ -369,6 +371,10 @@ export function validateServiceUpdate(svc: KubeObject, old: KubeObject): FieldEr
   const nlbc = s.loadBalancerClass;
   if (o.type === 'LoadBalancer' && s.type === 'LoadBalancer' && !semanticEqual(olbc, nlbc)) {
     errs.push(invalid('spec.loadBalancerClass', nlbc ?? null, 'may not change once set'));
+  }
+  const needsHC = (x: Obj) => x.type === 'LoadBalancer' && x.externalTrafficPolicy === 'Local';
+  if (needsHC(o) && needsHC(s) && Number(s.healthCheckNodePort ?? 0) !== Number(o.healthCheckNodePort ?? 0)) {
+    errs.push(forbidden('spec.healthCheckNodePort', 'field is immutable'));
   }
   return errs.concat(validateService(svc));
 }
@@ -445,10 +451,8 @@ function validateNodeResources(node: KubeObject): FieldError[] {
   const status = asObj(node.status) ?? {};
   for (const which of ['capacity', 'allocatable']) {
     for (const [k, v] of Object.entries(asObj(status[which]) ?? {})) {
-      const fp = key(`status.${which}`, k);
-      errs.push(...eachInvalid(fp, k, isQualifiedName(k)));
       const q = tryParseQuantity(v);
-      if (q) errs.push(...validateResourceQuantityValue(k, q, fp));
+      if (q) errs.push(...validateResourceQuantityValue(k, q, `status.${which}.${k}`));
     }
   }
   return errs;
@@ -461,6 +465,11 @@ function validatePodCIDRs(s: Obj): FieldError[] {
   if (cidrs.length > 1) {
     const fam = (c: string) => parseIP(c.split('/')[0]);
     if (cidrs.length > 2 || fam(cidrs[0]) === fam(cidrs[1])) errs.push(invalid('spec.podCIDRs', cidrs, 'may specify no more than one CIDR for each IP family'));
+    const seen = new Set<string>();
+    cidrs.forEach((c, i) => {
+      if (seen.has(c)) errs.push(duplicate(index('spec.podCIDRs', i), c));
+      seen.add(c);
+    });
   }
   return errs;
 }
