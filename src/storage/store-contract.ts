@@ -426,6 +426,10 @@ export function runStoreContract(name: string, factory: () => Promise<Store>, cl
         const r = collect(s, '/registry/pods/', start);
         t.after(() => r.watcher.cancel());
         await r.until(() => r.events.length >= 1, 'the matching replayed event');
+        const everything = collect(s, '', start);
+        t.after(() => everything.watcher.cancel());
+        await everything.until(() => everything.events.length >= 4, 'all four writes on a watch of every key');
+        assert.deepEqual(everything.events.map((e) => e.kv.key), ['/registry/podsx/ns/a', '/registry/pod', '/registry/services/ns/a', '/registry/pods/ns/a']);
         const later = await s.create('/registry/pods/ns/b', 'x');
         await w.until(() => w.events.length >= 2, 'second event');
         await r.until(() => r.events.length >= 2, 'second event on replayed watch');
