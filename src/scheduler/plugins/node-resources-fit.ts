@@ -1,0 +1,64 @@
+/**
+ * NodeResourcesFit: the pod's requests (containers, init containers, sidecars, overhead) must fit
+ * in the node's allocatable minus what its pods already request, and the node's pod count must stay
+ * within allocatable pods (filter). Score: LeastAllocated over cpu and memory (weight 1 each).
+ */
+import { MAX_NODE_SCORE, rejected, type FilterPlugin, type FilterStatus, type NodeInfo, type PodInfo, type ScorePlugin } from '../types.js';
+
+export interface InsufficientResource { resource: string; reason: string; requested: number; used: number; capacity: number; unresolvable: boolean }
+
+/** fitsRequest: every resource the pod cannot get on the node. */
+export function insufficientResources(pod: PodInfo, node: NodeInfo, podsOnNode = node.pods.size, requested = node.requested): InsufficientResource[] {
+  const out: InsufficientResource[] = [];
+  if (podsOnNode + 1 > node.allowedPods) {
+    out.push({ resource: 'pods', reason: 'Too many pods', requested: 1, used: podsOnNode, capacity: node.allowedPods, unresolvable: false });
+  }
+  let any = false;
+  for (const [, v] of pod.requests) if (v > 0) { any = true; break; }
+  if (!any) return out;
+  const order = ['cpu', 'memory', 'ephemeral-storage'];
+  const names = [...order, ...[...pod.requests.keys()].filter((k) => !order.includes(k) && k !== 'pods').sort()];
+  for (const r of names) {
+    const want = pod.requests.get(r) ?? 0;
+    if (want === 0) continue;
+    const alloc = node.allocatable.get(r) ?? 0;
+    const used = requested.get(r) ?? 0;
+    if (want > alloc - used) {
+      out.push({ resource: r, reason: `Insufficient ${r}`, requested: want, used, capacity: alloc, unresolvable: want > alloc });
+    }
+  }
+  return out;
+}
+
+export function fitStatus(ins: InsufficientResource[]): FilterStatus | null {
+  if (ins.length === 0) return null;
+  const code = ins.some((i) => i.unresolvable) ? 'UnschedulableAndUnresolvable' : 'Unschedulable';
+  return rejected('NodeResourcesFit', code, ...ins.map((i) => i.reason));
+}
+
+export const nodeResourcesFitFilter: FilterPlugin = {
+  name: 'NodeResourcesFit',
+  filter(state, node) {
+    return fitStatus(insufficientResources(state.pod, node));
+  },
+};
+
+const SCORED = ['cpu', 'memory'];
+
+export const leastAllocatedScore: ScorePlugin = {
+  name: 'NodeResourcesFit',
+  weight: 1,
+  score(state, node) {
+    let total = 0;
+    let weights = 0;
+    for (const r of SCORED) {
+      const alloc = node.allocatable.get(r) ?? 0;
+      const req = (node.nonZeroRequested.get(r) ?? 0) + (state.pod.nonZeroRequests.get(r) ?? 0);
+      let s = 0;
+      if (alloc > 0 && req <= alloc) s = Math.floor(((alloc - req) * MAX_NODE_SCORE) / alloc);
+      total += s;
+      weights += 1;
+    }
+    return weights === 0 ? 0 : Math.floor(total / weights);
+  },
+};

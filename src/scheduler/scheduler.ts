@@ -1,0 +1,343 @@
+/**
+ * The scheduler: informers for pods, nodes, namespaces, PriorityClasses and PodDisruptionBudgets
+ * feed the cache (assigned pods, nodes) and the queue (pending pods whose schedulerName is ours).
+ * One loop pops the most important pending pod, runs the framework over the cache, assumes the pod
+ * on the chosen node and writes the binding (POST pods/NAME/binding) in the background, so the next
+ * pod is placed while earlier bindings are in flight. A pod that fits nowhere gets preemption, a
+ * FailedScheduling event and a PodScheduled=False condition, and waits in the queue for an event
+ * that may help it.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../api/object.js';
+import type { KubeClient } from '../client/types.js';
+import { Resources } from '../client/resources.js';
+import { SharedInformers } from '../client/shared-informers.js';
+import type { Informer } from '../client/informer.js';
+import { isNotFound, isConflict } from '../client/errors.js';
+import type { Clock } from '../util/clock.js';
+import { realClock } from '../util/clock.js';
+import { logger } from '../util/log.js';
+import { SchedulerCache } from './cache.js';
+import { Framework, type FrameworkOptions } from './framework.js';
+import { fitErrorMessage } from './fit-error.js';
+import { preempt } from './preemption.js';
+import { SchedulingQueue, type QueuedPod } from './queue.js';
+import { PodInfo } from './types.js';
+
+const log = logger('scheduler');
+
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+export interface SchedulerOptions {
+  client: KubeClient;
+  /** Reuse the controller manager's informers (one cache per process); a new set otherwise. */
+  informers?: SharedInformers;
+  clock?: Clock;
+  schedulerName?: string;
+  /** Bindings written at once (default 32). */
+  bindConcurrency?: number;
+  framework?: FrameworkOptions;
+  /** Backoff for unschedulable pods (default 1 s → 10 s). */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Write Scheduled/FailedScheduling events (default true). */
+  events?: boolean;
+}
+
+export interface SchedulerStats {
+  scheduled: number;
+  failedAttempts: number;
+  bindErrors: number;
+  /** ms from first enqueue to a written binding, one entry per scheduled pod. */
+  latenciesMs: number[];
+}
+
+function rfc3339(ms: number): string { return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'); }
+
+function isTerminal(pod: Pod): boolean {
+  const ph = pod.status?.phase;
+  return ph === 'Succeeded' || ph === 'Failed';
+}
+
+export class Scheduler {
+  readonly cache: SchedulerCache;
+  readonly queue: SchedulingQueue;
+  readonly framework: Framework;
+  readonly stats: SchedulerStats = { scheduled: 0, failedAttempts: 0, bindErrors: 0, latenciesMs: [] };
+  private readonly client: KubeClient;
+  private readonly clock: Clock;
+  private readonly informers: SharedInformers;
+  private readonly ownInformers: boolean;
+  private readonly name: string;
+  private readonly pods: Informer<KubeObject>;
+  private readonly nodes: Informer<KubeObject>;
+  private readonly namespaces: Informer<KubeObject>;
+  private readonly priorityClasses: Informer<KubeObject>;
+  private readonly pdbs: Informer<KubeObject>;
+  private inflight = 0;
+  private slotWaiters: (() => void)[] = [];
+  private readonly pendingWrites = new Set<Promise<unknown>>();
+  private loop?: Promise<void>;
+  private stopped = false;
+  /** pod key → the last FailedScheduling event written for it (aggregated like the event correlator). */
+  private readonly failureEvents = new Map<string, { name: string; message: string; count: number }>();
+
+  constructor(private readonly opts: SchedulerOptions) {
+    this.client = opts.client;
+    this.clock = opts.clock ?? realClock;
+    this.name = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    this.ownInformers = !opts.informers;
+    this.informers = opts.informers ?? new SharedInformers(opts.client, this.clock);
+    this.pods = this.informers.for(Resources.pods);
+    this.nodes = this.informers.for(Resources.nodes);
+    this.namespaces = this.informers.for(Resources.namespaces);
+    this.priorityClasses = this.informers.for(Resources.priorityclasses);
+    this.pdbs = this.informers.for(Resources.poddisruptionbudgets);
+    this.cache = new SchedulerCache((ns) => this.namespaces.get(ns)?.metadata.labels);
+    this.queue = new SchedulingQueue({ clock: this.clock, initialBackoffMs: opts.initialBackoffMs, maxBackoffMs: opts.maxBackoffMs });
+    this.framework = new Framework(opts.framework);
+    this.wire();
+  }
+
+  private wire(): void {
+    this.nodes.addEventHandler({
+      onAdd: (n) => { this.cache.addOrUpdateNode(n as Node); this.queue.moveAll(); },
+      onUpdate: (o, n) => {
+        this.cache.addOrUpdateNode(n as Node);
+        if (nodeSchedulingChanged(o as Node, n as Node)) this.queue.moveAll();
+      },
+      onDelete: (n) => this.cache.removeNode(String(n.metadata.name)),
+    });
+    this.pods.addEventHandler({
+      onAdd: (p) => this.podChanged(undefined, p as Pod),
+      onUpdate: (o, p) => this.podChanged(o as Pod, p as Pod),
+      onDelete: (p) => this.podDeleted(p as Pod),
+    });
+    this.priorityClasses.addEventHandler({ onAdd: () => this.queue.moveAll(), onUpdate: () => this.queue.moveAll() });
+  }
+
+  private key(p: Pod): string { return `${p.metadata?.namespace}/${p.metadata?.name}`; }
+
+  private responsibleFor(p: Pod): boolean {
+    return (p.spec?.schedulerName ?? DEFAULT_SCHEDULER_NAME) === this.name;
+  }
+
+  private podChanged(old: Pod | undefined, p: Pod): void {
+    const key = this.key(p);
+    if (p.spec?.nodeName) {
+      this.queue.delete(key);
+      if (isTerminal(p)) { this.cache.removePod(key); this.queue.moveAll(); return; }
+      const wasAssigned = !!old?.spec?.nodeName && !isTerminal(old);
+      this.cache.addOrUpdatePod(p);
+      // a new pod in a domain (or changed labels) can satisfy affinity terms of waiting pods
+      if (!wasAssigned || JSON.stringify(old?.metadata?.labels ?? {}) !== JSON.stringify(p.metadata?.labels ?? {})) {
+        this.queue.moveAll(['InterPodAffinity', 'PodTopologySpread']);
+      }
+      return;
+    }
+    if (!this.responsibleFor(p) || p.metadata?.deletionTimestamp || isTerminal(p) || (p.spec?.schedulingGates?.length ?? 0) > 0) {
+      this.queue.delete(key);
+      return;
+    }
+    // our own status writes (conditions, nominatedNodeName) do not re-queue a pod
+    if (old && JSON.stringify(old.spec) === JSON.stringify(p.spec) && JSON.stringify(old.metadata?.labels) === JSON.stringify(p.metadata?.labels) && this.queue.has(key)) return;
+    this.queue.add(key, p);
+  }
+
+  private podDeleted(p: Pod): void {
+    const key = this.key(p);
+    this.queue.delete(key);
+    this.failureEvents.delete(key);
+    if (p.spec?.nodeName || this.cache.nodeOf(key) !== undefined) {
+      this.cache.removePod(key);
+      this.queue.moveAll();
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.ownInformers) await this.informers.start();
+    else await Promise.all([this.pods, this.nodes, this.namespaces, this.priorityClasses, this.pdbs].map((i) => i.start()));
+    this.loop = this.run();
+    log.info('scheduler started', { schedulerName: this.name, nodes: this.cache.nodes().length });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.queue.close();
+    await this.loop;
+    await Promise.allSettled([...this.pendingWrites]);
+    if (this.ownInformers) this.informers.stop();
+  }
+
+  /** Resolve spec.priority from the PriorityClass when admission did not (and the preemption policy). */
+  private withPriority(p: Pod): Pod {
+    const spec = p.spec;
+    if (!spec) return p;
+    if (spec.priority !== undefined && spec.priority !== null && spec.preemptionPolicy) return p;
+    let value = 0;
+    let policy: string | undefined;
+    const pcName = spec.priorityClassName;
+    const pc = pcName ? this.priorityClasses.get(pcName) : this.priorityClasses.list().find((c) => (c as { globalDefault?: boolean }).globalDefault);
+    if (pc) { value = (pc as { value?: number }).value ?? 0; policy = (pc as { preemptionPolicy?: string }).preemptionPolicy; }
+    return { ...p, spec: { ...spec, priority: spec.priority ?? value, preemptionPolicy: spec.preemptionPolicy ?? policy ?? 'PreemptLowerPriority' } };
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      const qp = await this.queue.pop();
+      if (!qp || this.stopped) return;
+      try {
+        await this.scheduleOne(qp);
+      } catch (err) {
+        log.error('scheduling cycle failed', { pod: qp.key, err: err instanceof Error ? err.message : String(err) });
+        this.queue.addBackoff(qp);
+      }
+    }
+  }
+
+  private async scheduleOne(qp: QueuedPod): Promise<void> {
+    const current = this.pods.get(qp.key) as Pod | undefined;
+    if (!current || current.spec?.nodeName || current.metadata?.deletionTimestamp) { this.queue.done(qp.key); return; }
+    const info = new PodInfo(this.withPriority(current));
+    const result = this.framework.schedule(info, this.cache);
+    if (result.node !== undefined) {
+      this.cache.assume(info, result.node);
+      await this.acquireSlot();
+      this.track(this.bind(qp, info, result.node));
+      return;
+    }
+    // unschedulable
+    this.stats.failedAttempts++;
+    const diagnosis = result.diagnosis;
+    let nominated: string | undefined;
+    if (result.numAllNodes > 0 && diagnosis.nodeToStatus.size > 0) {
+      const pre = preempt(this.framework, info, diagnosis, this.cache, this.pdbs.list());
+      diagnosis.postFilterMsg = pre.message || undefined;
+      if (pre.nominatedNode) {
+        nominated = pre.nominatedNode;
+        for (const v of pre.victims) this.track(this.evictVictim(v, info, pre.nominatedNode));
+      }
+    }
+    const message = result.numAllNodes === 0 ? 'no nodes available to schedule pods' : fitErrorMessage(result.numAllNodes, diagnosis);
+    log.debug('unschedulable', { pod: qp.key, message });
+    this.queue.addUnschedulable(qp, diagnosis.unschedulablePlugins.size ? diagnosis.unschedulablePlugins : new Set(['*']));
+    this.track(this.recordFailure(current, message, nominated));
+  }
+
+  private acquireSlot(): Promise<void> {
+    const max = this.opts.bindConcurrency ?? 32;
+    if (this.inflight < max) { this.inflight++; return Promise.resolve(); }
+    return new Promise((r) => this.slotWaiters.push(() => { this.inflight++; r(); }));
+  }
+
+  private releaseSlot(): void {
+    this.inflight--;
+    const w = this.slotWaiters.shift();
+    if (w) w();
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.pendingWrites.add(p);
+    void p.finally(() => this.pendingWrites.delete(p));
+  }
+
+  private async bind(qp: QueuedPod, info: PodInfo, node: string): Promise<void> {
+    try {
+      await this.client.create(Resources.pods, info.namespace, {
+        apiVersion: 'v1', kind: 'Binding',
+        metadata: { name: info.name, namespace: info.namespace, uid: info.uid },
+        target: { apiVersion: 'v1', kind: 'Node', name: node },
+      } as KubeObject, { subresource: 'binding', name: info.name });
+      this.stats.scheduled++;
+      this.stats.latenciesMs.push(this.clock.now() - qp.initialAttemptAt);
+      this.queue.done(qp.key);
+      this.failureEvents.delete(qp.key);
+      if (this.opts.events !== false) {
+        this.track(this.event(qp.pod, 'Normal', 'Scheduled', `Successfully assigned ${info.namespace}/${info.name} to ${node}`, 'Binding').catch(() => undefined));
+      }
+    } catch (err) {
+      this.stats.bindErrors++;
+      this.cache.forget(qp.key);
+      if (isNotFound(err)) { this.queue.done(qp.key); return; }
+      log.debug('binding failed', { pod: qp.key, node, err: err instanceof Error ? err.message : String(err) });
+      if (isConflict(err) && /already assigned|being deleted/.test(err instanceof Error ? err.message : '')) { this.queue.done(qp.key); return; }
+      this.queue.addBackoff(qp);
+    } finally {
+      this.releaseSlot();
+    }
+  }
+
+  private async evictVictim(v: PodInfo, preemptor: PodInfo, node: string): Promise<void> {
+    try {
+      await this.client.delete(Resources.pods, v.namespace, v.name, { preconditions: { uid: v.uid } });
+      if (this.opts.events !== false) {
+        await this.event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${preemptor.uid} on node ${node}`, 'Preempting').catch(() => undefined);
+      }
+    } catch (err) {
+      if (!isNotFound(err)) log.warn('preemption: deleting victim failed', { pod: v.key, err: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /** PodScheduled=False (reason Unschedulable), nominatedNodeName, and the FailedScheduling event. */
+  private async recordFailure(pod: Pod, message: string, nominated: string | undefined): Promise<void> {
+    const ns = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name ?? '';
+    const cond = (pod.status?.conditions ?? []).find((c) => c.type === 'PodScheduled');
+    const statusPatch: Record<string, unknown> = {};
+    if (!cond || cond.status !== 'False' || cond.message !== message || cond.reason !== 'Unschedulable') {
+      statusPatch.conditions = [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: rfc3339(this.clock.now()) }];
+    }
+    if (nominated && pod.status?.nominatedNodeName !== nominated) statusPatch.nominatedNodeName = nominated;
+    if (Object.keys(statusPatch).length) {
+      try {
+        await this.client.patch(Resources.pods, ns, name, 'strategic', { status: statusPatch }, { subresource: 'status' });
+      } catch (err) {
+        if (!isNotFound(err)) log.debug('updating pod status failed', { pod: `${ns}/${name}`, err: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    if (this.opts.events === false) return;
+    const key = `${ns}/${name}`;
+    const prev = this.failureEvents.get(key);
+    if (prev && prev.message === message) {
+      prev.count++;
+      try {
+        await this.client.patch(Resources.events, ns, prev.name, 'merge', { count: prev.count, lastTimestamp: rfc3339(this.clock.now()) });
+        return;
+      } catch { /* recreate below */ }
+    }
+    const ev = await this.event(pod, 'Warning', 'FailedScheduling', message, 'Scheduling').catch(() => undefined);
+    if (ev) this.failureEvents.set(key, { name: ev, message, count: 1 });
+  }
+
+  private async event(pod: Pod, type: string, reason: string, message: string, action: string): Promise<string> {
+    const ns = pod.metadata?.namespace ?? 'default';
+    const now = rfc3339(this.clock.now());
+    const name = `${pod.metadata?.name}.${randomBytes(8).toString('hex')}`;
+    await this.client.create(Resources.events, ns, {
+      apiVersion: 'v1', kind: 'Event',
+      metadata: { name, namespace: ns },
+      involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: pod.metadata?.name, uid: pod.metadata?.uid, resourceVersion: pod.metadata?.resourceVersion },
+      reason, message, type, action,
+      source: { component: this.name },
+      reportingComponent: this.name,
+      reportingInstance: `${this.name}-peapod`,
+      firstTimestamp: now, lastTimestamp: now, count: 1,
+    } as KubeObject);
+    return name;
+  }
+}
+
+function nodeSchedulingChanged(o: Node, n: Node): boolean {
+  return JSON.stringify(o.status?.allocatable) !== JSON.stringify(n.status?.allocatable)
+    || JSON.stringify(o.metadata?.labels) !== JSON.stringify(n.metadata?.labels)
+    || JSON.stringify(o.spec?.taints) !== JSON.stringify(n.spec?.taints)
+    || o.spec?.unschedulable !== n.spec?.unschedulable
+    || JSON.stringify(o.status?.images) !== JSON.stringify(n.status?.images);
+}
+
+export async function startScheduler(opts: SchedulerOptions): Promise<Scheduler> {
+  const s = new Scheduler(opts);
+  await s.start();
+  return s;
+}
