@@ -691,3 +691,24 @@ describe('api handler: admission on create', () => {
     assert.deepEqual(t.body.rows[0].cells.slice(0, 4), ['j', 'Running', '0/1', '']);
   });
 });
+
+describe('api handler: concurrency', () => {
+  let s: TestServer;
+  before(async () => { s = await startTestServer(new MemoryStore()); });
+  after(async () => { await s.close(); await s.store.close(); });
+
+  test('concurrent patches without resourceVersion all land (internal conflict retries)', async () => {
+    await s.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'busy' } });
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) =>
+      s.request('PATCH', '/api/v1/namespaces/default/configmaps/busy', { metadata: { labels: { [`l${i}`]: 'x' } } }, { 'Content-Type': 'application/merge-patch+json' })));
+    for (const r of results) assert.equal(r.status, 200, r.text);
+    const final = await s.request('GET', '/api/v1/namespaces/default/configmaps/busy');
+    assert.equal(Object.keys(final.body.metadata.labels).length, 25);
+  });
+
+  test('concurrent creates with the same generateName get distinct names', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => s.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { generateName: 'g-' } })));
+    const names = new Set(results.map((r) => { assert.equal(r.status, 201, r.text); return r.body.metadata.name; }));
+    assert.equal(names.size, 20);
+  });
+});

@@ -177,19 +177,30 @@ export class ResourceRegistry {
     if (this.def.namespaced && this.namespaceCheck && namespace) {
       await this.namespaceCheck(namespace, this.def.plural, this.def.group, obj.metadata.name ?? '');
     }
+    const generated = !obj.metadata.name && !!obj.metadata.generateName;
     await this.prepareCreate(obj, namespace, opts.manager);
-    const name = obj.metadata.name!;
-    if (opts.dryRun) {
-      const existing = await this.getStored(namespace, name);
-      if (existing) throw ApiError.alreadyExists(this.def.plural, name, this.def.group);
-      return obj;
-    }
-    try {
-      const kv = await this.store.create(this.key(namespace, name), encodeObject(this.toStored(obj)));
-      return this.toApi(decodeObject(kv));
-    } catch (e) {
-      if (e instanceof KeyExistsError) throw ApiError.alreadyExists(this.def.plural, name, this.def.group);
-      throw this.apiError(e, name);
+    // a generated name that collides is generated again (Kubernetes' RetryGenerateName: up to 8 tries)
+    for (let attempt = 0; ; attempt++) {
+      const name = obj.metadata.name!;
+      if (opts.dryRun) {
+        const existing = await this.getStored(namespace, name);
+        if (existing) throw ApiError.alreadyExists(this.def.plural, name, this.def.group);
+        return obj;
+      }
+      try {
+        const kv = await this.store.create(this.key(namespace, name), encodeObject(this.toStored(obj)));
+        return this.toApi(decodeObject(kv));
+      } catch (e) {
+        if (e instanceof KeyExistsError) {
+          if (generated && attempt < 7) { obj.metadata.name = generateName(obj.metadata.generateName!); continue; }
+          const err = ApiError.alreadyExists(this.def.plural, name, this.def.group);
+          if (generated) {
+            throw new ApiError(409, 'AlreadyExists', `${err.message}, the server was not able to generate a unique name for the object`, { ...err.details, retryAfterSeconds: 1 });
+          }
+          throw err;
+        }
+        throw this.apiError(e, name);
+      }
     }
   }
 
