@@ -17,6 +17,7 @@ import {
   type GetResult, type KeyValue, type ListOptions, type ListResult, type Store, type WatchEvent, type WatchOptions, type Watcher,
 } from '../store.js';
 import { keyRange } from '../key-range.js';
+import { logger } from '../../util/log.js';
 import { WatchHub } from '../watch-hub.js';
 import { checkKey, checkListOptions, checkRevision, checkValue } from '../validate.js';
 import { startAutoCompaction, type AutoCompaction, type AutoCompactionOptions } from '../auto-compaction.js';
@@ -45,6 +46,8 @@ interface LatestRow extends LogRow { prev_revision: number }
 type ListRow = [id: number, name: string, createRevision: number, value: string];
 interface ReplayRow extends LogRow { p_id: number | null; p_create_revision: number | null; p_value: string | null }
 
+const log = logger('storage', { backend: 'sqlite' });
+
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 function kvOf(r: { id: number; name: string; create_revision: number; value: string }): KeyValue {
@@ -72,6 +75,11 @@ export class SqliteStore implements Store {
     if (!Number.isInteger(this.compactBatch) || this.compactBatch < 1) throw new RangeError(`SqliteStore: compactBatch must be a positive integer, got ${opts.compactBatch}`);
     const lockTimeoutMs = opts.lockTimeoutMs ?? 5000;
     if (!Number.isInteger(lockTimeoutMs) || lockTimeoutMs < 0) throw new RangeError(`SqliteStore: lockTimeoutMs must be a non-negative integer, got ${opts.lockTimeoutMs}`);
+    this.hub = new WatchHub({
+      replay: (prefix, after, upTo, limit) => this.replay(prefix, after, upTo, limit),
+      currentRevision: () => this.rev,
+      compactRevision: () => this.compacted,
+    }, { pageSize: opts.watchPageSize });
     this.db = new Database(opts.path);
     try {
       this.db.pragma(`busy_timeout = ${lockTimeoutMs}`);
@@ -96,6 +104,7 @@ export class SqliteStore implements Store {
       this.rev = (this.st.currentRevision.get() as { rev: number }).rev;
       this.compacted = (this.st.compactRevision.get() as { value: number } | undefined)?.value ?? 0;
       this.compactTarget = this.compacted;
+      log.debug('opened', { path: opts.path, revision: this.rev, compacted: this.compacted });
     } catch (err) {
       this.db.close();
       if ((err as { code?: string }).code === 'SQLITE_BUSY') {
@@ -103,11 +112,6 @@ export class SqliteStore implements Store {
       }
       throw err;
     }
-    this.hub = new WatchHub({
-      replay: (prefix, after, upTo, limit) => this.replay(prefix, after, upTo, limit),
-      currentRevision: () => this.rev,
-      compactRevision: () => this.compacted,
-    }, { pageSize: opts.watchPageSize });
   }
 
   async get(key: string, opts: { revision?: number } = {}): Promise<GetResult> {
