@@ -9,11 +9,10 @@ import {
   asArr, asObj, child, forbidden, invalid, notSupported, type Obj, required, semanticEqual, str, validateImmutableField,
   validateNonnegativeField,
 } from './field.js';
-import { nameIsDNSLabel, nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.js';
+import { nameIsDNSLabel, nameIsDNSSubdomain, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.js';
 import { validatePodTemplateSpec } from './pod-spec.js';
 import { validateLabelSelector, selectorIsEmpty, selectorMatches } from './selector.js';
 import { validateReplicaStatus } from './core.js';
-import { validatePVCSpec } from './pod-spec.js';
 
 function spec(o: KubeObject): Obj {
   return asObj(o.spec) ?? {};
@@ -190,7 +189,14 @@ export function validateStatefulSetSpec(s: Obj, field: string): FieldError[] {
     default:
       errs.push(invalid(child(field, 'updateStrategy'), us, "must be 'RollingUpdate' or 'OnDelete'"));
   }
-  errs.push(...validateNonnegativeField(n(s.revisionHistoryLimit), child(field, 'revisionHistoryLimit')));
+  const pol = asObj(s.persistentVolumeClaimRetentionPolicy);
+  if (pol) {
+    const pp = child(field, 'persistentVolumeClaimRetentionPolicy');
+    for (const f of ['whenDeleted', 'whenScaled']) {
+      const v = str(pol[f]);
+      if (v !== 'Retain' && v !== 'Delete') errs.push(notSupported(child(pp, f), v, ['Retain', 'Delete']));
+    }
+  }
   errs.push(...validateNonnegativeField(n(s.replicas), child(field, 'replicas')));
   errs.push(...validateNonnegativeField(n(s.minReadySeconds), child(field, 'minReadySeconds')));
   const ord = asObj(s.ordinals);
@@ -200,33 +206,18 @@ export function validateStatefulSetSpec(s: Obj, field: string): FieldError[] {
   const tpl = asObj(s.template);
   if (!tpl) errs.push(required(tp));
   else {
+    // Kubernetes checks only the template's labels and annotations here (its pod spec is validated
+    // when the StatefulSet controller creates the pods, whose volumes come from volumeClaimTemplates)
     errs.push(...selectorMatchError(s.selector, tpl, child(tp, 'metadata', 'labels')));
-    // volume claim templates provide volumes the containers may mount
-    const claimVolumes = asArr(s.volumeClaimTemplates).map((c) => ({ name: str(asObj(asObj(c)?.metadata)?.name), persistentVolumeClaim: { claimName: 'x' } }));
-    const ts = asObj(tpl.spec) ?? {};
-    const withClaims = { ...tpl, spec: { ...ts, volumes: [...asArr(ts.volumes), ...claimVolumes] } };
-    errs.push(...validatePodTemplateSpec(withClaims, tp));
+    const meta = asObj(tpl.metadata) ?? {};
+    errs.push(...validateLabels(asObj(meta.labels) as Record<string, string> | undefined, child(tp, 'labels')));
+    errs.push(...validateAnnotations(asObj(meta.annotations) as Record<string, string> | undefined, child(tp, 'annotations')));
   }
   const ts = asObj(tpl?.spec) ?? {};
   const rp = str(ts.restartPolicy);
   if (rp !== 'Always') errs.push(notSupported(child(tp, 'spec', 'restartPolicy'), rp, ['Always']));
   if (ts.activeDeadlineSeconds !== undefined && ts.activeDeadlineSeconds !== null) {
     errs.push(forbidden(child(tp, 'spec', 'activeDeadlineSeconds'), 'activeDeadlineSeconds in StatefulSet is not Supported'));
-  }
-  asArr(s.volumeClaimTemplates).forEach((c, i) => {
-    const claim = asObj(c) ?? {};
-    const cp = `${child(field, 'volumeClaimTemplates')}[${i}]`;
-    const name = str(asObj(claim.metadata)?.name);
-    if (!name) errs.push(required(child(cp, 'metadata', 'name'), 'name or generateName is required'));
-    errs.push(...validatePVCSpec(asObj(claim.spec) ?? {}, child(cp, 'spec')));
-  });
-  const pol = asObj(s.persistentVolumeClaimRetentionPolicy);
-  if (pol) {
-    const pp = child(field, 'persistentVolumeClaimRetentionPolicy');
-    for (const f of ['whenDeleted', 'whenScaled']) {
-      const v = str(pol[f]);
-      if (v !== 'Retain' && v !== 'Delete') errs.push(notSupported(child(pp, f), v, ['Retain', 'Delete']));
-    }
   }
   return errs;
 }
@@ -239,9 +230,9 @@ export function validateStatefulSetUpdate(ss: KubeObject, old: KubeObject): Fiel
   const errs = validateObjectMetaUpdate(ss.metadata, old.metadata).concat(validateStatefulSetSpec(spec(ss), 'spec'));
   const ns = { ...spec(ss) };
   const os = spec(old);
-  for (const f of ['replicas', 'template', 'updateStrategy', 'minReadySeconds', 'ordinals', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy']) ns[f] = os[f];
+  for (const f of ['replicas', 'template', 'updateStrategy', 'minReadySeconds', 'ordinals', 'persistentVolumeClaimRetentionPolicy']) ns[f] = os[f];
   if (!semanticEqual(ns, os)) {
-    errs.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+    errs.push(forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
   }
   return errs;
 }
@@ -274,18 +265,12 @@ function validateDaemonSetUpdateStrategy(us: Obj, field: string): FieldError[] {
       const ru = asObj(us.rollingUpdate);
       if (!ru) return [required(child(field, 'rollingUpdate'))];
       const rp = child(field, 'rollingUpdate');
-      let hasUnavailable = false;
-      let hasSurge = false;
-      if (ru.maxUnavailable !== undefined && ru.maxUnavailable !== null && intOrPercentValue(ru.maxUnavailable).value !== 0) {
-        hasUnavailable = true;
-        errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, child(rp, 'maxUnavailable')));
-        errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, child(rp, 'maxUnavailable')));
-      }
-      if (ru.maxSurge !== undefined && ru.maxSurge !== null && intOrPercentValue(ru.maxSurge).value !== 0) {
-        hasSurge = true;
-        errs.push(...validatePositiveIntOrPercent(ru.maxSurge, child(rp, 'maxSurge')));
-        errs.push(...isNotMoreThan100Percent(ru.maxSurge, child(rp, 'maxSurge')));
-      }
+      errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, child(rp, 'maxUnavailable')));
+      errs.push(...validatePositiveIntOrPercent(ru.maxSurge, child(rp, 'maxSurge')));
+      errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, child(rp, 'maxUnavailable')));
+      errs.push(...isNotMoreThan100Percent(ru.maxSurge, child(rp, 'maxSurge')));
+      const hasUnavailable = intOrPercentValue(ru.maxUnavailable).value !== 0;
+      const hasSurge = intOrPercentValue(ru.maxSurge).value !== 0;
       if (hasUnavailable && hasSurge) errs.push(invalid(child(rp, 'maxSurge'), ru.maxSurge, 'may not be set when maxUnavailable is non-zero'));
       else if (!hasUnavailable && !hasSurge) errs.push(required(child(rp, 'maxUnavailable'), 'cannot be 0 when maxSurge is 0'));
       break;
@@ -311,7 +296,7 @@ export function validateDaemonSetSpec(s: Obj, field: string): FieldError[] {
   const rp = str(ts.restartPolicy);
   if (rp !== 'Always') errs.push(notSupported(child(field, 'template', 'spec', 'restartPolicy'), rp, ['Always']));
   if (ts.activeDeadlineSeconds !== undefined && ts.activeDeadlineSeconds !== null) {
-    errs.push(invalid(child(field, 'template', 'spec', 'activeDeadlineSeconds'), ts.activeDeadlineSeconds, 'activeDeadlineSeconds must be nil for daemon set'));
+    errs.push(forbidden(child(field, 'template', 'spec', 'activeDeadlineSeconds'), 'activeDeadlineSeconds in DaemonSet is not Supported'));
   }
   errs.push(...validateNonnegativeField(n(s.minReadySeconds), child(field, 'minReadySeconds')));
   errs.push(...validateNonnegativeField(n(s.templateGeneration), child(field, 'templateGeneration')));
@@ -324,7 +309,8 @@ export function validateDaemonSet(ds: KubeObject): FieldError[] {
   return validateObjectMeta(ds.metadata, true, nameIsDNSSubdomain).concat(validateDaemonSetSpec(spec(ds), 'spec'));
 }
 export function validateDaemonSetUpdate(ds: KubeObject, old: KubeObject): FieldError[] {
-  const errs = validateObjectMetaUpdate(ds.metadata, old.metadata).concat(validateDaemonSetSpec(spec(ds), 'spec'));
+  const errs = validateObjectMetaUpdate(ds.metadata, old.metadata);
+  errs.push(...validateDaemonSetSpec(spec(ds), 'spec'));
   return errs.concat(validateImmutableField(spec(ds).selector, spec(old).selector, 'spec.selector'));
 }
 export function validateDaemonSetStatusUpdate(ds: KubeObject, old: KubeObject): FieldError[] {

@@ -37,11 +37,13 @@ const cases: [string, string, () => KubeObject, Mutate, string[]][] = [
   ['DaemonSet.apps', 'valid', ds, () => {}, []],
   ['DaemonSet.apps', 'no selector', ds, (d) => { delete d.spec.selector; }, ['spec.template.metadata.labels: Invalid value: {"app":"web"}: `selector` does not match template `labels`']],
   ['DaemonSet.apps', 'surge and unavailable', ds, (d) => { d.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } }; }, ['spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: 1: may not be set when maxUnavailable is non-zero']],
+  ['DaemonSet.apps', 'activeDeadlineSeconds', ds, (d) => { d.spec.template.spec.activeDeadlineSeconds = 3; }, ['spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in DaemonSet is not Supported']],
   ['DaemonSet.apps', 'both zero', ds, (d) => { d.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } }; }, ['spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0']],
   ['StatefulSet.apps', 'valid with claim mounts', sts, (s) => { s.spec.volumeClaimTemplates = [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }]; s.spec.template.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }]; }, []],
   ['StatefulSet.apps', 'name must be a DNS label', sts, (s) => { s.metadata.name = 'db.primary'; }, ['metadata.name: Invalid value: "db.primary": must not contain dots']],
   ['StatefulSet.apps', 'podManagementPolicy', sts, (s) => { s.spec.podManagementPolicy = 'Sometimes'; }, ["spec.podManagementPolicy: Invalid value: \"Sometimes\": must be 'OrderedReady' or 'Parallel'"]],
-  ['StatefulSet.apps', 'claim without storage', sts, (s) => { s.spec.volumeClaimTemplates = [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }]; }, ['spec.volumeClaimTemplates[0].spec.resources[storage]: Required value']],
+  ['StatefulSet.apps', 'template pod spec is not validated, as in Kubernetes', sts, (s) => { s.spec.template.spec.containers[0].volumeMounts = [{ name: 'data', mountPath: '/data' }]; }, []],
+  ['StatefulSet.apps', 'retention policy', sts, (s) => { s.spec.persistentVolumeClaimRetentionPolicy = { whenDeleted: 'Keep', whenScaled: 'Retain' }; }, ['spec.persistentVolumeClaimRetentionPolicy.whenDeleted: Unsupported value: "Keep": supported values: "Retain", "Delete"']],
 ];
 
 for (const [gk, name, base, mutate, want] of cases) {
@@ -61,7 +63,7 @@ test('Deployment update: replicas and template may change', () => {
 
 test('StatefulSet update: only some spec fields may change', () => {
   assert.deepEqual(updateErrors('StatefulSet.apps', sts, (s) => { s.spec.replicas = 5; s.spec.template.spec.containers[0].image = 'x'; }), []);
-  assert.deepEqual(updateErrors('StatefulSet.apps', sts, (s) => { s.spec.serviceName = 'other'; }), ["spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"]);
+  assert.deepEqual(updateErrors('StatefulSet.apps', sts, (s) => { s.spec.serviceName = 'other'; }), ["spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"]);
 });
 
 // ---------------------------------------------------------------- Job, CronJob
