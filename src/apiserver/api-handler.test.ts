@@ -419,6 +419,13 @@ export function runApiHandlerTests(makeStore: () => Store): void {
     assert.equal(r.body.message, 'the server could not find the requested resource');
     const m = await s.request('POST', '/api/v1/namespaces/default/configmaps/x');
     assert.equal(m.status, 405);
+    assert.equal((await s.request('GET', '/api/v1/namespaces/default/namespaces')).status, 404);
+    assert.equal((await s.request('GET', '/api/v1/namespaces/default/nodes')).status, 404);
+    // the older POST .../bindings form binds the pod the body names
+    await s.request('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'bindme' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+    const b = await s.request('POST', '/api/v1/namespaces/default/bindings', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bindme' }, target: { kind: 'Node', name: 'n9' } });
+    assert.equal(b.status, 201, b.text);
+    assert.equal((await s.request('GET', '/api/v1/namespaces/default/pods/bindme')).body.spec.nodeName, 'n9');
   });
 }
 

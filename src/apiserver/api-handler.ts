@@ -224,8 +224,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     }
     const s = ctx.lookup(target.group, target.version, target.resource);
     if (!s) throw notFound();
-    if (!s.def.namespaced && target.namespace !== undefined && target.resource !== 'namespaces') throw notFound();
-    if (target.resource === 'namespaces' && target.group === '') target.namespace = undefined;
+    if (!s.def.namespaced && target.namespace !== undefined) throw notFound();
     const r: RestRequest = { target, served: s, query: url.searchParams, user };
     const verbs = new Set<string>(s.def.verbs);
     const deny = (verb: string) => { if (!verbs.has(verb)) throw ApiError.methodNotAllowed(method, s.def.plural); };
@@ -252,6 +251,13 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
       throw notFound();
     }
 
+    if (s.def.group === '' && s.def.plural === 'bindings') {
+      // POST /api/v1/namespaces/NS/bindings: the binding names its pod
+      if (method !== 'POST' || target.name !== undefined || !target.namespace) throw ApiError.methodNotAllowed(method, 'bindings');
+      const pods = ctx.lookup('', 'v1', 'pods');
+      if (!pods) throw notFound();
+      return handleBinding(ctx, { ...r, served: pods, target: { ...target, resource: 'pods', subresource: 'binding' } }, req, res, true);
+    }
     const isWatch = target.watchPath || ['true', '1'].includes(url.searchParams.get('watch') ?? '');
     if (target.name !== undefined) {
       if (target.watchPath || (method === 'GET' && isWatch)) {

@@ -121,11 +121,13 @@ export async function handleScale(ctx: RestContext, r: RestRequest, req: Incomin
 
 // ---------- pods/binding ----------
 
-export async function handleBinding(ctx: RestContext, r: RestRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleBinding(ctx: RestContext, r: RestRequest, req: IncomingMessage, res: ServerResponse, nameFromBody = false): Promise<void> {
   if (req.method !== 'POST') throw ApiError.methodNotAllowed(req.method ?? '', 'pods/binding');
   const dryRun = isDryRun(r.query);
   const body = decodeObjectBody(await readBody(req), contentTypeOf(req));
-  const { served, target } = r;
+  const { served } = r;
+  const target = nameFromBody ? { ...r.target, name: body.metadata.name } : r.target;
+  if (!target.name) throw ApiError.invalid('Binding', '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' }]);
   if (body.kind && body.kind !== 'Binding') throw ApiError.badRequest(`${String(body.kind)} in version "v1" cannot be handled as a Binding`);
   if (body.metadata.name && body.metadata.name !== target.name) throw ApiError.badRequest('name in URL does not match name in Binding object');
   const node = (body.target as Obj | undefined)?.name;

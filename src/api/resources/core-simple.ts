@@ -58,3 +58,8 @@ export const podtemplates = defineResource({
   },
   strategy: { tracksGeneration: true },
 });
+
+/** POST-only `bindings` (the older form of pods/binding). */
+export const bindings = defineResource({
+  group: '', version: 'v1', kind: 'Binding', plural: 'bindings', namespaced: true, verbs: ['create'],
+});

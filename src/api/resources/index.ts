@@ -3,7 +3,7 @@
  * folder + one line here.
  */
 import { cronjobs, jobs } from './batch.js';
-import { configmaps, limitranges, podtemplates, resourcequotas, secrets, serviceaccounts } from './core-simple.js';
+import { bindings, configmaps, limitranges, podtemplates, resourcequotas, secrets, serviceaccounts } from './core-simple.js';
 import { events, eventsV1 } from './event.js';
 import { endpointslices, leases, poddisruptionbudgets, priorityclasses } from './misc.js';
 import { namespaces } from './namespace.js';
@@ -31,6 +31,7 @@ export const builtinResources: ResourceDef[] = [
   limitranges,
   resourcequotas,
   podtemplates,
+  bindings,
   // apps/v1
   deployments,
   replicasets,
