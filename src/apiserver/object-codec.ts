@@ -25,7 +25,12 @@ export function decodeObject(kv: KeyValue, revision = kv.modRevision): KubeObjec
 export function injectResourceVersion(json: string, revision: number): string {
   const marker = '"metadata":{';
   const at = json.indexOf(marker);
-  if (at < 0) return json;
+  // only when this is the top-level metadata (no object opened before it): else re-encode
+  if (at < 0 || json.lastIndexOf('{', at) !== 0) {
+    const obj = JSON.parse(json) as KubeObject;
+    if (obj.metadata) obj.metadata.resourceVersion = String(revision);
+    return JSON.stringify(obj);
+  }
   const i = at + marker.length;
   const rv = `"resourceVersion":"${revision}"`;
   return json[i] === '}' ? json.slice(0, i) + rv + json.slice(i) : json.slice(0, i) + rv + ',' + json.slice(i);
