@@ -14,16 +14,18 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { podValue } from '../sample-values.js';
 import { SqliteStore } from './sqlite-store.js';
+import { CompactedError } from '../store.js';
 
 const writer = join(dirname(fileURLToPath(import.meta.url)), 'crash-writer.js');
 
 interface Ack { rev: number; op: 'PUT' | 'DELETE'; key: string; gen: number }
 
 /** Run the writer until `killAfter` acks have been read, SIGKILL it, and return every complete ack line. */
-function runAndKill(path: string, round: number, killAfter: number, timeoutMs = 60_000): { child: ChildProcess; done: Promise<Ack[]> } {
-  const child = spawn(process.execPath, [writer, path, String(round)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = new Promise<Ack[]>((resolve, reject) => {
+function runAndKill(path: string, round: number, killAfter: number, compact: boolean, timeoutMs = 60_000): { child: ChildProcess; done: Promise<{ acks: Ack[]; compactions: number[] }> } {
+  const child = spawn(process.execPath, [writer, path, String(round), ...(compact ? ['compact'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise<{ acks: Ack[]; compactions: number[] }>((resolve, reject) => {
     const acks: Ack[] = [];
+    const compactions: number[] = [];
     let pending = '';
     let stderr = '';
     let killed = false;
@@ -47,6 +49,7 @@ function runAndKill(path: string, round: number, killAfter: number, timeoutMs = 
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         const [tag, rev, op, key, gen] = line.split(' ');
+        if (tag === 'compact') compactions.push(Number(rev));
         if (tag !== 'ack') continue;
         acks.push({ rev: Number(rev), op: op as Ack['op'], key: key!, gen: Number(gen) });
         lastAckAt = Date.now();
@@ -56,14 +59,14 @@ function runAndKill(path: string, round: number, killAfter: number, timeoutMs = 
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (signal !== 'SIGKILL') reject(new Error(`writer ended with code ${code} signal ${signal}; stderr: ${stderr}`));
-      else resolve(acks); // a partial last line (killed mid-print) is not an ack
+      else resolve({ acks, compactions }); // a partial last line (killed mid-print) is not an ack
     });
   });
   return { child, done };
 }
 
 describe('SqliteStore crash safety', () => {
-  it('keeps every acknowledged write and an unbroken revision sequence after SIGKILL', async (t) => {
+  it('keeps every acknowledged write and an unbroken revision sequence after SIGKILL, also mid-compaction', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'peapod-crash-'));
     const path = join(dir, 'state.db');
     const children: ChildProcess[] = [];
@@ -73,42 +76,66 @@ describe('SqliteStore crash safety', () => {
     });
     const all: Ack[] = [];
     let resumeAt = 1; // the revision the next round's first write must get
-    for (const [round, killAfter] of [[1, 3000], [2, 2000]] as const) {
-      const run = runAndKill(path, round, killAfter);
+    // Rounds 1 and 2 only write; round 3 also compacts in small batches while writing.
+    for (const [round, killAfter, compact] of [[1, 3000, false], [2, 2000, false], [3, 4000, true]] as const) {
+      const run = runAndKill(path, round, killAfter, compact);
       children.push(run.child);
-      const acks = await run.done;
+      const { acks, compactions } = await run.done;
       assert.ok(acks.length >= killAfter, `${acks.length} acks in round ${round}`);
       assert.equal(acks[0]!.rev, resumeAt, `round ${round} starts right after the recovered revision`);
       for (let i = 1; i < acks.length; i++) assert.equal(acks[i]!.rev, acks[i - 1]!.rev + 1, 'acked revisions are consecutive');
+      if (compact) assert.ok(compactions.length >= 5, `round ${round} asked for ${compactions.length} compactions`);
       all.push(...acks);
+      const lastAck = all.at(-1)!.rev;
 
-      // The raw log: ids 1..max with no hole, and the file is sound.
+      // The raw log: sound, and no hole above the compaction point.
+      let compacted: number;
+      let inFlightKey: string | undefined;
       const raw = new Database(path);
       try {
         assert.equal(raw.pragma('integrity_check', { simple: true }), 'ok');
-        const { n, lo, hi } = raw.prepare('SELECT COUNT(*) AS n, MIN(id) AS lo, MAX(id) AS hi FROM kv_log').get() as { n: number; lo: number; hi: number };
-        assert.equal(lo, 1);
-        assert.equal(n, hi, 'no hole in the revision sequence');
-        assert.ok(hi >= all.at(-1)!.rev, `the log (${hi}) holds the last ack (${all.at(-1)!.rev})`);
-        assert.ok(hi <= all.at(-1)!.rev + 1, 'at most the one write in flight at the kill is beyond the last ack');
-        t.diagnostic(`round ${round}: ${acks.length} acks (killed after ${killAfter}), last ack ${all.at(-1)!.rev}, log max ${hi}`);
+        compacted = (raw.prepare(`SELECT value FROM kv_meta WHERE name = 'compact_revision'`).get() as { value: number } | undefined)?.value ?? 0;
+        if (compact) assert.ok(compacted > 0 && compacted <= compactions.at(-1)!, `compacted to ${compacted}, asked up to ${compactions.at(-1)}`);
+        const { n, hi } = raw.prepare('SELECT COUNT(*) AS n, MAX(id) AS hi FROM kv_log WHERE id > ?').get(compacted) as { n: number; hi: number };
+        assert.equal(n, hi - compacted, 'no hole in the revision sequence above the compaction point');
+        assert.ok(hi >= lastAck, `the log (${hi}) holds the last ack (${lastAck})`);
+        assert.ok(hi <= lastAck + 1, 'at most the one write in flight at the kill is beyond the last ack');
+        if (hi > lastAck) inFlightKey = (raw.prepare('SELECT name FROM kv_log WHERE id = ?').get(hi) as { name: string }).name;
+        // at or below the compaction point: one row per key, never a tombstone
+        const below = raw.prepare('SELECT COUNT(*) AS rows, COUNT(DISTINCT name) AS names, SUM(deleted) AS tombstones FROM kv_log WHERE id <= ?').get(compacted) as { rows: number; names: number; tombstones: number | null };
+        assert.equal(below.rows, below.names, 'compaction left one version per key at or below its revision');
+        assert.equal(below.tombstones ?? 0, 0, 'compaction removed the tombstones');
+        t.diagnostic(`round ${round}: ${acks.length} acks (killed after ${killAfter}), last ack ${lastAck}, log max ${hi}, compacted ${compacted}${compact ? ` (asked up to ${compactions.at(-1)})` : ""}`);
       } finally { raw.close(); }
 
-      // Through the store: every acknowledged write, at its revision, with its value.
+      // Through the store: every acknowledged write at its revision (or CompactedError below the
+      // compaction point), and every key's newest acknowledged state now.
       const s = new SqliteStore({ path });
       try {
         const cur = await s.currentRevision();
-        assert.ok(cur >= all.at(-1)!.rev);
+        assert.ok(cur >= lastAck);
+        assert.equal(await s.compactRevision(), compacted);
+        const newest = new Map<string, Ack>();
         for (const a of all) {
+          newest.set(a.key, a);
+          if (a.rev < compacted) {
+            await assert.rejects(s.get(a.key, { revision: a.rev }), CompactedError);
+            continue;
+          }
           const { kv } = await s.get(a.key, { revision: a.rev });
           if (a.op === 'DELETE') {
             assert.equal(kv, undefined, `${a.key} deleted at ${a.rev}`);
-            assert.ok((await s.get(a.key, { revision: a.rev - 1 })).kv, `${a.key} existed before its delete`);
           } else {
             assert.ok(kv, `${a.key} present at ${a.rev}`);
             assert.equal(kv.modRevision, a.rev);
             assert.equal(kv.value, podValue('crash', a.key.split('/').pop()!, a.gen));
           }
+        }
+        for (const [key, a] of newest) {
+          if (key === inFlightKey) continue;
+          const { kv } = await s.get(key);
+          if (a.op === 'DELETE') assert.equal(kv, undefined, `${key} deleted`);
+          else assert.equal(kv?.modRevision, a.rev, `${key} at its newest acknowledged revision`);
         }
         const next = await s.create(`/registry/pods/crash/after-round-${round}`, 'x');
         assert.equal(next.modRevision, cur + 1, 'writing continues right after the recovered revision');
