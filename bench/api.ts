@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       const get = await run(sample, (i) => { const p = pod(Math.floor((i * 7919) % size)); return client.get(Resources.pods, p.metadata.namespace, String(p.metadata.name)); });
       const update = await run(Math.min(1000, size), async (i) => {
         const p = pod(Math.floor((i * 104729) % size));
-        return client.patch(Resources.pods, p.metadata.namespace, String(p.metadata.name), 'merge', { metadata: { labels: { bench: `u${i}` } } });
+        return client.patch(Resources.pods, p.metadata.namespace, String(p.metadata.name), 'merge', { metadata: { labels: { bench: `${size}-u${i}` } } });
       });
       const lists = async (ns: string | undefined, times: number) => {
         const lat: number[] = [];
@@ -125,18 +125,21 @@ async function main(): Promise<void> {
       const listAll = await lists(undefined, size >= 100_000 ? 2 : 5);
       // watch fan-out: 10 watchers on all pods, then 500 updates; deliveries = events received
       let delivered = 0;
+      const otherEvents = new Map<string, number>();
       const expect = 10 * 500;
       let doneWatch!: () => void;
       const allDelivered = new Promise<void>((r) => { doneWatch = r; });
       const rv = (await client.list(Resources.pods, 'ns-1', { limit: 1 })).metadata.resourceVersion;
       const watches = Array.from({ length: 10 }, () => client.watch(Resources.pods, undefined, { resourceVersion: rv }, (ev) => {
+        if (ev.type !== 'MODIFIED') otherEvents.set(ev.type, (otherEvents.get(ev.type) ?? 0) + 1);
         if (ev.type === 'MODIFIED' && ++delivered === expect) doneWatch();
       }));
       const tw = performance.now();
-      await run(500, (i) => { const p = pod(i % size); return client.patch(Resources.pods, p.metadata.namespace, String(p.metadata.name), 'merge', { metadata: { labels: { w: String(i) } } }); });
+      await run(500, (i) => { const p = pod(i % size); return client.patch(Resources.pods, p.metadata.namespace, String(p.metadata.name), 'merge', { metadata: { labels: { w: `${size}-${i}` } } }); });
       await Promise.race([allDelivered, new Promise((r) => setTimeout(r, 60_000))]);
       const watchSeconds = (performance.now() - tw) / 1000;
       for (const w of watches) w.stop();
+      if (otherEvents.size || delivered < expect) console.error('watch: delivered', delivered, 'of', expect, 'other events', Object.fromEntries(otherEvents), watches.map((w) => w.error?.message).filter(Boolean));
       const raw = rawSqlite(Math.min(size, 20_000));
       results.push({
         storedPods: size,
