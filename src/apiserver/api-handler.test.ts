@@ -3,6 +3,10 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { MemoryStore } from '../storage/memory/memory-store.js';
+import { SqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FakeClock } from '../util/clock.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { TokenIssuer } from './auth/tokens.js';
@@ -473,6 +477,12 @@ export function openWatch(s: TestServer, path: string, accept = 'application/jso
 }
 
 describe('api handler (memory store)', () => runApiHandlerTests(() => new MemoryStore()));
+
+describe('api handler (sqlite store)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'peapod-apiserver-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  runApiHandlerTests(() => new SqliteStore({ path: join(dir, 'state.db') }));
+});
 
 describe('api handler: OpenAPI, field validation, strategic merge patch', () => {
   let s: TestServer;
