@@ -5,7 +5,7 @@
  */
 import type { FieldError } from '../errors.js';
 import type { KubeObject } from '../object.js';
-import { isDNS1123Label } from '../names.js';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../names.js';
 import {
   asArr, asObj, child, forbidden, invalid, notSupported, type Obj, required, semanticEqual, str, validateImmutableField,
   validateNonnegativeField,
@@ -67,6 +67,9 @@ function validateGeneratedSelector(job: KubeObject, requirePrefixed: boolean): F
   return errs;
 }
 
+const podFailurePolicyActions = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
+const goQuoteList = (v: string[]) => `[${v.map((x) => JSON.stringify(x)).join(' ')}]`;
+
 function validatePodFailurePolicy(s: Obj, field: string): FieldError[] {
   const pfp = asObj(s.podFailurePolicy);
   if (!pfp) return [];
@@ -74,89 +77,155 @@ function validatePodFailurePolicy(s: Obj, field: string): FieldError[] {
   const rulesPath = child(field, 'rules');
   const rules = asArr(pfp.rules);
   if (rules.length > 20) errs.push({ type: 'FieldValueTooMany', field: rulesPath, badValue: rules.length, detail: 'must have at most 20 items' });
-  const containerNames = new Set(asArr(asObj(asObj(s.template)?.spec)?.containers).map((c) => str(asObj(c)?.name)));
-  for (const c of asArr(asObj(asObj(s.template)?.spec)?.initContainers)) containerNames.add(str(asObj(c)?.name));
+  const tspec = asObj(asObj(s.template)?.spec) ?? {};
+  const containerNames = new Set([...asArr(tspec.containers), ...asArr(tspec.initContainers)].map((c) => str(asObj(c)?.name)));
   rules.forEach((r, i) => {
     const rule = asObj(r) ?? {};
     const rp = `${rulesPath}[${i}]`;
-    const actions = ['Count', 'FailIndex', 'FailJob', 'Ignore'];
     const action = str(rule.action);
-    if (!actions.includes(action)) errs.push(notSupported(child(rp, 'action'), action, actions));
-    if (action === 'FailIndex' && s.backoffLimitPerIndex === undefined) errs.push(forbidden(child(rp, 'action'), 'requires the backoffLimitPerIndex to be set'));
+    if (!action) errs.push(required(child(rp, 'action'), `valid values: ${goQuoteList(podFailurePolicyActions)}`));
+    else if (action === 'FailIndex') {
+      if (s.backoffLimitPerIndex === undefined || s.backoffLimitPerIndex === null) errs.push(invalid(child(rp, 'action'), action, 'requires the backoffLimitPerIndex to be set'));
+    } else if (!podFailurePolicyActions.includes(action)) errs.push(notSupported(child(rp, 'action'), action, podFailurePolicyActions));
     const exit = asObj(rule.onExitCodes);
     const conds = asArr(rule.onPodConditions);
-    if (exit && conds.length) errs.push(invalid(rp, 'specifying both OnExitCodes and OnPodConditions is not supported', ''));
-    else if (!exit && conds.length === 0) errs.push(invalid(rp, 'specifying one of OnExitCodes and OnPodConditions is required', ''));
     if (exit) {
       const ep = child(rp, 'onExitCodes');
+      const op = str(exit.operator);
+      if (!op) errs.push(required(child(ep, 'operator'), `valid values: ${goQuoteList(['In', 'NotIn'])}`));
+      else if (op !== 'In' && op !== 'NotIn') errs.push(notSupported(child(ep, 'operator'), op, ['In', 'NotIn']));
       const cn = exit.containerName;
       if (typeof cn === 'string' && !containerNames.has(cn)) errs.push(invalid(child(ep, 'containerName'), cn, 'must be one of the container or initContainer names in the pod template'));
-      const ops = ['In', 'NotIn'];
-      if (!ops.includes(str(exit.operator))) errs.push(notSupported(child(ep, 'operator'), exit.operator ?? '', ops));
+      const vp = child(ep, 'values');
       const values = asArr(exit.values).map(Number);
-      if (values.length === 0) errs.push(invalid(child(ep, 'values'), values, 'at least one value is required'));
-      else if (values.length > 255) errs.push({ type: 'FieldValueTooMany', field: child(ep, 'values'), badValue: values.length, detail: 'must have at most 255 items' });
+      if (values.length === 0) errs.push(invalid(vp, values, 'at least one value is required'));
+      else if (values.length > 255) errs.push({ type: 'FieldValueTooMany', field: vp, badValue: values.length, detail: 'must have at most 255 items' });
+      let ordered = true;
+      const seen = new Set<number>();
       values.forEach((v, j) => {
-        if (exit.operator === 'In' && v === 0) errs.push(invalid(`${child(ep, 'values')}[${j}]`, v, 'must not be 0 for the In operator'));
-        if (j > 0 && values[j - 1] === v) errs.push({ type: 'FieldValueDuplicate', field: `${child(ep, 'values')}[${j}]`, badValue: v });
-        else if (j > 0 && values[j - 1] > v) errs.push(invalid(`${child(ep, 'values')}[${j}]`, v, 'must be ordered'));
+        if (op === 'In' && v === 0) errs.push(invalid(`${vp}[${j}]`, v, 'must not be 0 for the In operator'));
+        if (seen.has(v)) errs.push({ type: 'FieldValueDuplicate', field: `${vp}[${j}]`, badValue: v });
+        else seen.add(v);
+        if (j > 0 && values[j - 1] > v) ordered = false;
+      });
+      if (!ordered) errs.push(invalid(vp, values, 'must be ordered'));
+    }
+    if (conds.length > 0) {
+      const cp = child(rp, 'onPodConditions');
+      if (conds.length > 20) errs.push({ type: 'FieldValueTooMany', field: cp, badValue: conds.length, detail: 'must have at most 20 items' });
+      conds.forEach((c, j) => {
+        const pat = asObj(c) ?? {};
+        const pp = `${cp}[${j}]`;
+        const t = str(pat.type);
+        errs.push(...isQualifiedName(t).map((m) => invalid(child(pp, 'type'), t, m)));
+        const st = str(pat.status);
+        const statuses = ['False', 'True', 'Unknown'];
+        if (!st) errs.push(required(child(pp, 'status'), `valid values: ${goQuoteList(statuses)}`));
+        else if (!statuses.includes(st)) errs.push(notSupported(child(pp, 'status'), st, statuses));
       });
     }
-    conds.forEach((c, j) => {
-      const cp = `${child(rp, 'onPodConditions')}[${j}]`;
-      const st = str(asObj(c)?.status);
-      if (!['True', 'False', 'Unknown'].includes(st)) errs.push(notSupported(child(cp, 'status'), st, ['True', 'False', 'Unknown']));
-      if (!str(asObj(c)?.type)) errs.push(required(child(cp, 'type')));
-    });
+    // these two carry no value in Kubernetes' message
+    if (exit && conds.length > 0) errs.push(invalid(rp, undefined, 'specifying both OnExitCodes and OnPodConditions is not supported'));
+    if (!exit && conds.length === 0) errs.push(invalid(rp, undefined, 'specifying one of OnExitCodes and OnPodConditions is required'));
   });
+  return errs;
+}
+
+const httpPathRe = /^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/;
+/** IsDomainPrefixedPath. */
+function validateDomainPrefixedPath(v: string, field: string): FieldError[] {
+  if (!v) return [required(field)];
+  const i = v.indexOf('/');
+  if (i <= 0 || i === v.length - 1) return [invalid(field, v, 'must be a domain-prefixed path (such as "acme.io/foo")')];
+  const host = v.slice(0, i);
+  const path = v.slice(i + 1);
+  const errs = isDNS1123Subdomain(host).map((m) => invalid(field, host, m));
+  if (!httpPathRe.test(path)) errs.push(invalid(field, path, "Invalid path (regex used for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')"));
   return errs;
 }
 
 /** validateJobSpec: the parts shared by Jobs and CronJob job templates. */
 function validateJobSpecBase(s: Obj, field: string): FieldError[] {
   const errs: FieldError[] = [];
-  for (const f of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'backoffLimitPerIndex', 'maxFailedIndexes']) {
+  for (const f of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'backoffLimitPerIndex']) {
     errs.push(...validateNonnegativeField(n(s[f]), child(field, f)));
   }
-  if (s.maxFailedIndexes !== undefined && s.maxFailedIndexes !== null && (s.backoffLimitPerIndex === undefined || s.backoffLimitPerIndex === null)) {
-    errs.push(required(child(field, 'backoffLimitPerIndex'), 'when maxFailedIndexes is specified'));
+  const has = (k: string) => s[k] !== undefined && s[k] !== null;
+  if (has('maxFailedIndexes')) {
+    errs.push(...validateNonnegativeField(n(s.maxFailedIndexes), child(field, 'maxFailedIndexes')));
+    if (!has('backoffLimitPerIndex')) errs.push(required(child(field, 'backoffLimitPerIndex'), 'when maxFailedIndexes is specified'));
+  }
+  if (has('managedBy')) {
+    const mb = str(s.managedBy);
+    errs.push(...validateDomainPrefixedPath(mb, child(field, 'managedBy')));
+    if (mb.length > 63) errs.push({ type: 'FieldValueTooLong', field: child(field, 'managedBy'), detail: 'may not be longer than 63' });
   }
   const mode = s.completionMode;
+  const completions = n(s.completions);
+  const parallelism = n(s.parallelism);
+  const maxFailed = n(s.maxFailedIndexes);
   if (mode !== undefined && mode !== null) {
     if (mode !== 'NonIndexed' && mode !== 'Indexed') errs.push(notSupported(child(field, 'completionMode'), mode, ['NonIndexed', 'Indexed']));
     if (mode === 'Indexed') {
-      if (n(s.completions) === undefined) errs.push(required(child(field, 'completions'), 'when completion mode is Indexed'));
-      if ((n(s.parallelism) ?? 0) > maxParallelismForIndexedJob) {
-        errs.push(invalid(child(field, 'parallelism'), s.parallelism, `must be less than or equal to ${maxParallelismForIndexedJob} when completion mode is Indexed`));
+      if (completions === undefined) errs.push(required(child(field, 'completions'), 'when completion mode is Indexed'));
+      if (parallelism !== undefined && parallelism > maxParallelismForIndexedJob) {
+        errs.push(invalid(child(field, 'parallelism'), parallelism, `must be less than or equal to ${maxParallelismForIndexedJob} when completion mode is Indexed`));
       }
-      if ((n(s.completions) ?? 0) > maxCompletionsForIndexedJob && s.backoffLimitPerIndex !== undefined) {
-        errs.push(invalid(child(field, 'completions'), s.completions, `must be less than or equal to ${maxCompletionsForIndexedJob} when backoffLimitPerIndex is specified`));
+      if (completions !== undefined && maxFailed !== undefined && maxFailed > completions) errs.push(invalid(child(field, 'maxFailedIndexes'), maxFailed, 'must be less than or equal to completions'));
+      if (maxFailed !== undefined && maxFailed > maxCompletionsForIndexedJob) errs.push(invalid(child(field, 'maxFailedIndexes'), maxFailed, `must be less than or equal to ${maxCompletionsForIndexedJob}`));
+      if (completions !== undefined && completions > 100000 && has('backoffLimitPerIndex')) {
+        if (maxFailed === undefined) errs.push(required(child(field, 'maxFailedIndexes'), 'must be specified when completions is above 100000'));
+        if (parallelism !== undefined && parallelism > 10000) errs.push(invalid(child(field, 'parallelism'), parallelism, 'must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index'));
+        if (maxFailed !== undefined && maxFailed > 10000) errs.push(invalid(child(field, 'maxFailedIndexes'), maxFailed, 'must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index'));
       }
     }
   }
-  if (s.backoffLimitPerIndex !== undefined && s.backoffLimitPerIndex !== null && mode !== 'Indexed') {
-    errs.push(invalid(child(field, 'backoffLimitPerIndex'), s.backoffLimitPerIndex, 'requires indexed completion mode'));
-  }
-  if (s.managedBy !== undefined && s.managedBy !== null) {
-    const mb = str(s.managedBy);
-    if (mb.length > 63) errs.push({ type: 'FieldValueTooLong', field: child(field, 'managedBy'), detail: 'may not be more than 63 bytes' });
+  if (mode === undefined || mode === null || mode === 'NonIndexed') {
+    if (has('backoffLimitPerIndex')) errs.push(invalid(child(field, 'backoffLimitPerIndex'), s.backoffLimitPerIndex, 'requires indexed completion mode'));
+    if (has('maxFailedIndexes')) errs.push(invalid(child(field, 'maxFailedIndexes'), s.maxFailedIndexes, 'requires indexed completion mode'));
   }
   errs.push(...validatePodFailurePolicy(s, child(field, 'podFailurePolicy')));
+  const sp = asObj(s.successPolicy);
+  if (sp) {
+    if (mode !== 'Indexed') errs.push(invalid(child(field, 'successPolicy'), sp, 'requires indexed completion mode'));
+    else {
+      const rulesPath = child(field, 'successPolicy', 'rules');
+      const rules = asArr(sp.rules);
+      if (rules.length === 0) errs.push(required(rulesPath, 'at least one rules must be specified when the successPolicy is specified'));
+      if (rules.length > 20) errs.push({ type: 'FieldValueTooMany', field: rulesPath, badValue: rules.length, detail: 'must have at most 20 items' });
+      rules.forEach((r, i) => {
+        const rule = asObj(r) ?? {};
+        const rp = `${rulesPath}[${i}]`;
+        const count = n(rule.succeededCount);
+        if (count === undefined && (rule.succeededIndexes === undefined || rule.succeededIndexes === null)) {
+          errs.push(required(rp, 'at least one of succeededCount or succeededIndexes must be specified'));
+        }
+        if (count !== undefined) {
+          errs.push(...validateNonnegativeField(count, child(rp, 'succeededCount')));
+          if (completions !== undefined && count > completions) {
+            errs.push(invalid(child(rp, 'succeededCount'), count, `must be less than or equal to ${completions} (the number of specified completions)`));
+          }
+        }
+      });
+    }
+  }
   const prp = s.podReplacementPolicy;
   if (prp !== undefined && prp !== null) {
-    if (prp !== 'TerminatingOrFailed' && prp !== 'Failed') errs.push(notSupported(child(field, 'podReplacementPolicy'), prp, ['TerminatingOrFailed', 'Failed']));
-    else if (prp !== 'Failed' && s.podFailurePolicy) errs.push(notSupported(child(field, 'podReplacementPolicy'), prp, ['Failed']));
+    if (s.podFailurePolicy) {
+      if (prp !== 'Failed') errs.push(notSupported(child(field, 'podReplacementPolicy'), prp, ['Failed']));
+    } else if (prp !== 'TerminatingOrFailed' && prp !== 'Failed') {
+      errs.push(notSupported(child(field, 'podReplacementPolicy'), prp, ['Failed', 'TerminatingOrFailed']));
+    }
   }
   const tp = child(field, 'template');
   const tpl = asObj(s.template) ?? {};
   errs.push(...validatePodTemplateSpec(tpl, tp));
   const ts = asObj(tpl.spec) ?? {};
   const rp = str(ts.restartPolicy);
-  if (rp !== 'OnFailure' && rp !== 'Never') errs.push(notSupported(child(tp, 'spec', 'restartPolicy'), rp, ['OnFailure', 'Never']));
-  else if (rp === 'OnFailure' && s.podFailurePolicy) errs.push(invalid(child(tp, 'spec', 'restartPolicy'), rp, 'only "Never" is supported when podFailurePolicy is specified'));
-  if (ts.activeDeadlineSeconds !== undefined && ts.activeDeadlineSeconds !== null) {
-    errs.push(invalid(child(tp, 'spec', 'activeDeadlineSeconds'), ts.activeDeadlineSeconds, 'activeDeadlineSeconds in ActiveDeadlineSeconds is not Supported'));
-  }
+  // an unset restartPolicy is defaulted to Always, so both read as "not chosen"
+  if (rp === 'Always' || rp === '') errs.push(required(child(tp, 'spec', 'restartPolicy'), 'valid values: "OnFailure", "Never"'));
+  else if (rp !== 'OnFailure' && rp !== 'Never') errs.push(notSupported(child(tp, 'spec', 'restartPolicy'), rp, ['OnFailure', 'Never']));
+  else if (s.podFailurePolicy && rp !== 'Never') errs.push(invalid(child(tp, 'spec', 'restartPolicy'), rp, 'only "Never" is supported when podFailurePolicy is specified'));
   return errs;
 }
 

@@ -78,8 +78,20 @@ function job(mutate: Mutate = () => {}): KubeObject {
 const jobErrors = (mutate: Mutate) => validateCreate('Job.batch', job(mutate)).map(fieldErrorString);
 
 test('Job create: valid with generated selector', () => assert.deepEqual(jobErrors(() => {}), []));
-test('Job create: restartPolicy Always is not supported', () => {
-  assert.deepEqual(jobErrors((j) => { j.spec.template.spec.restartPolicy = 'Always'; }), ['spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"']);
+test('Job create: restartPolicy must be chosen (Always is what defaulting gives)', () => {
+  assert.deepEqual(jobErrors((j) => { j.spec.template.spec.restartPolicy = 'Always'; }), ['spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"']);
+  assert.deepEqual(jobErrors((j) => { j.spec.template.spec.restartPolicy = 'Sometimes'; }), [
+    'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "Never", "OnFailure"',
+    'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "OnFailure", "Never"',
+  ]);
+});
+test('Job create: pod failure policy rules', () => {
+  assert.deepEqual(jobErrors((j) => { j.spec.podFailurePolicy = { rules: [{ action: 'Panic', onExitCodes: { operator: 'In', values: [3, 0, 1] } }, { action: 'Ignore' }] }; }), [
+    'spec.podFailurePolicy.rules[0].action: Unsupported value: "Panic": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+    'spec.podFailurePolicy.rules[0].onExitCodes.values[1]: Invalid value: 0: must not be 0 for the In operator',
+    'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [3,0,1]: must be ordered',
+    'spec.podFailurePolicy.rules[1]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required',
+  ]);
 });
 test('Job create: negative fields', () => {
   assert.deepEqual(jobErrors((j) => { j.spec.parallelism = -1; j.spec.backoffLimit = -2; }), ['spec.parallelism: Invalid value: -1: must be greater than or equal to 0', 'spec.backoffLimit: Invalid value: -2: must be greater than or equal to 0']);
@@ -111,7 +123,7 @@ const cronCases: [string, Mutate, string[]][] = [
   ['concurrencyPolicy', (c) => { c.spec.concurrencyPolicy = 'Sometimes'; }, ['spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"']],
   ['selector in job template', (c) => { c.spec.jobTemplate.spec.selector = { matchLabels: { a: 'b' } }; }, ['spec.jobTemplate.spec.selector: Invalid value: {"matchLabels":{"a":"b"}}: `selector` will be auto-generated']],
   ['long name', (c) => { c.metadata.name = 'a'.repeat(53); }, [`metadata.name: Invalid value: "${'a'.repeat(53)}": must be no more than 52 characters`]],
-  ['Always in job template', (c) => { c.spec.jobTemplate.spec.template.spec.restartPolicy = 'Always'; }, ['spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"']],
+  ['Always in job template', (c) => { c.spec.jobTemplate.spec.template.spec.restartPolicy = 'Always'; }, ['spec.jobTemplate.spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"']],
 ];
 for (const [name, mutate, want] of cronCases) {
   test(`CronJob create: ${name}`, () => assert.deepEqual(createErrors('CronJob.batch', cron, mutate), want));
