@@ -12,8 +12,8 @@
  *
  * Phases: creates (N keys), updates (N/2 CAS updates), gets (N random), lists (pages of 500
  * through the whole prefix at a fixed revision, as the API server pages with `continue`),
- * count of the prefix, and a watch replay of the whole history (the raw side, having no
- * history, scans as many rows by rowid).
+ * count of the prefix, a watch replay of the whole history (the raw side, having no
+ * history, scans as many rows by rowid), and a compaction of the whole history (store only).
  * Prints a table and writes bench/results/store-sqlite.json.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, statSync } from 'node:fs';
@@ -68,6 +68,7 @@ const nameOf = (i: number) => `pod-${String(i).padStart(7, '0')}`;
 const dir = mkdtempSync(join(tmpdir(), 'peapod-bench-store-'));
 const results: Record<string, { peapod: Phase; raw: Phase; ratio: number }> = {};
 const dbBytes = { peapod: 0, raw: 0 };
+let compactionResult: { revisions: number; seconds: number; revisionsPerSec: number; maxEventLoopPauseMs: number } | undefined;
 let replay: { peapodEventsPerSec: number; rawRowsPerSec: number; peapod: { events: number; seconds: number }; raw: { events: number; seconds: number } } | undefined;
 try {
   // Both databases are open side by side and each phase runs on one, then at once on the other,
@@ -170,6 +171,24 @@ try {
   const rReplay = { events: scanned, seconds: Number(process.hrtime.bigint() - scanStart) / 1e9 };
   replay = { peapodEventsPerSec: Math.round(sReplay.events / sReplay.seconds), rawRowsPerSec: Math.round(rReplay.events / rReplay.seconds), peapod: sReplay, raw: rReplay };
 
+  // Compaction of the whole history, while the event loop is watched for the longest pause
+  // (compaction runs in transactions of 1000 revisions and yields between them).
+  const compactTo = await store.currentRevision();
+  const cStart = process.hrtime.bigint();
+  let maxPauseMs = 0;
+  let done = false;
+  const compaction = store.compact(compactTo).then(() => { done = true; });
+  for (let last = process.hrtime.bigint(); !done;) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const now = process.hrtime.bigint();
+    maxPauseMs = Math.max(maxPauseMs, Number(now - last) / 1e6);
+    last = now;
+  }
+  await compaction;
+  const cSeconds = Number(process.hrtime.bigint() - cStart) / 1e9;
+  compactionResult = { revisions: compactTo, seconds: +cSeconds.toFixed(3), revisionsPerSec: Math.round(compactTo / cSeconds), maxEventLoopPauseMs: +maxPauseMs.toFixed(1) };
+  if ((await store.count(PREFIX)).count !== N) throw new Error('count after compaction');
+
   await store.close();
   db.close();
   dbBytes.peapod = statSync(storePath).size;
@@ -185,6 +204,7 @@ for (const [name, r] of Object.entries(results)) {
   console.log(`${name.padEnd(18)}${pad(r.peapod.opsPerSec, 14)}${pad(r.peapod.p50us, 9)}${pad(r.peapod.p99us, 9)}${pad(r.raw.opsPerSec, 12)}${pad(r.raw.p50us, 9)}${pad(r.raw.p99us, 9)}${pad(r.ratio, 8)}`);
 }
 const listAll = results[`list page of ${PAGE}`]!;
+if (compactionResult) console.log(`compaction of ${compactionResult.revisions} revisions: ${compactionResult.seconds} s (${compactionResult.revisionsPerSec} revisions/s), longest event-loop pause ${compactionResult.maxEventLoopPauseMs} ms`);
 if (replay) console.log(`watch replay of the whole history: ${replay.peapodEventsPerSec} events/s (raw rowid scan of as many rows: ${replay.rawRowsPerSec} rows/s)`);
 console.log(`paging through all ${N} keys: peapod ${listAll.peapod.seconds} s, raw ${listAll.raw.seconds} s; database files: peapod ${(dbBytes.peapod / 1e6).toFixed(1)} MB (log with history), raw ${(dbBytes.raw / 1e6).toFixed(1)} MB`);
 
@@ -193,6 +213,6 @@ mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify({
   benchmark: 'store-sqlite', date: new Date().toISOString(), node: process.version, cpus: cpus().length,
   keys: N, valueBytes: podValue('ns-0', nameOf(0)).length, pageSize: PAGE, ratio: 'peapod ops/s ÷ raw ops/s',
-  results, replay, dbBytes,
+  results, replay, compaction: compactionResult, dbBytes,
 }, null, 2) + '\n');
 console.log(`wrote ${out}`);
