@@ -286,13 +286,45 @@ export function validateJobUpdate(job: KubeObject, old: KubeObject): FieldError[
   return errs;
 }
 
+function conditionTrue(status: Obj, type: string): boolean {
+  return asArr(status.conditions).some((c) => asObj(c)?.type === type && asObj(c)?.status === 'True');
+}
+
 export function validateJobStatusUpdate(job: KubeObject, old: KubeObject): FieldError[] {
   const errs = validateObjectMetaUpdate(job.metadata, old.metadata);
   const st = asObj(job.status) ?? {};
-  for (const f of ['active', 'succeeded', 'failed', 'ready', 'terminating']) errs.push(...validateNonnegativeField(n(st[f]), child('status', f)));
   const ost = asObj(old.status) ?? {};
-  if (ost.completionTime && !semanticEqual(st.completionTime, ost.completionTime)) errs.push(invalid('status.completionTime', st.completionTime ?? null, 'field is immutable'));
-  if (ost.startTime && st.startTime && !semanticEqual(st.startTime, ost.startTime)) errs.push(invalid('status.startTime', st.startTime, 'field is immutable'));
+  for (const f of ['active', 'succeeded', 'failed', 'ready', 'terminating']) errs.push(...validateNonnegativeField(n(st[f]), child('status', f)));
+  const seen = new Set<string>();
+  for (const kind of ['succeeded', 'failed']) {
+    asArr(asObj(st.uncountedTerminatedPods)?.[kind]).forEach((uid, i) => {
+      const p = `status.uncountedTerminatedPods.${kind}[${i}]`;
+      const u = str(uid);
+      if (!u) errs.push(invalid(p, u, 'must not be empty'));
+      else if (seen.has(u)) errs.push({ type: 'FieldValueDuplicate', field: p, badValue: u });
+      else seen.add(u);
+    });
+  }
+  const complete = conditionTrue(st, 'Complete');
+  const failed = conditionTrue(st, 'Failed');
+  const finished = complete || failed;
+  if (complete && failed) errs.push(invalid('status.conditions', undefined, 'cannot set Complete=True and Failed=true conditions'));
+  if (st.completionTime && !complete) errs.push(invalid('status.completionTime', st.completionTime, 'cannot set completionTime when there is no Complete=True condition'));
+  if (!st.completionTime && complete) errs.push(required('status.completionTime', 'completionTime is required for Complete jobs'));
+  if (st.startTime && st.completionTime && Date.parse(str(st.completionTime)) < Date.parse(str(st.startTime))) {
+    errs.push(invalid('status.completionTime', st.completionTime, 'completionTime cannot be set before startTime'));
+  }
+  if ((n(st.active) ?? 0) > 0 && finished) errs.push(invalid('status.active', st.active, 'active>0 is invalid for finished job'));
+  if (!st.startTime && finished) errs.push(required('status.startTime', 'startTime is required for finished job'));
+  if ((n(st.terminating) ?? 0) > 0 && finished) errs.push(invalid('status.terminating', st.terminating, 'terminating>0 is invalid for finished job'));
+  if (n(st.ready) !== undefined && (n(st.ready) ?? 0) > (n(st.active) ?? 0)) errs.push(invalid('status.ready', st.ready, 'cannot set more ready pods than active'));
+  for (const t of ['Failed', 'Complete', 'FailureTarget']) {
+    if (conditionTrue(ost, t) && !conditionTrue(st, t)) errs.push(invalid('status.conditions', undefined, `cannot disable the terminal ${t}=True condition`));
+  }
+  if ((n(st.failed) ?? 0) < (n(ost.failed) ?? 0)) errs.push(invalid('status.failed', n(st.failed) ?? 0, 'cannot decrease the failed counter'));
+  if ((n(st.succeeded) ?? 0) < (n(ost.succeeded) ?? 0)) errs.push(invalid('status.succeeded', n(st.succeeded) ?? 0, 'cannot decrease the succeeded counter'));
+  if (st.completionTime && ost.completionTime && st.completionTime !== ost.completionTime) errs.push(invalid('status.completionTime', st.completionTime, 'completionTime cannot be mutated'));
+  if (ost.startTime && ost.startTime !== st.startTime && spec(job).suspend !== true) errs.push(required('status.startTime', 'startTime cannot be removed for unsuspended job'));
   return errs;
 }
 
@@ -322,12 +354,19 @@ function validTimeZone(tz: string): boolean {
   }
 }
 
+const timeZonePartRe = /^[A-Za-z.\-_0-9+]{1,14}$/;
+
 function validateTimeZone(tz: unknown, field: string): FieldError[] {
   if (tz === undefined || tz === null) return [];
   const t = str(tz);
-  if (t.toLowerCase() === 'local') return [invalid(field, t, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones')];
-  if (!validTimeZone(t) || t === '') return [invalid(field, t, `unknown time zone ${t}`)];
-  return [];
+  if (!t) return [invalid(field, t, 'timeZone must be nil or non-empty string')];
+  for (const part of t.split('/')) {
+    if (part === '.' || part === '..' || part.startsWith('-') || !timeZonePartRe.test(part)) return [invalid(field, t, `unknown time zone ${t}`)];
+  }
+  const errs: FieldError[] = [];
+  if (t.toLowerCase() === 'local') errs.push(invalid(field, t, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'));
+  else if (!validTimeZone(t)) errs.push(invalid(field, t, `unknown time zone ${t}`));
+  return errs;
 }
 
 function validateJobTemplateSpec(jt: Obj, field: string): FieldError[] {
@@ -357,9 +396,11 @@ function validateCronJobSpec(s: Obj, old: Obj | undefined, field: string): Field
 
 export function validateCronJob(cj: KubeObject): FieldError[] {
   const errs = validateObjectMeta(cj.metadata, true, nameIsDNSSubdomain);
+  errs.push(...validateCronJobSpec(spec(cj), undefined, 'spec'));
+  // the controller appends an 11-character suffix to make job names (at most 63 characters)
   const name = cj.metadata.name ?? '';
   if (name.length > 52) errs.push(invalid('metadata.name', name, 'must be no more than 52 characters'));
-  return errs.concat(validateCronJobSpec(spec(cj), undefined, 'spec'));
+  return errs;
 }
 
 export function validateCronJobUpdate(cj: KubeObject, old: KubeObject): FieldError[] {

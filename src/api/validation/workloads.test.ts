@@ -141,3 +141,12 @@ test('Job create: generated selector must carry the generated labels', () => {
     'spec.selector: Invalid value: {"matchLabels":{"a":"b"}}: `selector` not auto-generated',
   ]);
 });
+
+test('Job status update: counters and terminal conditions', () => {
+  const base = () => { const j = job(); j.status = { succeeded: 2, startTime: '2024-01-01T00:00:00Z', conditions: [{ type: 'FailureTarget', status: 'True' }] }; return j; };
+  assert.deepEqual(updateErrors('Job.batch', base, (j) => { j.status.succeeded = 1; j.status.conditions = []; }, true), [
+    'status.conditions: Invalid value: cannot disable the terminal FailureTarget=True condition',
+    'status.succeeded: Invalid value: 1: cannot decrease the succeeded counter',
+  ]);
+  assert.deepEqual(updateErrors('Job.batch', base, (j) => { j.status.conditions.push({ type: 'Complete', status: 'True' }); }, true), ['status.completionTime: Required value: completionTime is required for Complete jobs']);
+});
