@@ -7,6 +7,8 @@ import { SharedInformers } from '../client/shared-informers.js';
 import type { Clock } from '../util/clock.js';
 import type { RunningController } from './runner.js';
 import { startServiceAccountController } from './serviceaccount.js';
+import { startReplicaSetController } from './replicaset.js';
+import { startReplicationControllerController } from './replicationcontroller.js';
 
 export interface ControllerManagerOptions {
   client: KubeClient;
@@ -24,6 +26,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   const informers = new SharedInformers(opts.client, opts.clock);
   const controllers: RunningController[] = [
     startServiceAccountController(opts.client, informers, opts.caPem),
+    startReplicaSetController({ client: opts.client, informers, clock: opts.clock }),
+    startReplicationControllerController({ client: opts.client, informers, clock: opts.clock }),
   ];
   await informers.start();
   return {
