@@ -20,6 +20,7 @@ import { Authenticator, BOOTSTRAP_USER } from './auth/authenticator.js';
 import { ApiMetrics, requestLabels } from './metrics.js';
 import { logger } from '../util/log.js';
 import type { UserInfo } from './user.js';
+import { serveUpgrades } from './proxy/upgrade.js';
 
 const log = logger('apiserver');
 
@@ -143,6 +144,15 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
       log.error('request failed', { method: req.method, path: url.pathname, err: err instanceof Error ? err.stack : String(err) });
       sendStatus(res, ApiError.internal(err instanceof Error ? err.message : String(err)));
     });
+  });
+
+  // exec/attach/portforward upgrade (WebSocket, SPDY) requests: authenticated like the rest, then the REST core.
+  serveUpgrades(server, async (req, res) => {
+    let user: UserInfo | undefined;
+    try { user = await opts.authenticator.authenticate(req); } catch (err) { return sendStatus(res, err instanceof ApiError ? err : ApiError.unauthorized()); }
+    if (!user) return sendStatus(res, ApiError.unauthorized());
+    if (user === BOOTSTRAP_USER) return sendStatus(res, ApiError.forbidden(`User "${user.username}" cannot use the API with the node join token; obtain node credentials first`));
+    await opts.handler.handle(req, res, user);
   });
 
   const bind = opts.bind ?? '127.0.0.1';

@@ -25,6 +25,8 @@ import { realClock } from '../util/clock.js';
 import { logger } from '../util/log.js';
 import { HttpClient } from '../client/http-client.js';
 import { startControllerManager } from '../controllers/manager.js';
+import { issueCert } from '../pki/certs.js';
+import { createPodStreamingHandlers } from '../apiserver/proxy/pod-streams.js';
 
 const log = logger('control-plane');
 
@@ -63,7 +65,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   const store = await openStore(opts.store, { dataDir: opts.dataDir, etcdEndpoints: opts.etcdEndpoints });
   const metrics = new ApiMetrics();
-  const handler = createApiHandler({ store, clock, tokenIssuer: tokens });
+  // pods/log, exec, attach, portforward: proxied to the node agents with this client identity.
+  const agentClient = await issueCert(pki.ca, { commonName: 'peapod-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client', days: 365 });
+  const podStreams = createPodStreamingHandlers({ store, clientCert: agentClient, caPem: pki.ca.certPem });
+  const handler = createApiHandler({ store, clock, tokenIssuer: tokens, subresources: podStreams.handlers });
   const https = await startHttpsServer({
     pki,
     authenticator: new Authenticator({ tokens, nodeToken }),
@@ -93,6 +98,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     async close() {
       await controllers.stop();
       client.close();
+      podStreams.close();
       await https.close();
       await handler.close();
       await store.close();
