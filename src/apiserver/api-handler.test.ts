@@ -151,6 +151,9 @@ export function runApiHandlerTests(makeStore: () => Store): void {
     assert.equal(c.status, 201);
     assert.equal(c.body.status.phase, 'Pending');
     assert.equal(c.body.status.qosClass, 'BestEffort');
+    // QoS is computed after defaulting (requests default to limits)
+    const g = await s.request('POST', '/api/v1/namespaces/default/pods', pod('guaranteed', {}, { spec: { containers: [{ name: 'c', image: 'i', resources: { limits: { cpu: '1', memory: '64Mi' } } }] } }));
+    assert.equal(g.body.status.qosClass, 'Guaranteed', g.text);
     // a main-resource update keeps status; a status update keeps spec
     const upd = await s.request('PUT', '/api/v1/namespaces/default/pods/p1', { ...c.body, status: { phase: 'Failed' }, metadata: { ...c.body.metadata, labels: { x: 'y' } } });
     assert.equal(upd.status, 200, upd.text);

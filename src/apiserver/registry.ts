@@ -150,14 +150,15 @@ export class ResourceRegistry {
     delete m.selfLink;
     if (this.def.strategy?.tracksGeneration) m.generation = 1; else delete m.generation;
     const st = this.def.strategy;
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.def.kind;
+    // Kubernetes' order: defaulting (at decode), then the strategy's PrepareForCreate (status reset)
+    applyDefaults(this.gk, obj);
     if (st?.statusOnCreate) {
       const s = st.statusOnCreate(obj);
       if (s === undefined) delete obj.status; else obj.status = s;
     }
     st?.prepareForCreate?.(obj);
-    obj.apiVersion = this.apiVersion;
-    obj.kind = this.def.kind;
-    applyDefaults(this.gk, obj);
     st?.prepareAfterDefaults?.(obj);
     if (this.admission) await this.admission(this.def, obj);
     if (manager !== undefined) {

@@ -70,7 +70,10 @@ test('Terminating, Unknown for NodeLost, NotReady, SchedulingGated; wide columns
 
 test('QoS class and human durations', () => {
   assert.equal(podQOS({ containers: [{ name: 'c' }] }), 'BestEffort');
-  assert.equal(podQOS({ containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' } } }] }), 'Guaranteed');
+  assert.equal(podQOS({ containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '1000m', memory: '1Gi' } } }] }), 'Guaranteed');
+  assert.equal(podQOS({ containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' } } }] }), 'Burstable', 'requests not yet defaulted from limits');
+  assert.equal(podQOS({ containers: [{ name: 'c', resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m', memory: '1Gi' } } }] }), 'Burstable');
+  assert.equal(podQOS({ containers: [{ name: 'c', resources: { requests: { 'example.com/gpu': '1' } } }] }), 'BestEffort');
   assert.equal(podQOS({ containers: [{ name: 'c', resources: { requests: { cpu: '1' } } }] }), 'Burstable');
   assert.equal(humanDuration(59_000), '59s');
   assert.equal(humanDuration(119_000), '119s');

@@ -1,5 +1,6 @@
 /** core/v1 Pod: printPod's columns and STATUS text, field selectors, graceful deletion, status reset on create. */
 import type { KubeObject } from '../object.js';
+import { parseQuantity, tryParseQuantity, type Quantity } from '../quantity.js';
 import { defineResource } from './define.js';
 import { age, ageColumn, arr, col, get, humanDuration, nameColumn, num, str } from './print-util.js';
 import type { TableCell } from './types.js';
@@ -128,23 +129,39 @@ export function podRow(pod: KubeObject, now: number): { cells: TableCell[]; cond
   };
 }
 
-/** qos.GetPodQOS, simplified to what the API server needs: BestEffort, Guaranteed or Burstable. */
+/** qos.ComputePodQOS: from the (defaulted) containers' cpu and memory requests and limits. */
 export function podQOS(spec: Obj): string {
-  const all = [...arr(spec.initContainers), ...arr(spec.containers)];
-  let any = false;
+  const supported = new Set(['cpu', 'memory']);
+  const requests = new Map<string, Quantity>();
+  const limits = new Map<string, Quantity>();
+  const zero = parseQuantity('0');
   let guaranteed = true;
-  const supported = ['cpu', 'memory'];
-  for (const c of all) {
+  const add = (m: Map<string, Quantity>, name: string, q: Quantity) => {
+    const prev = m.get(name);
+    m.set(name, prev ? parseQuantity(String(Number(prev.milliValue() + q.milliValue())) + 'm') : q);
+  };
+  for (const c of [...arr(spec.containers), ...arr(spec.initContainers)]) {
     const req = (get(c, 'resources', 'requests') ?? {}) as Obj;
     const lim = (get(c, 'resources', 'limits') ?? {}) as Obj;
-    for (const r of supported) {
-      if (req[r] !== undefined || lim[r] !== undefined) any = true;
-      if (lim[r] === undefined) guaranteed = false;
-      else if (req[r] !== undefined && String(req[r]) !== String(lim[r])) guaranteed = false;
+    for (const [name, v] of Object.entries(req)) {
+      const q = supported.has(name) ? tryParseQuantity(v) : undefined;
+      if (q && q.cmp(zero) > 0) add(requests, name, q);
+    }
+    const found = new Set<string>();
+    for (const [name, v] of Object.entries(lim)) {
+      const q = supported.has(name) ? tryParseQuantity(v) : undefined;
+      if (q && q.cmp(zero) > 0) { found.add(name); add(limits, name, q); }
+    }
+    if (!found.has('memory') || !found.has('cpu')) guaranteed = false;
+  }
+  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
+  if (guaranteed) {
+    for (const [name, r] of requests) {
+      const l = limits.get(name);
+      if (!l || l.cmp(r) !== 0) { guaranteed = false; break; }
     }
   }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
+  return guaranteed && requests.size === limits.size ? 'Guaranteed' : 'Burstable';
 }
 
 export const pods = defineResource({
