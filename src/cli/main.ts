@@ -10,6 +10,7 @@ const commands: Record<string, Command> = {
   test: { describe: 'run the whole test suite (installs what is missing)', load: () => import('./test-command.js') },
   server: { describe: 'run the control plane (API server, store, scheduler, controllers) and an embedded agent', load: () => import('./server-command.js') },
   kubectl: { describe: 'run the kubectl on PATH against the local server', load: () => import('./kubectl-command.js') },
+  'sim-agent': { describe: 'run N simulated nodes (no containers) for scale tests and benchmarks', load: () => import('./sim-agent-command.js') },
   images: { describe: 'list, import, pull and remove images in the node image store', load: () => import('./images-command.js') },
 };
 
