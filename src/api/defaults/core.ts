@@ -5,7 +5,7 @@
  * Resource quantities are rewritten in canonical form, as Kubernetes' serialization does.
  */
 import type { KubeObject } from '../object.js';
-import { tryParseQuantity } from '../quantity.js';
+import { Quantity, tryParseQuantity } from '../quantity.js';
 
 type Obj = Record<string, unknown>;
 
@@ -26,13 +26,20 @@ function unset(v: unknown): boolean {
   return v === undefined || v === null || v === '';
 }
 
-/** Rewrite every quantity of a resource list in canonical form ('1000m' → '1'). */
+/**
+ * SetDefaults_ResourceList: every quantity rounded up to milli scale and written in canonical
+ * form ('1000m' → '1', '0.1m' → '1m').
+ */
 export function canonicalizeResourceList(list: unknown): void {
   const l = obj(list);
   if (!l) return;
   for (const [k, v] of Object.entries(l)) {
     const q = tryParseQuantity(v);
-    if (q) l[k] = q.toString();
+    if (!q) continue;
+    const m = 1_000_000n;
+    const rem = q.nanos % m;
+    const rounded = rem === 0n ? q : new Quantity(q.nanos - rem + (q.nanos > 0n ? m : 0n), q.format);
+    l[k] = rounded.toString();
   }
 }
 
@@ -128,6 +135,8 @@ const volumeSourceKeys = [
 
 export function defaultVolume(v: Obj): void {
   if (!volumeSourceKeys.some((k) => v[k] !== undefined && v[k] !== null)) v.emptyDir = {};
+  const img = obj(v.image);
+  if (img && unset(img.pullPolicy)) img.pullPolicy = imageTag(typeof img.reference === 'string' ? img.reference : '') === 'latest' ? 'Always' : 'IfNotPresent';
   const ed = obj(v.emptyDir);
   if (ed && ed.sizeLimit !== undefined && ed.sizeLimit !== null) { const q = tryParseQuantity(ed.sizeLimit); if (q) ed.sizeLimit = q.toString(); }
   const hp = obj(v.hostPath);
@@ -232,6 +241,11 @@ export function defaultReplicationController(rc: KubeObject): void {
 export function defaultService(svc: KubeObject): void {
   const spec = ensure(svc as Obj, 'spec');
   if (unset(spec.sessionAffinity)) spec.sessionAffinity = 'None';
+  if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;
+  if (spec.sessionAffinity === 'ClientIP') {
+    const t = obj(obj(spec.sessionAffinityConfig)?.clientIP)?.timeoutSeconds;
+    if (t === undefined || t === null) spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: 10800 } };
+  }
   if (unset(spec.type)) spec.type = 'ClusterIP';
   for (const p of arr(spec.ports)) {
     if (unset(p.protocol)) p.protocol = 'TCP';
@@ -244,20 +258,19 @@ export function defaultService(svc: KubeObject): void {
     if (!unset(spec.clusterIP) && ips.length === 0) spec.clusterIPs = [spec.clusterIP];
     else if (unset(spec.clusterIP) && ips.length > 0) spec.clusterIP = ips[0];
   }
-  if ((type === 'NodePort' || type === 'LoadBalancer') && unset(spec.externalTrafficPolicy)) spec.externalTrafficPolicy = 'Cluster';
-  if (spec.sessionAffinity === 'ClientIP') {
-    const sac = ensure(spec, 'sessionAffinityConfig');
-    const cip = ensure(sac, 'clientIP');
-    if (cip.timeoutSeconds === undefined || cip.timeoutSeconds === null) cip.timeoutSeconds = 10800;
-  }
+  const externallyAccessible = type === 'NodePort' || type === 'LoadBalancer' || (type === 'ClusterIP' && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
+  if (externallyAccessible && unset(spec.externalTrafficPolicy)) spec.externalTrafficPolicy = 'Cluster';
+  if ((type === 'NodePort' || type === 'LoadBalancer' || type === 'ClusterIP') && unset(spec.internalTrafficPolicy)) spec.internalTrafficPolicy = 'Cluster';
   if (type !== 'ExternalName') {
-    if (unset(spec.internalTrafficPolicy)) spec.internalTrafficPolicy = 'Cluster';
     // the IP-family fields are filled by the service registry on allocation; single-stack IPv4 here
     if (unset(spec.ipFamilyPolicy)) spec.ipFamilyPolicy = 'SingleStack';
     if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0) spec.ipFamilies = ['IPv4'];
   }
-  if (type === 'LoadBalancer' && (spec.allocateLoadBalancerNodePorts === undefined || spec.allocateLoadBalancerNodePorts === null)) {
-    spec.allocateLoadBalancerNodePorts = true;
+  if (type === 'LoadBalancer') {
+    if (spec.allocateLoadBalancerNodePorts === undefined || spec.allocateLoadBalancerNodePorts === null) spec.allocateLoadBalancerNodePorts = true;
+    for (const ing of arr(obj(obj((svc as Obj).status)?.loadBalancer)?.ingress)) {
+      if (typeof ing.ip === 'string' && ing.ip && (ing.ipMode === undefined || ing.ipMode === null)) ing.ipMode = 'VIP';
+    }
   }
 }
 
@@ -265,8 +278,13 @@ export function defaultEndpoints(ep: KubeObject): void {
   for (const s of arr((ep as Obj).subsets)) for (const p of arr(s.ports)) if (unset(p.protocol)) p.protocol = 'TCP';
 }
 
-/** Namespace: spec.finalizers ['kubernetes'] (strategy PrepareForCreate) and status.phase Active. */
+/**
+ * Namespace: the `kubernetes.io/metadata.name` label (SetDefaults_Namespace), spec.finalizers
+ * ['kubernetes'] (the strategy's PrepareForCreate) and status.phase Active.
+ */
 export function defaultNamespace(ns: KubeObject): void {
+  const name = ns.metadata?.name;
+  if (name) ns.metadata.labels = { ...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': name };
   const spec = ensure(ns as Obj, 'spec');
   if (!Array.isArray(spec.finalizers)) spec.finalizers = ['kubernetes'];
   const status = ensure(ns as Obj, 'status');

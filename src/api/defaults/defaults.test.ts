@@ -163,6 +163,7 @@ test('defaults: Service, Namespace, Secret, PVC, PV, Node, LimitRange', () => {
   const ns: KubeObject = { metadata: { name: 'n' } };
   applyDefaults('Namespace', ns);
   assert.deepEqual(ns.spec, { finalizers: ['kubernetes'] });
+  assert.deepEqual(ns.metadata.labels, { 'kubernetes.io/metadata.name': 'n' });
   assert.deepEqual(ns.status, { phase: 'Active' });
   const sec: KubeObject = { metadata: { name: 's' }, stringData: { user: 'admin' } };
   applyDefaults('Secret', sec);
@@ -184,4 +185,20 @@ test('defaults: Service, Namespace, Secret, PVC, PV, Node, LimitRange', () => {
   applyDefaults('LimitRange', lr);
   assert.deepEqual((lr.spec as any).limits[0].default, { cpu: '2' }); // eslint-disable-line @typescript-eslint/no-explicit-any
   assert.deepEqual((lr.spec as any).limits[0].defaultRequest, { cpu: '2', memory: '100Mi' }); // eslint-disable-line @typescript-eslint/no-explicit-any
+});
+
+test('defaults: resource quantities are rounded up to milli scale and canonical', () => {
+  const pod: KubeObject = { metadata: { name: 'p' }, spec: { containers: [{ name: 'a', image: 'x', resources: { requests: { cpu: '0.1m', memory: '1.5Gi' }, limits: { cpu: '2000m' } } }] } };
+  applyDefaults('Pod', pod);
+  assert.deepEqual((pod.spec as any).containers[0].resources, { requests: { cpu: '1m', memory: '1536Mi' }, limits: { cpu: '2' } }); // eslint-disable-line @typescript-eslint/no-explicit-any
+});
+
+test('defaults: Service session affinity config follows the affinity', () => {
+  const a: KubeObject = { metadata: { name: 's' }, spec: { sessionAffinity: 'None', sessionAffinityConfig: { clientIP: { timeoutSeconds: 5 } }, ports: [{ port: 80 }] } };
+  applyDefaults('Service', a);
+  assert.equal((a.spec as any).sessionAffinityConfig, undefined); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const b: KubeObject = { metadata: { name: 's' }, spec: { sessionAffinity: 'ClientIP', ports: [{ port: 80 }], externalIPs: ['192.0.2.1'] } };
+  applyDefaults('Service', b);
+  assert.deepEqual((b.spec as any).sessionAffinityConfig, { clientIP: { timeoutSeconds: 10800 } }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal((b.spec as any).externalTrafficPolicy, 'Cluster'); // eslint-disable-line @typescript-eslint/no-explicit-any
 });

@@ -340,11 +340,10 @@ export function validateService(svc: KubeObject): FieldError[] {
     if (hcnp !== 0) errs.push(invalid('spec.healthCheckNodePort', hcnp, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
   } else if (hcnp === 0) errs.push(required('spec.healthCheckNodePort'));
   else errs.push(...eachInvalid('spec.healthCheckNodePort', hcnp, isValidPortNum(hcnp)));
-  if (type !== 'ExternalName') {
-    const itp = s.internalTrafficPolicy;
-    if (itp === undefined || itp === null || itp === '') errs.push(required('spec.internalTrafficPolicy'));
-    else if (itp !== 'Cluster' && itp !== 'Local') errs.push(notSupported('spec.internalTrafficPolicy', itp, ['Cluster', 'Local']));
-  }
+  const itp = s.internalTrafficPolicy;
+  if (itp === undefined || itp === null) {
+    if (type === 'NodePort' || type === 'LoadBalancer' || type === 'ClusterIP') errs.push(required('spec.internalTrafficPolicy'));
+  } else if (itp !== 'Cluster' && itp !== 'Local') errs.push(notSupported('spec.internalTrafficPolicy', itp, ['Cluster', 'Local']));
   if (s.trafficDistribution !== undefined && s.trafficDistribution !== null) {
     const supported = ['PreferClose', 'PreferSameNode', 'PreferSameZone'];
     if (!supported.includes(str(s.trafficDistribution))) errs.push(notSupported('spec.trafficDistribution', s.trafficDistribution, supported));
