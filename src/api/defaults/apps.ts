@@ -38,11 +38,13 @@ export function defaultStatefulSet(ss: KubeObject): void {
   const spec = ensure(ss as Obj, 'spec');
   if (unset(spec.podManagementPolicy)) spec.podManagementPolicy = 'OrderedReady';
   const us = ensure(spec, 'updateStrategy');
-  if (unset(us.type)) us.type = 'RollingUpdate';
-  if (us.type === 'RollingUpdate') {
-    const ru = ensure(us, 'rollingUpdate');
-    if (unset(ru.partition)) ru.partition = 0;
+  if (unset(us.type)) {
+    us.type = 'RollingUpdate';
+    ensure(us, 'rollingUpdate');
   }
+  // partition is defaulted only when rollingUpdate is present
+  const ru = obj(us.rollingUpdate);
+  if (us.type === 'RollingUpdate' && ru && unset(ru.partition)) ru.partition = 0;
   const pol = ensure(spec, 'persistentVolumeClaimRetentionPolicy');
   if (unset(pol.whenDeleted)) pol.whenDeleted = 'Retain';
   if (unset(pol.whenScaled)) pol.whenScaled = 'Retain';
