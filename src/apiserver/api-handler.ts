@@ -27,7 +27,7 @@ import { ResourceRegistry, type DeleteOptions } from './registry.js';
 import { parsePath, type ResourceRequest } from './request-info.js';
 import { handleGet, handleList, handleWatch } from './rest-read.js';
 import { handleCreate, handleDelete, handleDeleteCollection, handlePatch, handleUpdate, type Deleter, type PatchExtensions } from './rest-write.js';
-import { storageResource, resourcePrefix } from './storage-keys.js';
+import { resourcePrefix } from './storage-keys.js';
 import { handleBinding, handleEphemeralContainers, handleEviction, handleFinalize, handleScale } from './subresources.js';
 import type { UserInfo } from './user.js';
 import { WatchCache } from './watch-cache.js';
@@ -129,9 +129,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     const registry = new ResourceRegistry(def, store, clock, (ns, res, g, name) => nsLifecycle ? nsLifecycle.check(ns, res, g, name) : Promise.resolve(), admit);
     const s: Served = { def, registry, cache };
     served.set(`${def.group}/${def.version}/${def.plural}`, s);
-    const sr = storageResource(def);
     if (!def.storage || !byKind.has(`${def.group}/${def.kind}`)) byKind.set(`${def.group}/${def.kind}`, s);
-    void sr;
     list.push(s);
   }
 

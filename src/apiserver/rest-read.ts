@@ -305,7 +305,10 @@ export async function handleWatch(ctx: RestContext, r: RestRequest, req: Incomin
   }
   const sendInitial = sendInitialParam !== null ? sendInitialParam === 'true' : rv === undefined || rv === 0;
   const timeoutParam = query.get('timeoutSeconds');
-  const timeoutMs = timeoutParam ? Number(timeoutParam) * 1000 : (1800 + Math.floor(Math.random() * 1800)) * 1000;
+  // timeoutSeconds unset or 0: Kubernetes' default, a random time between 30 and 60 minutes
+  const timeoutSeconds = timeoutParam ? Number(timeoutParam) : 0;
+  if (Number.isNaN(timeoutSeconds) || timeoutSeconds < 0) throw ApiError.badRequest(`invalid timeoutSeconds: ${timeoutParam}`);
+  const timeoutMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 : (1800 + Math.floor(Math.random() * 1800)) * 1000;
   const prefix = served.registry.prefix(target.namespace);
   const now = () => ctx.clock.now();
   const exactName = filter.field.requiresExactMatch('metadata.name');
