@@ -8,6 +8,7 @@ const commands: Record<string, Command> = {
   up: { describe: 'start a single-node cluster in the background and run the seed examples', load: () => import('./up-command.js') },
   down: { describe: 'stop the cluster started by up', load: () => import('./down-command.js') },
   test: { describe: 'run the whole test suite (installs what is missing)', load: () => import('./test-command.js') },
+  agent: { describe: 'run a node agent that joins a server with the node join token', load: () => import('./agent-command.js') },
   server: { describe: 'run the control plane (API server, store, scheduler, controllers) and an embedded agent', load: () => import('./server-command.js') },
   kubectl: { describe: 'run the kubectl on PATH against the local server', load: () => import('./kubectl-command.js') },
   'sim-agent': { describe: 'run N simulated nodes (no containers) for scale tests and benchmarks', load: () => import('./sim-agent-command.js') },

@@ -18,6 +18,10 @@ export const serverUsage = `usage: peapod server [options]
   --store sqlite|etcd     object store (default sqlite, embedded)
   --etcd-endpoints URLS   comma-separated etcd client URLs (with --store etcd)
   --no-agent              do not run the embedded node agent
+  --node-name NAME        the embedded agent's node name (default: the host name)
+  --pod-cidr CIDR         the embedded agent's pod subnet (default 10.88.0.0/16)
+  --bridge NAME           the embedded agent's CNI bridge (default peapod0)
+  --max-pods N            pods the embedded agent accepts (default 110)
   -v, --verbose           debug logs
 `;
 
@@ -33,6 +37,9 @@ export async function run(args: string[]): Promise<number> {
       store: { type: 'string' },
       'etcd-endpoints': { type: 'string' },
       'no-agent': { type: 'boolean' },
+      'pod-cidr': { type: 'string' },
+      bridge: { type: 'string' },
+      'max-pods': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -54,6 +61,9 @@ export async function run(args: string[]): Promise<number> {
     store: storeKind,
     etcdEndpoints: values['etcd-endpoints']?.split(',').filter(Boolean),
     agent: !values['no-agent'],
+    podCidr: values['pod-cidr'],
+    bridge: values.bridge,
+    maxPods: values['max-pods'] === undefined ? undefined : Number(values['max-pods']),
   });
   log.info('peapod server ready', { url: cp.url, kubeconfig: cp.kubeconfigPath });
 

@@ -26,6 +26,8 @@ import { logger } from '../util/log.js';
 import { HttpClient } from '../client/http-client.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { issueCert } from '../pki/certs.js';
+import { Agent } from '../agent/agent.js';
+import { createNodeRuntime } from '../agent/node-runtime.js';
 import { createPodStreamingHandlers } from '../apiserver/proxy/pod-streams.js';
 
 const log = logger('control-plane');
@@ -41,6 +43,12 @@ export interface ControlPlaneOptions {
   etcdEndpoints?: string[];
   /** Run the embedded node agent. */
   agent: boolean;
+  /** Embedded agent: pod subnet (default 10.88.0.0/16), bridge (default peapod0), max pods (default 110). */
+  podCidr?: string;
+  bridge?: string;
+  maxPods?: number;
+  /** Embedded agent: the streaming server's port for daemonEndpoints (default 10250). */
+  kubeletPort?: number;
   clock?: Clock;
 }
 
@@ -89,6 +97,20 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const client = new HttpClient({ server: url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem, servername: 'localhost', userAgent: 'peapod-controller-manager' });
   const controllers = await startControllerManager({ client, clock, caPem: pki.ca.certPem });
 
+  // The embedded agent: a node named after the host, with its own system:node:NAME credential.
+  let agent: Agent | undefined;
+  let nodeClient: HttpClient | undefined;
+  if (opts.agent) {
+    const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
+    const cred = await issueCert(pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'client', days: 365 });
+    nodeClient = new HttpClient({ server: url, caPem: pki.ca.certPem, clientCertPem: cred.certPem, clientKeyPem: cred.keyPem, servername: 'localhost', userAgent: `peapod-agent/${nodeName}` });
+    const node = createNodeRuntime({ dataDir: opts.dataDir, podCidr: opts.podCidr, bridge: opts.bridge });
+    agent = await Agent.start({
+      client: nodeClient, nodeName, dataDir: opts.dataDir, runtime: node.runtime, images: node.images,
+      nodeIp: opts.nodeIp, podCidr: opts.podCidr, maxPods: opts.maxPods, kubeletPort: opts.kubeletPort, exampleImages: true, clock,
+    });
+  }
+
   return {
     url,
     port: https.port,
@@ -96,6 +118,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     nodeTokenPath,
     store,
     async close() {
+      await agent?.stop();
+      nodeClient?.close();
       await controllers.stop();
       client.close();
       podStreams.close();

@@ -1,0 +1,90 @@
+/**
+ * `peapod agent`: a node agent on its own. Joins the cluster with the node join token (the CA the
+ * token names is checked), keeps its credential in DIR/agent/credentials/, registers the node and
+ * runs the pods bound to it until SIGINT/SIGTERM (containers keep running after it stops).
+ */
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { defaultDataDir } from './paths.js';
+import { Agent } from '../agent/agent.js';
+import { createNodeRuntime } from '../agent/node-runtime.js';
+import { joinCluster } from '../agent/join.js';
+import { AgentPaths } from '../agent/paths.js';
+import { HttpClient } from '../client/http-client.js';
+import { setLogLevel, logger } from '../util/log.js';
+
+const log = logger('agent-command');
+
+export const agentUsage = `usage: peapod agent --server URL --token-file FILE [options]
+
+  --server URL            the API server (https://HOST:PORT)
+  --token-file FILE       the node join token (the server's DIR/node-token)
+  --node-name NAME        this node's name (default: the host name)
+  --data-dir DIR          data folder (default ${defaultDataDir()})
+  --node-ip IP            this node's InternalIP (default 127.0.0.1)
+  --max-pods N            pods this node accepts (default 110)
+  --pod-cidr CIDR         pod subnet of this node (default 10.88.0.0/16)
+  --bridge NAME           CNI bridge (default peapod0)
+  --pod-manifest-path DIR static pod manifests (default DIR/agent/manifests)
+  --cluster-dns IP        nameserver of ClusterFirst pods (default 10.96.0.10)
+  --kubelet-port PORT     the streaming server's port reported in the node status (default 10250)
+  --example-images        also import the example images (busybox, registry)
+  -v, --verbose           debug logs
+`;
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      server: { type: 'string' },
+      'token-file': { type: 'string' },
+      'node-name': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'node-ip': { type: 'string' },
+      'max-pods': { type: 'string' },
+      'pod-cidr': { type: 'string' },
+      bridge: { type: 'string' },
+      'pod-manifest-path': { type: 'string' },
+      'cluster-dns': { type: 'string' },
+      'kubelet-port': { type: 'string' },
+      'example-images': { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) { process.stdout.write(agentUsage); return 0; }
+  if (values.verbose) setLogLevel('debug');
+  if (!values.server) throw new Error('--server is required');
+  if (!values['token-file']) throw new Error('--token-file is required');
+  const nodeName = (values['node-name'] ?? hostname()).toLowerCase();
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(nodeName)) throw new Error(`--node-name: "${nodeName}" is not a lowercase RFC 1123 subdomain`);
+  const num = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name}: must be a positive integer, not "${v}"`);
+    return n;
+  };
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const paths = new AgentPaths(dataDir);
+  const token = readFileSync(values['token-file'], 'utf8').trim();
+  const cred = await joinCluster({ server: values.server, token, nodeName, credentialsDir: paths.credentialsDir });
+  const client = new HttpClient({ server: values.server, caPem: cred.ca, clientCertPem: cred.certificate, clientKeyPem: cred.key, servername: 'localhost', userAgent: `peapod-agent/${nodeName}` });
+  const node = createNodeRuntime({ dataDir, podCidr: values['pod-cidr'], bridge: values.bridge });
+  const agent = await Agent.start({
+    client, nodeName, dataDir, runtime: node.runtime, images: node.images,
+    nodeIp: values['node-ip'], maxPods: num('max-pods', values['max-pods']), podCidr: values['pod-cidr'],
+    podManifestPath: values['pod-manifest-path'], clusterDns: values['cluster-dns'], kubeletPort: num('kubelet-port', values['kubelet-port']),
+    exampleImages: values['example-images'] === true,
+  });
+  log.info('peapod agent ready', { node: nodeName, server: values.server });
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => { log.info('shutting down', { signal: sig }); resolve(); };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await agent.stop();
+  client.close();
+  return 0;
+}
