@@ -202,3 +202,19 @@ test('defaults: Service session affinity config follows the affinity', () => {
   assert.deepEqual((b.spec as any).sessionAffinityConfig, { clientIP: { timeoutSeconds: 10800 } }); // eslint-disable-line @typescript-eslint/no-explicit-any
   assert.equal((b.spec as any).externalTrafficPolicy, 'Cluster'); // eslint-disable-line @typescript-eslint/no-explicit-any
 });
+
+test('Priority admission: classes, global default, refusals', async () => {
+  const { admitPodPriority } = await import('./index.js');
+  const classes = [{ name: 'high', value: 1000, preemptionPolicy: 'Never' }, { name: 'base', value: 10, globalDefault: true }];
+  const opts = { lookup: (n: string) => classes.find((c) => c.name === n), list: () => classes };
+  const a: KubeObject = { metadata: { name: 'a' }, spec: { priorityClassName: 'high', containers: [] } };
+  assert.equal(admitPodPriority(a, opts), undefined);
+  assert.equal((a.spec as any).priority, 1000); // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal((a.spec as any).preemptionPolicy, 'Never'); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const b: KubeObject = { metadata: { name: 'b' }, spec: { containers: [] } };
+  assert.equal(admitPodPriority(b, opts), undefined);
+  assert.deepEqual([(b.spec as any).priorityClassName, (b.spec as any).priority], ['base', 10]); // eslint-disable-line @typescript-eslint/no-explicit-any
+  assert.equal(admitPodPriority({ metadata: { name: 'c' }, spec: { priorityClassName: 'nope' } }, opts), 'no PriorityClass with name nope was found');
+  assert.equal(admitPodPriority({ metadata: { name: 'd' }, spec: { priorityClassName: 'high' } }, { ...opts, requestedPriority: 5 }),
+    'the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 1000 from the given PriorityClass name');
+});
