@@ -117,3 +117,18 @@ test('Node update: podCIDRs and providerID are set once', () => {
 test('PriorityClass update: value is immutable', () => {
   assert.deepEqual(updateErrors('PriorityClass.scheduling.k8s.io', pc, (p) => { p.value = 5; }), ['value: Forbidden: may not be changed in an update.']);
 });
+
+test('PodTemplate: template validated with template paths', () => {
+  const pt = (): KubeObject => ({ metadata: { name: 't', namespace: 'default' }, template: { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } });
+  assert.deepEqual(createErrors('PodTemplate', pt, () => {}), []);
+  assert.deepEqual(createErrors('PodTemplate', pt, (p) => { p.template.spec.containers = []; p.template.spec.ephemeralContainers = [{ name: 'e', image: 'x' }]; }), [
+    'template.spec.containers: Required value',
+    'template.spec.ephemeralContainers: Forbidden: ephemeral containers not allowed in pod template',
+  ]);
+});
+
+test('ControllerRevision: data is mandatory and immutable', () => {
+  const cr = (): KubeObject => ({ metadata: { name: 'r', namespace: 'default' }, revision: 1, data: { a: 1 } });
+  assert.deepEqual(createErrors('ControllerRevision.apps', cr, (c) => { delete c.data; c.revision = -1; }), ['data: Required value: data is mandatory', 'revision: Invalid value: -1: must be greater than or equal to 0']);
+  assert.deepEqual(updateErrors('ControllerRevision.apps', cr, (c) => { c.data = { a: 2 }; }), ['data: Invalid value: {"a":2}: field is immutable']);
+});
