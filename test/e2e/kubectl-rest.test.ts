@@ -159,6 +159,17 @@ for (const version of versions) {
       assert.match(await k(['-n', ns, 'describe', 'pod', 'p2'], { version }), /Normal\s+Tested\s+.+\s+e2e\s+hello there/);
     });
 
+    test('server-side field validation: strict by default for create -f, warnings with --validate=warn', async () => {
+      const cm = (name: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { a: 'b' }, foo: 1 });
+      const strict = await server.kubectl(['create', '-f', '-'], { version, input: cm('strict') });
+      assert.notEqual(strict.code, 0);
+      assert.equal(strict.stderr.trim(), 'Error from server (BadRequest): error when creating "STDIN": ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "foo"');
+      const warn = await server.kubectl(['create', '--validate=warn', '-f', '-'], { version, input: cm('warned') });
+      assert.equal(warn.code, 0, warn.stderr);
+      assert.match(warn.stderr, /Warning: unknown field "foo"/);
+      assert.equal(warn.stdout.trim(), 'configmap/warned created');
+    });
+
     test('api-resources and namespace deletion', async () => {
       const ar = rows(await k(['api-resources'], { version }));
       assert.deepEqual(ar[0], ['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);
