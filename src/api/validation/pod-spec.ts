@@ -1495,6 +1495,30 @@ function validateWindows(spec: Obj, field: string): FieldError[] {
   return errs;
 }
 
+/** ValidatePodSpecificAnnotations: mirror pods, pod deletion cost, seccomp profile annotations. */
+export function validatePodSpecificAnnotations(annotations: Record<string, string> | undefined, spec: Obj, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const a = annotations ?? {};
+  const mirror = 'kubernetes.io/config.mirror';
+  if (mirror in a && !str(spec.nodeName)) errs.push(invalid(key(field, mirror), a[mirror], 'must set spec.nodeName if mirror pod annotation is set'));
+  const cost = 'controller.kubernetes.io/pod-deletion-cost';
+  if (cost in a) {
+    const v = a[cost];
+    const n = /^[+-]?\d+$/.test(v) ? Number(v) : NaN;
+    if (!Number.isInteger(n) || n > 2147483647 || n < -2147483648) errs.push(invalid(key(field, cost), v, 'must be a 32bit integer'));
+  }
+  const seccomp = (p: string, fp: string) => {
+    if (p === 'runtime/default' || p === 'docker/default' || p === 'unconfined') return;
+    if (p.startsWith('localhost/')) errs.push(...validateLocalDescendingPath(p.slice('localhost/'.length), fp));
+    else errs.push(invalid(fp, p, 'must be a valid seccomp profile'));
+  };
+  if ('seccomp.security.alpha.kubernetes.io/pod' in a) seccomp(a['seccomp.security.alpha.kubernetes.io/pod'], child(field, 'seccomp.security.alpha.kubernetes.io/pod'));
+  for (const [k, v] of Object.entries(a)) {
+    if (k.startsWith('container.seccomp.security.alpha.kubernetes.io/')) seccomp(v, child(field, k));
+  }
+  return errs;
+}
+
 /** ValidatePodTemplateSpec (templates inside workloads). */
 export function validatePodTemplateSpec(tv: unknown, field: string): FieldError[] {
   const t = asObj(tv) ?? {};
@@ -1502,6 +1526,7 @@ export function validatePodTemplateSpec(tv: unknown, field: string): FieldError[
   // ObjectMeta is embedded in Go, so the paths are `<template>.labels`, `<template>.annotations`.
   const errs = validateLabels(asObj(meta.labels) as Record<string, string> | undefined, child(field, 'labels'));
   errs.push(...validateAnnotations(asObj(meta.annotations) as Record<string, string> | undefined, child(field, 'annotations')));
+  errs.push(...validatePodSpecificAnnotations(asObj(meta.annotations) as Record<string, string> | undefined, asObj(t.spec) ?? {}, child(field, 'annotations')));
   errs.push(...validatePodSpec(t.spec, child(field, 'spec')));
   if (asArr(asObj(t.spec)?.ephemeralContainers).length > 0) {
     errs.push(forbidden(child(field, 'spec', 'ephemeralContainers'), 'ephemeral containers not allowed in pod template'));

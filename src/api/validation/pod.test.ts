@@ -154,3 +154,10 @@ test('Pod create: sysctls', () => {
     'spec.securityContext.sysctls[3].name: Duplicate value: "kernel.shm_rmid_forced"',
   ]);
 });
+
+test('Pod create: pod-specific annotations', () => {
+  assert.deepEqual(createErrors('Pod', pod, (p) => { p.metadata.annotations = { 'kubernetes.io/config.mirror': 'abc', 'controller.kubernetes.io/pod-deletion-cost': 'x' }; }), [
+    'metadata.annotations[kubernetes.io/config.mirror]: Invalid value: "abc": must set spec.nodeName if mirror pod annotation is set',
+    'metadata.annotations[controller.kubernetes.io/pod-deletion-cost]: Invalid value: "x": must be a 32bit integer',
+  ]);
+});

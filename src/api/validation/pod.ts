@@ -11,7 +11,7 @@ import {
   validateImmutableField,
 } from './field.js';
 import { validateNodeName, validateObjectMeta, validateObjectMetaUpdate, validatePodName } from './objectmeta.js';
-import { validatePodSpec, validatePodTemplateSpec, validateTolerations } from './pod-spec.js';
+import { validatePodSpec, validatePodSpecificAnnotations, validatePodTemplateSpec, validateTolerations } from './pod-spec.js';
 import { isValidIP } from '../names.js';
 
 const MaxInt32 = 2147483647;
@@ -35,6 +35,7 @@ function annotations(o: KubeObject): Record<string, string> {
 function validatePodMetadataAndSpec(pod: KubeObject): FieldError[] {
   const errs = validateObjectMeta(pod.metadata, true, validatePodName, 'metadata');
   const s = spec(pod);
+  errs.push(...validatePodSpecificAnnotations(pod.metadata?.annotations, s, 'metadata.annotations'));
   errs.push(...validatePodSpec(s, 'spec', { resourceIsPod: true }, pod.metadata?.name));
   if (!str(s.serviceAccountName)) {
     asArr(s.volumes).forEach((v, vi) => {
