@@ -19,3 +19,4 @@ export function applyDefaults(gk: string, obj: KubeObject): void {
 export { admitPodServiceAccount } from './service-account.js';
 export { prepareJobForCreate } from './batch.js';
 export { admitPodPriority } from './priority.js';
+export { admitDefaultTolerationSeconds } from './default-toleration-seconds.js';

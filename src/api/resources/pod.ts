@@ -2,6 +2,7 @@
 import type { KubeObject } from '../object.js';
 import { parseQuantity, tryParseQuantity, type Quantity } from '../quantity.js';
 import { defineResource } from './define.js';
+import { admitDefaultTolerationSeconds } from '../defaults/default-toleration-seconds.js';
 import { age, ageColumn, arr, col, get, humanDuration, nameColumn, num, str } from './print-util.js';
 import type { TableCell } from './types.js';
 
@@ -204,6 +205,8 @@ export const pods = defineResource({
   },
   strategy: {
     statusOnCreate: (obj) => ({ phase: 'Pending', qosClass: podQOS((obj.spec ?? {}) as Obj) }),
+    // admission on create: DefaultTolerationSeconds
+    prepareForCreate: admitDefaultTolerationSeconds,
     // pods carry no metadata.generation before Kubernetes 1.33 (PodObservedGenerationTracking)
     returnDeletedObject: true,
     tracksGeneration: false,
