@@ -105,7 +105,10 @@ test('Pod update: metadata immutability and resourceVersion', () => {
   assert.deepEqual(updateErrors('Pod', pod, (p) => { p.metadata.creationTimestamp = '2025-01-01T00:00:00Z'; }), ['metadata.creationTimestamp: Invalid value: "2025-01-01T00:00:00Z": field is immutable']);
 });
 test('Pod update: mirror pod annotation', () => {
-  assert.deepEqual(updateErrors('Pod', pod, (p) => { p.metadata.annotations = { 'kubernetes.io/config.mirror': 'x' }; }), ['metadata.annotations[kubernetes.io/config.mirror]: Forbidden: may not add mirror pod annotation']);
+  assert.deepEqual(updateErrors('Pod', pod, (p) => { p.metadata.annotations = { 'kubernetes.io/config.mirror': 'x' }; }), [
+    'metadata.annotations[kubernetes.io/config.mirror]: Invalid value: "x": must set spec.nodeName if mirror pod annotation is set',
+    'metadata.annotations[kubernetes.io/config.mirror]: Forbidden: may not add mirror pod annotation',
+  ]);
 });
 test('Pod update: no new finalizers while deleting', () => {
   const base = () => { const p = pod(); p.metadata.deletionTimestamp = '2024-02-01T00:00:00Z'; return p; };
