@@ -226,6 +226,9 @@ export function runApiHandlerTests(makeStore: () => Store): void {
     assert.equal(scale.body.apiVersion, 'autoscaling/v1');
     assert.equal(scale.body.spec.replicas, 3);
     assert.equal(scale.body.status.selector, 'app=web');
+    const scaleTable = await s.request('GET', '/apis/apps/v1/namespaces/default/deployments/web/scale', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    assert.deepEqual(scaleTable.body.columnDefinitions.map((c: { name: string }) => c.name), ['Name', 'Desired', 'Available']);
+    assert.deepEqual(scaleTable.body.rows[0].cells, ['web', 3, 0]);
     const sp = await s.request('PATCH', '/apis/apps/v1/namespaces/default/deployments/web/scale', { spec: { replicas: 7 } }, { 'Content-Type': 'application/merge-patch+json' });
     assert.equal(sp.status, 200);
     assert.equal(sp.body.spec.replicas, 7);

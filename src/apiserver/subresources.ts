@@ -11,6 +11,8 @@ import { contentTypeOf, decodeObjectBody, negotiateOutput, parseDocument, readBo
 import { applyJsonPatch, applyMergePatch } from './patch/index.js';
 import { rfc3339, type DeleteOptions } from './registry.js';
 import { isDryRun, managerOf, renderOne, type Deleter, type PatchExtensions } from './rest-write.js';
+import { partialMetadata } from './table.js';
+import { nameColumn } from '../api/resources/print-util.js';
 
 type Obj = Record<string, unknown>;
 
@@ -86,7 +88,24 @@ export async function handleScale(ctx: RestContext, r: RestRequest, req: Incomin
   const { served, target } = r;
   if (req.method === 'GET') {
     const obj = await served.registry.get(target.namespace, target.name!);
-    writeObject(res, 200, toScale(served, obj), out.format);
+    const scale = toScale(served, obj);
+    if (out.as === 'Table') {
+      // printScale's columns
+      const row: Record<string, unknown> = { cells: [scale.metadata.name, (scale.spec as Obj).replicas, (scale.status as Obj).replicas] };
+      const include = r.query.get('includeObject') ?? 'Metadata';
+      if (include === 'Object') row.object = scale; else if (include !== 'None') row.object = partialMetadata(scale, out.version);
+      writeObject(res, 200, {
+        kind: 'Table', apiVersion: `meta.k8s.io/${out.version}`, metadata: { resourceVersion: scale.metadata.resourceVersion },
+        columnDefinitions: [
+          { name: 'Name', type: 'string', format: 'name', description: nameColumn.description, priority: 0 },
+          { name: 'Desired', type: 'integer', format: '', description: 'Number of desired replicas', priority: 0 },
+          { name: 'Available', type: 'integer', format: '', description: 'Number of actual replicas', priority: 0 },
+        ],
+        rows: [row],
+      }, out.format);
+      return;
+    }
+    writeObject(res, 200, out.as === 'object' ? scale : partialMetadata(scale, out.version), out.format);
     return;
   }
   if (req.method === 'PUT') {
