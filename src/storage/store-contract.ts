@@ -236,6 +236,15 @@ export function runStoreContract(name: string, factory: () => Promise<Store>, cl
         assert.equal(await s.compactRevision(), 0);
       });
 
+      it('a new store is at revision 1, as etcd (a resourceVersion is never 0)', async (t) => {
+        const s = await fresh(t);
+        assert.equal(await s.currentRevision(), 1);
+        assert.equal((await s.list('')).revision, 1);
+        assert.equal((await s.get('/a')).revision, 1);
+        const kv = await s.create('/a', 'x');
+        assert.ok(kv.modRevision > 1);
+      });
+
       it('get and list at a future revision throw FutureRevisionError', async (t) => {
         const s = await fresh(t);
         const kv = await s.create(`${P}default/a`, '1');

@@ -3,6 +3,8 @@
  *
  * - Every successful write (create, update, delete) gets a new, strictly increasing global
  *   revision. A Kubernetes object's `resourceVersion` is the `modRevision` of its key.
+ *   A new, empty store is at revision 1, as etcd is (so no resourceVersion is ever "0", which
+ *   Kubernetes clients read as "any version"); a failed write uses no revision.
  * - `create` fails with KeyExistsError when the key exists (and is not deleted).
  * - `update` and `delete` are compare-and-swap on `modRevision` (pass `expectedRevision`);
  *   a mismatch throws ConflictError, a missing key throws KeyNotFoundError.

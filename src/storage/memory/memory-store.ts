@@ -50,7 +50,8 @@ function toEvent(r: Row): WatchEvent {
 }
 
 export class MemoryStore implements Store {
-  private rev = 0;
+  /** A new store is at revision 1, as etcd (so no resourceVersion is ever 0, which Kubernetes reads as "any"). */
+  private rev = 1;
   private compacted = 0;
   private closed = false;
   private log: Row[] = [];

@@ -101,7 +101,8 @@ export class SqliteStore implements Store {
       st.list.raw(true);
       st.listOpen.raw(true);
       this.st = st;
-      this.rev = (this.st.currentRevision.get() as { rev: number }).rev;
+      // A new store is at revision 1, as etcd (so no resourceVersion is ever 0, which Kubernetes reads as "any").
+      this.rev = Math.max(1, (this.st.currentRevision.get() as { rev: number }).rev);
       this.compacted = (this.st.compactRevision.get() as { value: number } | undefined)?.value ?? 0;
       this.compactTarget = this.compacted;
       log.debug('opened', { path: opts.path, revision: this.rev, compacted: this.compacted });
