@@ -102,7 +102,7 @@ export class WatchHub {
     if (from === 0 || from >= current) {
       // Live only; a future fromRevision waits: events at or below it are skipped.
       entry.after = from === 0 ? current : from;
-      if (from <= current) queueMicrotask(() => this.progress(entry, current));
+      if (from <= current) queueMicrotask(() => this.progress(entry, Math.max(current, entry.after)));
       return watcher;
     }
     entry.after = from;
