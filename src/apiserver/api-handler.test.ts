@@ -735,3 +735,25 @@ describe('api handler: concurrency', () => {
     assert.equal(names.size, 20);
   });
 });
+
+describe('api handler: event TTL', () => {
+  let s: TestServer;
+  let clock: FakeClock;
+  before(async () => { clock = new FakeClock(); s = await startTestServer(new MemoryStore(), { clock, eventTtlMs: 60_000 }); });
+  after(async () => { await s.close(); await s.store.close(); });
+
+  test('events expire a TTL after their last write', async () => {
+    const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const ev = (name: string, last: number) => ({ metadata: { name }, involvedObject: { kind: 'Pod', name: 'p', namespace: 'default' }, reason: 'R', message: 'm', type: 'Normal', firstTimestamp: iso(last), lastTimestamp: iso(last) });
+    assert.equal((await s.request('POST', '/api/v1/namespaces/default/events', ev('old', clock.now()))).status, 201);
+    await clock.advance(40_000);
+    assert.equal((await s.request('POST', '/api/v1/namespaces/default/events', ev('young', clock.now()))).status, 201);
+    await clock.advance(30_000);
+    const deadline = Date.now() + 3000;
+    while ((await s.request('GET', '/api/v1/namespaces/default/events/old')).status !== 404) {
+      assert.ok(Date.now() < deadline, 'the expired event was not swept');
+      await clock.advance(6_000);
+    }
+    assert.equal((await s.request('GET', '/api/v1/namespaces/default/events/young')).status, 200);
+  });
+});

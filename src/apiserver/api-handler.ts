@@ -31,6 +31,7 @@ import { resourcePrefix } from './storage-keys.js';
 import { handleBinding, handleEphemeralContainers, handleEviction, handleFinalize, handleScale } from './subresources.js';
 import type { UserInfo } from './user.js';
 import { WatchCache } from './watch-cache.js';
+import { EventTtl } from './event-ttl.js';
 
 const log = logger('apiserver');
 
@@ -60,6 +61,8 @@ export interface ApiHandlerDeps {
    * ServiceAccount controller).
    */
   serviceAccountAdmission?: 'enforce' | 'off';
+  /** Events expire this long after their last write (kube-apiserver --event-ttl). Default 1 h; 0 = never. */
+  eventTtlMs?: number;
   /** Skip creating default/kube-system/kube-public/kube-node-lease (tests). Default false. */
   skipBootstrap?: boolean;
 }
@@ -140,6 +143,10 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
 
   const nsServed = served.get('/v1/namespaces');
   if (nsServed) nsLifecycle = new NamespaceLifecycle(ctx, nsServed, deleter, deps.namespaceRetryMs ?? 1000);
+
+  const eventsServed = served.get('/v1/events');
+  const eventTtl = eventsServed && deps.eventTtlMs !== 0 ? new EventTtl(ctx, eventsServed, deps.eventTtlMs ?? 3600_000) : undefined;
+  eventTtl?.start();
 
   const readyPromise = (async () => {
     if (!nsLifecycle) return;
@@ -301,6 +308,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     ready: readyPromise,
     async close() {
       nsLifecycle?.close();
+      eventTtl?.close();
       for (const c of caches.values()) c.close();
     },
   };
