@@ -3,8 +3,10 @@
  *
  *   runStoreContract('sqlite', async () => new SqliteStore({ path }), async () => rm(dir));
  *
- * Each case gets a fresh store from `factory`; afterwards the store is closed (close must be
- * idempotent) and `cleanup` runs (remove files, stop servers), also when the case fails.
+ * Each case gets a fresh, empty store from `factory` (cases list '' and expect revision 1 at
+ * the start, so a backend on a shared server must hand out a new one per case); afterwards the
+ * store is closed (close must be idempotent) and `cleanup` runs (remove files, stop servers),
+ * also when the case fails. Waits are bounded (10 s); nothing sleeps.
  *
  * Compaction follows etcd: after compact(C), reads at a revision below C and watches from a
  * revision below C fail with CompactedError; the state at C itself (the newest version at or below
