@@ -757,3 +757,28 @@ describe('api handler: event TTL', () => {
     assert.equal((await s.request('GET', '/api/v1/namespaces/default/events/young')).status, 200);
   });
 });
+
+describe('api handler: compaction', () => {
+  let s: TestServer;
+  let clock: FakeClock;
+  before(async () => { clock = new FakeClock(); s = await startTestServer(new MemoryStore(), { clock, compactionIntervalMs: 1000, eventTtlMs: 0 }); });
+  after(async () => { await s.close(); await s.store.close(); });
+
+  test('history older than one interval is compacted; a watch from it gets 410', async () => {
+    const first = await s.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'h1' } });
+    const rv = Number(first.body.metadata.resourceVersion);
+    await clock.advance(1000); // records the current revision
+    await s.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'h2' } });
+    const deadline = Date.now() + 3000;
+    while ((await s.store.compactRevision()) < rv) {
+      assert.ok(Date.now() < deadline, 'not compacted');
+      await clock.advance(1000);
+    }
+    const w = openWatch(s, `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv - 1}`);
+    t_after(w.close);
+    const e = await w.next();
+    assert.equal(e.type, 'ERROR');
+    assert.equal(e.object.code, 410);
+    w.close();
+  });
+});

@@ -32,6 +32,7 @@ import { handleBinding, handleEphemeralContainers, handleEviction, handleFinaliz
 import type { UserInfo } from './user.js';
 import { WatchCache } from './watch-cache.js';
 import { EventTtl } from './event-ttl.js';
+import { Compactor } from './compactor.js';
 
 const log = logger('apiserver');
 
@@ -61,6 +62,8 @@ export interface ApiHandlerDeps {
    * ServiceAccount controller).
    */
   serviceAccountAdmission?: 'enforce' | 'off';
+  /** Compact the store's history every this many ms, keeping one interval (default 5 min; 0 = never). */
+  compactionIntervalMs?: number;
   /** Events expire this long after their last write (kube-apiserver --event-ttl). Default 1 h; 0 = never. */
   eventTtlMs?: number;
   /** Skip creating default/kube-system/kube-public/kube-node-lease (tests). Default false. */
@@ -147,6 +150,8 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   const eventsServed = served.get('/v1/events');
   const eventTtl = eventsServed && deps.eventTtlMs !== 0 ? new EventTtl(ctx, eventsServed, deps.eventTtlMs ?? 3600_000) : undefined;
   eventTtl?.start();
+  const compactor = deps.compactionIntervalMs !== 0 ? new Compactor(store, clock, deps.compactionIntervalMs ?? 5 * 60_000) : undefined;
+  compactor?.start();
 
   const readyPromise = (async () => {
     if (!nsLifecycle) return;
@@ -309,6 +314,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     async close() {
       nsLifecycle?.close();
       eventTtl?.close();
+      compactor?.close();
       for (const c of caches.values()) c.close();
     },
   };
