@@ -24,6 +24,8 @@ export interface FieldError {
   badValue?: unknown;
   /** Detail, e.g. `must be no more than 63 characters`. */
   detail?: string;
+  /** The bad value as Kubernetes prints it (Go syntax, e.g. `map[string]string{"app":"web"}`); used verbatim when set. */
+  badValueText?: string;
 }
 
 const typeText: Record<FieldErrorType, string> = {
@@ -51,7 +53,8 @@ export function fieldErrorBody(e: FieldError): string {
   let s = typeText[e.type];
   const showsValue = e.type === 'FieldValueInvalid' || e.type === 'FieldValueNotSupported' ||
     e.type === 'FieldValueDuplicate' || e.type === 'FieldValueTypeInvalid' || e.type === 'FieldValueNotFound';
-  if (showsValue && e.badValue !== undefined) s += `: ${formatBadValue(e.badValue)}`;
+  if (showsValue && e.badValueText !== undefined) s += `: ${e.badValueText}`;
+  else if (showsValue && e.badValue !== undefined) s += `: ${formatBadValue(e.badValue)}`;
   if (e.detail) s += `: ${e.detail}`;
   return s;
 }

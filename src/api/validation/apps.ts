@@ -13,6 +13,7 @@ import { nameIsDNSLabel, nameIsDNSSubdomain, validateAnnotations, validateLabels
 import { validatePodTemplateSpec } from './pod-spec.js';
 import { validateLabelSelector, selectorIsEmpty, selectorMatches } from './selector.js';
 import { validateReplicaStatus } from './core.js';
+import { goLabelSelector } from './govalue.js';
 
 function spec(o: KubeObject): Obj {
   return asObj(o.spec) ?? {};
@@ -35,7 +36,7 @@ function selectorMatchError(selector: unknown, tpl: Obj | undefined, field: stri
 function validateSelectorPresent(s: Obj, field: string, kindWord: string): FieldError[] {
   if (s.selector === undefined || s.selector === null) return [required(field)];
   const errs = validateLabelSelector(s.selector, field);
-  if (selectorIsEmpty(s.selector)) errs.push(invalid(field, s.selector, `empty selector is invalid for ${kindWord}`));
+  if (selectorIsEmpty(s.selector)) errs.push({ ...invalid(field, s.selector, `empty selector is invalid for ${kindWord}`), badValueText: goLabelSelector(asObj(s.selector) ?? {}) });
   return errs;
 }
 
@@ -290,7 +291,7 @@ export function validateDaemonSetSpec(s: Obj, field: string): FieldError[] {
       errs.push(invalid(child(field, 'template', 'metadata', 'labels'), tplLabels(tpl), '`selector` does not match template `labels`'));
     }
   }
-  if (sel !== undefined && sel !== null && selectorIsEmpty(sel)) errs.push(invalid(child(field, 'selector'), sel, 'empty selector is invalid for daemonset'));
+  if (sel !== undefined && sel !== null && selectorIsEmpty(sel)) errs.push({ ...invalid(child(field, 'selector'), sel, 'empty selector is invalid for daemonset'), badValueText: goLabelSelector(asObj(sel) ?? {}) });
   errs.push(...validatePodTemplateSpec(tpl, child(field, 'template')));
   const ts = asObj(tpl.spec) ?? {};
   const rp = str(ts.restartPolicy);

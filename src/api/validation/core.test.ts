@@ -44,7 +44,7 @@ const cases: [string, string, () => KubeObject, Mutate, string[]][] = [
   ['Service', 'port names required with several ports', svc, (s) => { s.spec.ports = [{ port: 80 }, { port: 443 }]; }, ['spec.ports[0].name: Required value', 'spec.ports[1].name: Required value']],
   ['Service', 'bad type', svc, (s) => { s.spec.type = 'Magic'; }, ['spec.type: Unsupported value: "Magic": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"']],
   ['Service', 'nodePort on ClusterIP', svc, (s) => { s.spec.ports[0].nodePort = 30080; }, ["spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"]],
-  ['Service', 'duplicate port', svc, (s) => { s.spec.ports = [{ name: 'a', port: 80 }, { name: 'b', port: 80 }]; }, ['spec.ports[1]: Duplicate value: {"protocol":"TCP","port":80}']],
+  ['Service', 'duplicate port', svc, (s) => { s.spec.ports = [{ name: 'a', port: 80 }, { name: 'b', port: 80 }]; }, ['spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}']],
   ['Service', 'bad clusterIP', svc, (s) => { s.spec.clusterIP = '10.0.0'; }, ['spec.clusterIPs[0]: Invalid value: "10.0.0": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)']],
   ['Service', 'ExternalName', svc, (s) => { s.spec = { type: 'ExternalName', externalName: 'db.example.com' }; }, []],
   ['Service', 'ExternalName missing name', svc, (s) => { s.spec = { type: 'ExternalName' }; }, ['spec.externalName: Required value']],
@@ -94,7 +94,7 @@ test('ConfigMap and Secret update: immutable', () => {
 
 test('Service update: clusterIP may not change', () => {
   const withIP = () => { const s = svc(); (s.spec as any).clusterIP = '10.96.0.10'; return s; }; // eslint-disable-line @typescript-eslint/no-explicit-any
-  assert.deepEqual(updateErrors('Service', withIP, (s) => { s.spec.clusterIP = '10.96.0.11'; s.spec.clusterIPs = ['10.96.0.11']; }), ['spec.clusterIPs[0]: Invalid value: ["10.96.0.11"]: may not change once set']);
+  assert.deepEqual(updateErrors('Service', withIP, (s) => { s.spec.clusterIP = '10.96.0.11'; s.spec.clusterIPs = ['10.96.0.11']; }), ['spec.clusterIPs[0]: Invalid value: []string{"10.96.0.11"}: may not change once set']);
   assert.deepEqual(updateErrors('Service', withIP, (s) => { s.spec.ports[0].port = 8080; }), []);
 });
 

@@ -20,6 +20,7 @@ import {
 } from './objectmeta.js';
 import { accessModes, positiveQuantity, validatePVCSpec, validatePodTemplateSpec, validatePortNumOrName, validateResourceQuantityValue } from './pod-spec.js';
 import { validateLabelSelector } from './selector.js';
+import { goServicePortKey } from './govalue.js';
 
 export const MaxSecretSize = 1024 * 1024;
 const immutableMsg = 'field is immutable when `immutable` is set';
@@ -311,7 +312,7 @@ export function validateService(svc: KubeObject): FieldError[] {
   const seenPorts = new Set<string>();
   ports.forEach((p, i) => {
     const k = `${str(p.protocol)}/${Number(p.port ?? 0)}`;
-    if (seenPorts.has(k)) errs.push(duplicate(index('spec.ports', i), { protocol: str(p.protocol), port: Number(p.port ?? 0) }));
+    if (seenPorts.has(k)) errs.push({ ...duplicate(index('spec.ports', i), { protocol: str(p.protocol), port: Number(p.port ?? 0) }), badValueText: goServicePortKey(str(p.protocol), Number(p.port ?? 0)) });
     seenPorts.add(k);
   });
   const ranges = asArr(s.loadBalancerSourceRanges);

@@ -4,6 +4,7 @@
  * key(p, 'cpu') → 'p[cpu]'.
  */
 import type { FieldError } from '../errors.js';
+import { goValue } from './govalue.js';
 
 export function child(path: string, ...names: string[]): string {
   let p = path;
@@ -20,20 +21,27 @@ export function key(path: string, k: string): string {
 export function required(field: string, detail = ''): FieldError {
   return { type: 'FieldValueRequired', field, detail: detail || undefined };
 }
+/** Attach Kubernetes' Go rendering of the bad value when there is one. */
+function withGo(e: FieldError): FieldError {
+  const text = goValue(e.badValue);
+  if (text !== undefined) e.badValueText = text;
+  return e;
+}
+
 export function invalid(field: string, badValue: unknown, detail: string): FieldError {
-  return { type: 'FieldValueInvalid', field, badValue, detail: detail || undefined };
+  return withGo({ type: 'FieldValueInvalid', field, badValue, detail: detail || undefined });
 }
 export function notSupported(field: string, badValue: unknown, valid: readonly string[]): FieldError {
-  return {
+  return withGo({
     type: 'FieldValueNotSupported', field, badValue,
     detail: valid.length ? 'supported values: ' + valid.map((v) => JSON.stringify(v)).join(', ') : undefined,
-  };
+  });
 }
 export function forbidden(field: string, detail: string): FieldError {
   return { type: 'FieldValueForbidden', field, detail: detail || undefined };
 }
 export function duplicate(field: string, badValue: unknown): FieldError {
-  return { type: 'FieldValueDuplicate', field, badValue };
+  return withGo({ type: 'FieldValueDuplicate', field, badValue });
 }
 export function notFound(field: string, badValue: unknown): FieldError {
   return { type: 'FieldValueNotFound', field, badValue };

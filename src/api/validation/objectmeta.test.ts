@@ -21,7 +21,7 @@ const cases: [string, ObjectMeta, boolean, string[]][] = [
     'metadata.ownerReferences: Invalid value: {"apiVersion":"v1","kind":"Event","name":"e","uid":"u","controller":true}: /v1, Kind=Event is disallowed from being an owner',
     'metadata.ownerReferences: Invalid value: [{"apiVersion":"","kind":"ReplicaSet","name":"r","uid":"","controller":true},{"apiVersion":"v1","kind":"Event","name":"e","uid":"u","controller":true}]: Only one reference can have Controller set to true. Found "true" in references for ReplicaSet/r and Event/e',
   ]],
-  ['conflicting finalizers', { name: 'a', namespace: 'n', finalizers: ['orphan', 'foregroundDeletion'] }, true, ['metadata.finalizers: Invalid value: ["orphan","foregroundDeletion"]: finalizer orphan and foregroundDeletion cannot be both set']],
+  ['conflicting finalizers', { name: 'a', namespace: 'n', finalizers: ['orphan', 'foregroundDeletion'] }, true, ['metadata.finalizers: Invalid value: []string{"orphan", "foregroundDeletion"}: finalizer orphan and foregroundDeletion cannot be both set']],
 ];
 for (const [name, m, namespaced, want] of cases) test(`ObjectMeta: ${name}`, () => assert.deepEqual(errs(m, namespaced), want));
 

@@ -14,13 +14,13 @@ const ds = deploy;
 const sts = (): KubeObject => ({ metadata: { name: 'db', namespace: 'default' }, spec: { serviceName: 'db', selector: { matchLabels: { app: 'web' } }, template: template() } });
 const rc = (): KubeObject => ({ metadata: { name: 'web', namespace: 'default' }, spec: { selector: { app: 'web' }, template: template() } });
 
-const notMatch = 'spec.template.metadata.labels: Invalid value: {"app":"other"}: `selector` does not match template `labels`';
+const notMatch = 'spec.template.metadata.labels: Invalid value: map[string]string{"app":"other"}: `selector` does not match template `labels`';
 
 const cases: [string, string, () => KubeObject, Mutate, string[]][] = [
   ['Deployment.apps', 'valid', deploy, () => {}, []],
   ['Deployment.apps', 'selector mismatch', deploy, (d) => { d.spec.template.metadata.labels = { app: 'other' }; }, [notMatch]],
-  ['Deployment.apps', 'no selector', deploy, (d) => { delete d.spec.selector; }, ['spec.selector: Required value', 'spec.template.metadata.labels: Invalid value: {"app":"web"}: `selector` does not match template `labels`']],
-  ['Deployment.apps', 'empty selector', deploy, (d) => { d.spec.selector = {}; }, ['spec.selector: Invalid value: {}: empty selector is invalid for deployment']],
+  ['Deployment.apps', 'no selector', deploy, (d) => { delete d.spec.selector; }, ['spec.selector: Required value', 'spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`']],
+  ['Deployment.apps', 'empty selector', deploy, (d) => { d.spec.selector = {}; }, ['spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment']],
   ['Deployment.apps', 'negative replicas', deploy, (d) => { d.spec.replicas = -1; }, ['spec.replicas: Invalid value: -1: must be greater than or equal to 0']],
   ['Deployment.apps', 'restartPolicy Never', deploy, (d) => { d.spec.template.spec.restartPolicy = 'Never'; }, ['spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"']],
   ['Deployment.apps', 'bad strategy', deploy, (d) => { d.spec.strategy = { type: 'Recreate', rollingUpdate: { maxSurge: 1 } }; }, ["spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'"]],
@@ -31,11 +31,11 @@ const cases: [string, string, () => KubeObject, Mutate, string[]][] = [
   ['Deployment.apps', 'template label syntax', deploy, (d) => { d.spec.template.metadata.labels['bad key!'] = 'x'; }, ["spec.template.labels: Invalid value: \"bad key!\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"]],
   ['ReplicaSet.apps', 'valid', rs, () => {}, []],
   ['ReplicaSet.apps', 'activeDeadlineSeconds', rs, (r) => { r.spec.template.spec.activeDeadlineSeconds = 5; }, ['spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in ReplicaSet is not Supported']],
-  ['ReplicaSet.apps', 'empty selector says deployment, as Kubernetes does', rs, (r) => { r.spec.selector = {}; }, ['spec.selector: Invalid value: {}: empty selector is invalid for deployment']],
+  ['ReplicaSet.apps', 'empty selector says deployment, as Kubernetes does', rs, (r) => { r.spec.selector = {}; }, ['spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment']],
   ['ReplicationController', 'valid', rc, () => {}, []],
   ['ReplicationController', 'selector mismatch', rc, (r) => { r.spec.template.metadata.labels = { app: 'other' }; r.spec.selector = { app: 'web' }; }, [notMatch]],
   ['DaemonSet.apps', 'valid', ds, () => {}, []],
-  ['DaemonSet.apps', 'no selector', ds, (d) => { delete d.spec.selector; }, ['spec.template.metadata.labels: Invalid value: {"app":"web"}: `selector` does not match template `labels`']],
+  ['DaemonSet.apps', 'no selector', ds, (d) => { delete d.spec.selector; }, ['spec.template.metadata.labels: Invalid value: map[string]string{"app":"web"}: `selector` does not match template `labels`']],
   ['DaemonSet.apps', 'surge and unavailable', ds, (d) => { d.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } }; }, ['spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: 1: may not be set when maxUnavailable is non-zero']],
   ['DaemonSet.apps', 'activeDeadlineSeconds', ds, (d) => { d.spec.template.spec.activeDeadlineSeconds = 3; }, ['spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in DaemonSet is not Supported']],
   ['DaemonSet.apps', 'both zero', ds, (d) => { d.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } }; }, ['spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0']],
@@ -53,7 +53,7 @@ for (const [gk, name, base, mutate, want] of cases) {
 test('selector immutability on update (Deployment, ReplicaSet, DaemonSet)', () => {
   for (const gk of ['Deployment.apps', 'ReplicaSet.apps', 'DaemonSet.apps']) {
     const errs = updateErrors(gk, deploy, (d) => { d.spec.selector = { matchLabels: { app: 'web', tier: 'x' } }; d.spec.template.metadata.labels.tier = 'x'; });
-    assert.deepEqual(errs, ['spec.selector: Invalid value: {"matchLabels":{"app":"web","tier":"x"}}: field is immutable'], gk);
+    assert.deepEqual(errs, ['spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"web", "tier":"x"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable'], gk);
   }
 });
 
@@ -89,7 +89,7 @@ test('Job create: pod failure policy rules', () => {
   assert.deepEqual(jobErrors((j) => { j.spec.podFailurePolicy = { rules: [{ action: 'Panic', onExitCodes: { operator: 'In', values: [3, 0, 1] } }, { action: 'Ignore' }] }; }), [
     'spec.podFailurePolicy.rules[0].action: Unsupported value: "Panic": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
     'spec.podFailurePolicy.rules[0].onExitCodes.values[1]: Invalid value: 0: must not be 0 for the In operator',
-    'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [3,0,1]: must be ordered',
+    'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: []int32{3, 0, 1}: must be ordered',
     'spec.podFailurePolicy.rules[1]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required',
   ]);
 });
@@ -100,7 +100,7 @@ test('Job create: Indexed needs completions', () => {
   assert.deepEqual(jobErrors((j) => { j.spec.completionMode = 'Indexed'; j.spec.parallelism = 2; }), ['spec.completions: Required value: when completion mode is Indexed']);
 });
 test('Job create: manual selector must match', () => {
-  assert.deepEqual(jobErrors((j) => { j.spec.manualSelector = true; j.spec.selector = { matchLabels: { a: 'b' } }; j.spec.template.metadata = { labels: { a: 'c' } }; }), ['spec.template.metadata.labels: Invalid value: {"a":"c"}: `selector` does not match template `labels`']);
+  assert.deepEqual(jobErrors((j) => { j.spec.manualSelector = true; j.spec.selector = { matchLabels: { a: 'b' } }; j.spec.template.metadata = { labels: { a: 'c' } }; }), ['spec.template.metadata.labels: Invalid value: map[string]string{"a":"c"}: `selector` does not match template `labels`']);
 });
 test('Job update: template and selector are immutable', () => {
   const base = () => job();
@@ -121,7 +121,7 @@ const cronCases: [string, Mutate, string[]][] = [
   ['TZ in schedule', (c) => { c.spec.schedule = 'TZ=UTC 0 * * * *'; }, ['spec.schedule: Invalid value: "TZ=UTC 0 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead']],
   ['bad time zone', (c) => { c.spec.timeZone = 'Mars/Base'; }, ['spec.timeZone: Invalid value: "Mars/Base": unknown time zone Mars/Base']],
   ['concurrencyPolicy', (c) => { c.spec.concurrencyPolicy = 'Sometimes'; }, ['spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"']],
-  ['selector in job template', (c) => { c.spec.jobTemplate.spec.selector = { matchLabels: { a: 'b' } }; }, ['spec.jobTemplate.spec.selector: Invalid value: {"matchLabels":{"a":"b"}}: `selector` will be auto-generated']],
+  ['selector in job template', (c) => { c.spec.jobTemplate.spec.selector = { matchLabels: { a: 'b' } }; }, ['spec.jobTemplate.spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"a":"b"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` will be auto-generated']],
   ['long name', (c) => { c.metadata.name = 'a'.repeat(53); }, [`metadata.name: Invalid value: "${'a'.repeat(53)}": must be no more than 52 characters`]],
   ['Always in job template', (c) => { c.spec.jobTemplate.spec.template.spec.restartPolicy = 'Always'; }, ['spec.jobTemplate.spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"']],
 ];
@@ -135,10 +135,10 @@ test('Job create: generated selector must carry the generated labels', () => {
   (j.spec as any).template.metadata.labels = { a: 'b', 'job-name': 'other' }; // eslint-disable-line @typescript-eslint/no-explicit-any
   assert.deepEqual(validateCreate('Job.batch', j).map(fieldErrorString), [
     "spec.template.metadata.labels[controller-uid]: Required value: must be 'u-1'",
-    "spec.template.metadata.labels[job-name]: Invalid value: {\"a\":\"b\",\"job-name\":\"other\"}: must be 'pi'",
+    "spec.template.metadata.labels[job-name]: Invalid value: map[string]string{\"a\":\"b\", \"job-name\":\"other\"}: must be 'pi'",
     "spec.template.metadata.labels[batch.kubernetes.io/controller-uid]: Required value: must be 'u-1'",
     "spec.template.metadata.labels[batch.kubernetes.io/job-name]: Required value: must be 'pi'",
-    'spec.selector: Invalid value: {"matchLabels":{"a":"b"}}: `selector` not auto-generated',
+    'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"a":"b"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` not auto-generated',
   ]);
 });
 
