@@ -1046,7 +1046,6 @@ function validateInitContainers(containers: unknown, regular: unknown, vols: Map
     let restartAlways = false;
     if (ctr.restartPolicy !== undefined && ctr.restartPolicy !== null) {
       if (ctr.restartPolicy === 'Always') restartAlways = true;
-      else if (ctr.restartPolicy === '') errs.push(required(child(p, 'restartPolicy')));
       else errs.push(notSupported(child(p, 'restartPolicy'), ctr.restartPolicy, ['Always']));
     }
     const name = str(ctr.name);

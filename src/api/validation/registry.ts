@@ -40,6 +40,8 @@ export function kind(create: Fn1, update: Fn2, updateStatus?: Fn2): KindValidato
 export function registerValidators(m: Map<string, KindValidator>): void {
   m.set('Pod', kind(pod.validatePodCreate, pod.validatePodUpdate, pod.validatePodStatusUpdate));
   m.set('PodTemplate', kind(pod.validatePodTemplate, pod.validatePodTemplateUpdate));
+  // pods/binding bodies (not stored; the API server may validate them like any create)
+  m.set('Binding', kind(pod.validatePodBinding, pod.validatePodBinding));
   m.set('Namespace', kind(core.validateNamespace, core.validateNamespaceUpdate, core.validateNamespaceStatusUpdate));
   m.set('ConfigMap', kind(core.validateConfigMap, core.validateConfigMapUpdate));
   m.set('Secret', kind(core.validateSecret, core.validateSecretUpdate));
