@@ -191,7 +191,11 @@ export class Agent implements PodWorkerHost {
 
   private onApiPod(p: Pod): void {
     if (this.stopped) return;
-    if (isMirrorPod(p)) { void this.mirrors?.sync(); return; }
+    if (isMirrorPod(p)) {
+      void this.mirrors?.sync();
+      this.workers.get(p.metadata!.annotations![MIRROR_ANNOTATION])?.trigger(); // its status goes to the new mirror
+      return;
+    }
     const uid = p.metadata!.uid!;
     const w = this.workers.get(uid);
     if (w) w.update(p);
