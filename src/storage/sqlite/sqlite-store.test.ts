@@ -105,6 +105,22 @@ describe('SqliteStore', () => {
     assert.equal((await second.get('/k/a')).kv?.value, '1');
   });
 
+  it('says which file it could not open', () => {
+    assert.throws(() => new SqliteStore({ path: join(root, 'no-such-dir', 'x.db') }), /cannot open .*no-such-dir\/x\.db/);
+  });
+
+  it('close is idempotent and waits for the file to be closed', async (t) => {
+    const path = newPath();
+    t.after(() => removeDb(path));
+    const s = new SqliteStore({ path });
+    await s.create('/k/a', '1');
+    const [a, b] = [s.close(), s.close()];
+    await b; // the second call resolves only once the file is closed: reopening works at once
+    const again = new SqliteStore({ path, lockTimeoutMs: 0 });
+    await again.close();
+    await a;
+  });
+
   it('refuses a database with another schema version', async (t) => {
     const path = newPath();
     t.after(() => removeDb(path));

@@ -66,6 +66,7 @@ export class SqliteStore implements Store {
   private compactTarget: number;
   private compactChain: Promise<void> = Promise.resolve();
   private closed = false;
+  private closing?: Promise<void>;
   private autoCompaction?: AutoCompaction;
 
   constructor(opts: SqliteStoreOptions) {
@@ -80,7 +81,11 @@ export class SqliteStore implements Store {
       currentRevision: () => this.rev,
       compactRevision: () => this.compacted,
     }, { pageSize: opts.watchPageSize });
-    this.db = new Database(opts.path);
+    try {
+      this.db = new Database(opts.path);
+    } catch (err) {
+      throw new Error(`SqliteStore: cannot open ${opts.path}: ${(err as Error).message}`, { cause: err });
+    }
     try {
       this.db.pragma(`busy_timeout = ${lockTimeoutMs}`);
       if (opts.exclusive ?? true) this.db.pragma(exclusivePragma);
@@ -230,13 +235,16 @@ export class SqliteStore implements Store {
   async currentRevision(): Promise<number> { this.open(); return this.rev; }
   async compactRevision(): Promise<number> { this.open(); return this.compacted; }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.autoCompaction?.stop();
-    this.hub.close();
-    await this.compactChain; // a running compaction stops at its next batch
-    this.db.close();
+  /** Ends every watch (onError StoreClosedError), stops compaction, closes the file. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      this.autoCompaction?.stop();
+      this.hub.close();
+      await this.compactChain; // a running compaction stops at its next batch
+      this.db.close();
+    })();
+    return this.closing;
   }
 
   private open(): void {
