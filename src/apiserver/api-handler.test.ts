@@ -430,6 +430,8 @@ export function runApiHandlerTests(makeStore: () => Store): void {
     const m = await s.request('POST', '/api/v1/namespaces/default/configmaps/x');
     assert.equal(m.status, 405);
     assert.equal((await s.request('GET', '/api/v1/namespaces/default/namespaces')).status, 404);
+    assert.equal((await s.request('POST', '/api/v1/configmaps', { metadata: { name: 'x' } })).status, 405);
+    assert.equal((await s.request('GET', '/api/v1/configmaps/x')).status, 404);
     assert.equal((await s.request('GET', '/api/v1/namespaces/default/nodes')).status, 404);
     // the older POST .../bindings form binds the pod the body names
     await s.request('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'bindme' }, spec: { containers: [{ name: 'c', image: 'i' }] } });

@@ -235,6 +235,11 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     const s = ctx.lookup(target.group, target.version, target.resource);
     if (!s) throw notFound();
     if (!s.def.namespaced && target.namespace !== undefined) throw notFound();
+    if (s.def.namespaced && target.namespace === undefined) {
+      // across namespaces only list and watch exist (/api/v1/pods), as Kubernetes' routes
+      if (target.name !== undefined && !target.watchPath) throw notFound();
+      if (method !== 'GET') throw ApiError.methodNotAllowed(method, s.def.plural);
+    }
     const r: RestRequest = { target, served: s, query: url.searchParams, user };
     const verbs = new Set<string>(s.def.verbs);
     const deny = (verb: string) => { if (!verbs.has(verb)) throw ApiError.methodNotAllowed(method, s.def.plural); };

@@ -89,9 +89,6 @@ export async function handleCreate(ctx: RestContext, r: RestRequest, req: Incomi
   checkTypeMeta(r.served, obj);
   checkFields(r.served.def, obj, directive, res);
   checkNamespace(r.served, obj, r.target.namespace);
-  if (r.served.def.namespaced && !r.target.namespace) {
-    throw ApiError.badRequest('the server could not find the requested resource');
-  }
   const created = await r.served.registry.create(obj, r.target.namespace, { dryRun, manager: managerOf(req, r.query) });
   writeObject(res, 201, renderOne(ctx, r.served, created, out, r.query), out.format);
 }
