@@ -172,6 +172,9 @@ export function defaultVolume(v: Obj): void {
 
 /** SetDefaults_PodSpec and the defaults of everything inside a pod spec. */
 export function defaultPodSpec(spec: Obj): void {
+  // v1 ⇄ internal conversion: the deprecated serviceAccount mirrors serviceAccountName
+  if (unset(spec.serviceAccountName) && !unset(spec.serviceAccount)) spec.serviceAccountName = spec.serviceAccount;
+  if (!unset(spec.serviceAccountName)) spec.serviceAccount = spec.serviceAccountName;
   if (unset(spec.dnsPolicy)) spec.dnsPolicy = 'ClusterFirst';
   if (unset(spec.restartPolicy)) spec.restartPolicy = 'Always';
   if (spec.hostNetwork === true) {

@@ -55,6 +55,7 @@ test('ServiceAccount admission: default account, projected volume and mounts', (
   admitPodServiceAccount(pod, { tokenVolumeName: 'kube-api-access-abcde' });
   const s = pod.spec as any; // eslint-disable-line @typescript-eslint/no-explicit-any
   assert.equal(s.serviceAccountName, 'default');
+  assert.equal(s.serviceAccount, 'default');
   const mount = { name: 'kube-api-access-abcde', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' };
   assert.deepEqual(s.initContainers[0].volumeMounts, [mount]);
   assert.deepEqual(s.containers[0].volumeMounts, [mount]);

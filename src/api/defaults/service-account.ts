@@ -50,6 +50,8 @@ export function admitPodServiceAccount(pod: KubeObject, opts: AdmitServiceAccoun
   if (pod.metadata?.annotations && MirrorPodAnnotationKey in pod.metadata.annotations) return;
   const spec = (obj(pod.spec) ?? ((pod as Obj).spec = {})) as Obj;
   if (typeof spec.serviceAccountName !== 'string' || spec.serviceAccountName === '') spec.serviceAccountName = DefaultServiceAccountName;
+  // the deprecated field mirrors it on the way out, as v1 conversion does
+  spec.serviceAccount = spec.serviceAccountName;
   const sa = opts.serviceAccount as Obj | undefined;
   const saPullSecrets = Array.isArray(sa?.imagePullSecrets) ? (sa!.imagePullSecrets as unknown[]) : [];
   if ((!Array.isArray(spec.imagePullSecrets) || spec.imagePullSecrets.length === 0) && saPullSecrets.length > 0) {
