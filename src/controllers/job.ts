@@ -1,0 +1,509 @@
+/**
+ * Job controller (Kubernetes pkg/controller/job, as of 1.30): runs pods from the template until
+ * `completions` of them succeeded (NonIndexed), or one pod per completion index succeeded
+ * (Indexed), at most `parallelism` at once.
+ *
+ * Pods carry the `batch.kubernetes.io/job-tracking` finalizer. A finished pod is first recorded
+ * in status.uncountedTerminatedPods, then its finalizer is removed, then it moves into
+ * status.succeeded / status.failed (completedIndexes for Indexed Jobs) — so a pod is counted once
+ * even if it is deleted meanwhile.
+ *
+ * The Job fails (condition Failed) when more pods failed than backoffLimit (for restartPolicy
+ * OnFailure, container restarts count too) — BackoffLimitExceeded —, when it ran longer than
+ * activeDeadlineSeconds — DeadlineExceeded —, or when a podFailurePolicy FailJob rule matched — a
+ * FailureTarget condition first, then Failed with reason PodFailurePolicy. It completes
+ * (condition Complete, completionTime) when enough pods succeeded. Failed pods are replaced after a
+ * backoff of 10 s doubling up to 6 min per consecutive failure. `suspend` deletes active pods
+ * (condition Suspended); resuming resets startTime.
+ */
+import type { KubeObject } from '../api/object.js';
+import type { Job, JobCondition, JobSpec, JobStatus } from 'kubernetes-types/batch/v1.js';
+import type { Container, PodSpec, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { KubeClient } from '../client/types.js';
+import { Resources } from '../client/resources.js';
+import type { SharedInformers } from '../client/shared-informers.js';
+import { objectKey, splitKey } from '../client/informer.js';
+import { WorkQueue } from '../client/work-queue.js';
+import { isNotFound } from '../client/errors.js';
+import { selectorFromSpec, type LabelSelectorSpec } from '../api/selectors.js';
+import type { Clock } from '../util/clock.js';
+import { realClock } from '../util/clock.js';
+import { runController, type Reconciler, type RunningController } from './runner.js';
+import { ControllerExpectations } from './expectations.js';
+import { claimObjects, controllerOf, recheckOwner } from './owner-routing.js';
+import { createEventRecorder, type EventRecorder } from './events.js';
+import { podFromTemplate, isPodActive, isPodReady, podPhase, type PodTemplateSpec } from './pod-template.js';
+import { podsByController, POD_CONTROLLER_INDEX, slowStartBatch } from './replicaset.js';
+import { JOB_COMPLETION_INDEX, formatIndexes, parseIndexes, podIndex } from './job-indexes.js';
+import { matchPodFailurePolicy } from './job-pod-failure-policy.js';
+
+export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
+/** Pod failure backoff: 10 s, doubling per consecutive failure, at most 6 minutes (DefaultJobPodFailureBackOff, MaxJobPodFailureBackOff). */
+export const JOB_BACKOFF_BASE_MS = 10_000;
+export const JOB_BACKOFF_MAX_MS = 360_000;
+/** Most pods created in one sync (MaxPodCreateDeletePerSync). */
+const MAX_PER_SYNC = 500;
+const ORPHAN_PREFIX = 'pod:';
+
+export interface JobControllerOptions {
+  client: KubeClient;
+  informers: SharedInformers;
+  clock?: Clock;
+  recorder?: EventRecorder;
+  workers?: number;
+}
+
+export interface JobController extends RunningController {
+  expectations: ControllerExpectations;
+  recorder: EventRecorder;
+}
+
+type Pod = KubeObject;
+
+export function rfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function hasTrackingFinalizer(pod: Pod): boolean {
+  return (pod.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
+}
+
+/** The Job has a Complete or Failed condition with status True. */
+export function isJobFinished(job: KubeObject): { type: 'Complete' | 'Failed'; time?: string } | undefined {
+  for (const c of ((job.status ?? {}) as JobStatus).conditions ?? []) {
+    if ((c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') return { type: c.type, time: c.lastTransitionTime };
+  }
+  return undefined;
+}
+
+function condition(type: string, reason: string, message: string, now: number): JobCondition {
+  const ts = rfc3339(now);
+  const c: JobCondition = { type, status: 'True', lastProbeTime: ts, lastTransitionTime: ts };
+  if (reason) c.reason = reason;
+  if (message) c.message = message;
+  return c;
+}
+
+/** When the pod finished: the latest container finishedAt, else its deletionTimestamp, else now. */
+function finishedAt(pod: Pod, now: number): number {
+  const st = (pod.status ?? {}) as PodStatus;
+  let t = 0;
+  for (const cs of [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])]) {
+    const f = cs.state?.terminated?.finishedAt;
+    if (f) t = Math.max(t, Date.parse(f) || 0);
+  }
+  if (!t && pod.metadata.deletionTimestamp) t = Date.parse(pod.metadata.deletionTimestamp) || 0;
+  return t ? Math.min(t, now) : now;
+}
+
+/** Sum of container restarts of active pods (restartPolicy OnFailure counts them toward backoffLimit). */
+function pastBackoffLimitOnFailure(spec: JobSpec, active: Pod[]): boolean {
+  if (spec.template.spec?.restartPolicy !== 'OnFailure') return false;
+  let restarts = 0;
+  for (const p of active) {
+    const st = (p.status ?? {}) as PodStatus;
+    for (const cs of [...(st.initContainerStatuses ?? []), ...(st.containerStatuses ?? [])]) restarts += cs.restartCount ?? 0;
+  }
+  const limit = spec.backoffLimit ?? 6;
+  return limit === 0 ? restarts > 0 : restarts >= limit;
+}
+
+export function startJobController(opts: JobControllerOptions): JobController {
+  const { client } = opts;
+  const clock = opts.clock ?? realClock;
+  const recorder = opts.recorder ?? createEventRecorder(client, 'job-controller', clock);
+  const jobs = opts.informers.for(Resources.jobs);
+  const pods = podsByController(opts.informers);
+  const queue = new WorkQueue({ clock });
+  const expectations = new ControllerExpectations(clock);
+  /** Per Job uid: consecutive failures since the last success, and when the last one finished. */
+  const backoff = new Map<string, { failures: number; last: number }>();
+  /** Pods whose finalizer this controller removed, until the cache shows it (so a stale pod is not counted twice). */
+  const releasedUids = new Set<string>();
+  /** A finish decided in an earlier sync whose pods are still being counted (its evidence, e.g. restart counts, may be gone). */
+  const pendingFinish = new Map<string, JobCondition>();
+
+  const jobKeyOf = (pod: Pod): string | undefined => {
+    const ref = controllerOf(pod);
+    if (!ref || ref.kind !== 'Job') return undefined;
+    const key = `${pod.metadata.namespace}/${ref.name}`;
+    const job = jobs.get(key);
+    return job && job.metadata.uid === ref.uid ? key : undefined;
+  };
+  const podChanged = (pod: Pod, deleted = false) => {
+    if (deleted || !hasTrackingFinalizer(pod)) releasedUids.delete(String(pod.metadata.uid));
+    const key = jobKeyOf(pod);
+    if (key) {
+      if (deleted || pod.metadata.deletionTimestamp) expectations.deletionObserved(key, objectKey(pod));
+      queue.add(key);
+    } else if (hasTrackingFinalizer(pod) && !deleted) {
+      // the Job is gone (or not yet seen): maybe the finalizer must go (checked against the API)
+      queue.add(ORPHAN_PREFIX + objectKey(pod));
+    }
+  };
+
+  jobs.addEventHandler({
+    onAdd: (j) => queue.add(objectKey(j)),
+    onUpdate: (_o, j) => queue.add(objectKey(j)),
+    onDelete: (j) => {
+      queue.add(objectKey(j));
+      backoff.delete(String(j.metadata.uid));
+      pendingFinish.delete(String(j.metadata.uid));
+      // its pods keep no finalizer for a Job that is gone
+      for (const p of pods.byIndex(POD_CONTROLLER_INDEX, String(j.metadata.uid))) if (hasTrackingFinalizer(p)) queue.add(ORPHAN_PREFIX + objectKey(p));
+    },
+  });
+  pods.addEventHandler({
+    onAdd: (p) => {
+      const key = jobKeyOf(p);
+      if (key && !p.metadata.deletionTimestamp) expectations.creationObserved(key);
+      podChanged(p);
+    },
+    onUpdate: (_o, p) => podChanged(p),
+    onDelete: (p) => podChanged(p, true),
+  });
+
+  async function removeFinalizer(pod: Pod): Promise<boolean> {
+    const fins = pod.metadata.finalizers ?? [];
+    const i = fins.indexOf(JOB_TRACKING_FINALIZER);
+    if (i < 0) return true;
+    try {
+      await client.patch(Resources.pods, pod.metadata.namespace, String(pod.metadata.name), 'json', [
+        { op: 'test', path: `/metadata/finalizers/${i}`, value: JOB_TRACKING_FINALIZER },
+        { op: 'remove', path: `/metadata/finalizers/${i}` },
+      ]);
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return true;
+      throw err;
+    }
+  }
+
+  async function orphanPod(key: string): Promise<void> {
+    const pod = pods.get(key);
+    if (!pod || !hasTrackingFinalizer(pod)) return;
+    const ref = controllerOf(pod);
+    if (ref && ref.kind === 'Job') {
+      try {
+        const job = await client.get(Resources.jobs, pod.metadata.namespace, ref.name);
+        if (job.metadata.uid === ref.uid && !isJobFinished(job)) return; // its Job will handle it
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    await removeFinalizer(pod);
+  }
+
+  async function writeStatus(job: KubeObject, status: JobStatus): Promise<KubeObject> {
+    return client.update(Resources.jobs, job.metadata.namespace, { ...job, status: status as Record<string, unknown> }, { subresource: 'status' });
+  }
+
+  function newPod(job: KubeObject, spec: JobSpec, index?: number): Pod {
+    const name = String(job.metadata.name);
+    const pod = podFromTemplate(spec.template as PodTemplateSpec, job, Resources.jobs, index === undefined ? `${name}-` : `${name}-${index}-`);
+    pod.metadata.finalizers = [...(pod.metadata.finalizers ?? []), JOB_TRACKING_FINALIZER];
+    if (index !== undefined) {
+      pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [JOB_COMPLETION_INDEX]: String(index) };
+      pod.metadata.labels = { ...(pod.metadata.labels ?? {}), [JOB_COMPLETION_INDEX]: String(index) };
+      const ps = pod.spec as PodSpec;
+      if (!ps.hostname) ps.hostname = `${name}-${index}`;
+      const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } } };
+      for (const c of [...(ps.initContainers ?? []), ...(ps.containers ?? [])] as Container[]) {
+        if (!(c.env ?? []).some((e) => e.name === env.name)) c.env = [...(c.env ?? []), structuredClone(env)];
+      }
+    }
+    return pod;
+  }
+
+  async function createPods(job: KubeObject, key: string, spec: JobSpec, indexes: (number | undefined)[]): Promise<number> {
+    if (!indexes.length) return 0;
+    const ns = job.metadata.namespace;
+    expectations.expectCreations(key, indexes.length);
+    let next = 0;
+    const { successes, error } = await slowStartBatch(indexes.length, 1, async () => {
+      const index = indexes[next++];
+      try {
+        const pod = await client.create(Resources.pods, ns, newPod(job, spec, index));
+        recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
+      } catch (err) {
+        recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
+        throw err;
+      }
+    });
+    for (let i = successes; i < indexes.length; i++) expectations.creationObserved(key);
+    if (error) throw error;
+    return successes;
+  }
+
+  async function deletePods(job: KubeObject, key: string, victims: Pod[]): Promise<number> {
+    if (!victims.length) return 0;
+    expectations.expectDeletions(key, victims.map(objectKey));
+    let deleted = 0;
+    const errors: unknown[] = [];
+    await Promise.all(victims.map(async (pod) => {
+      try {
+        await client.delete(Resources.pods, pod.metadata.namespace, String(pod.metadata.name));
+        deleted++;
+        recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name}`);
+      } catch (err) {
+        expectations.deletionObserved(key, objectKey(pod));
+        if (isNotFound(err)) { deleted++; return; }
+        recorder.event(job, 'Warning', 'FailedDelete', `Error deleting: ${err instanceof Error ? err.message : String(err)}`);
+        errors.push(err);
+      }
+    }));
+    if (errors.length) throw errors[0];
+    return deleted;
+  }
+
+  const reconciler: Reconciler = {
+    name: 'job',
+    async reconcile(key) {
+      if (key.startsWith(ORPHAN_PREFIX)) { await orphanPod(key.slice(ORPHAN_PREFIX.length)); return; }
+      let job = jobs.get(key) as KubeObject | undefined;
+      if (!job) { expectations.delete(key); return; }
+      const { namespace } = splitKey(key);
+      const uid = String(job.metadata.uid);
+      const spec = (job.spec ?? {}) as JobSpec;
+      const now = clock.now();
+      const owned = pods.byIndex(POD_CONTROLLER_INDEX, uid);
+      if (isJobFinished(job)) {
+        pendingFinish.delete(uid);
+        // a finished Job keeps no pod from going away
+        for (const p of owned) if (hasTrackingFinalizer(p)) await removeFinalizer(p);
+        return;
+      }
+      const satisfied = expectations.satisfied(key);
+      let selector;
+      try { selector = selectorFromSpec(spec.selector as LabelSelectorSpec); } catch { return; }
+      const candidates = pods.byIndex('namespace', String(namespace));
+      const all = await claimObjects({ client, owner: job, ownerRef: Resources.jobs, dependentRef: Resources.pods, selector, candidates, canAdopt: recheckOwner(client, Resources.jobs, job) });
+
+      const prev = (job.status ?? {}) as JobStatus;
+      const status: JobStatus = structuredClone(prev);
+      const indexed = spec.completionMode === 'Indexed';
+      const completions = spec.completions ?? undefined;
+      const parallelism = spec.parallelism ?? 1;
+      const suspended = spec.suspend === true;
+      const onlyReplaceFailed = spec.podReplacementPolicy === 'Failed' || !!spec.podFailurePolicy;
+      const uncSucceeded = new Set(prev.uncountedTerminatedPods?.succeeded ?? []);
+      const uncFailed = new Set(prev.uncountedTerminatedPods?.failed ?? []);
+      const completed = indexed ? parseIndexes(prev.completedIndexes, completions ?? 0) : new Set<number>();
+      let conditions = [...(prev.conditions ?? [])];
+      const events: [('Normal' | 'Warning'), string, string][] = [];
+
+      // 1. finished pods that still carry the finalizer: record them as uncounted, then release them
+      const isFailed = (p: Pod) => podPhase(p) === 'Failed' || (!onlyReplaceFailed && !!p.metadata.deletionTimestamp && podPhase(p) !== 'Succeeded');
+      const toRelease: Pod[] = [];
+      const indexOfUid = new Map<string, number>();
+      let failJobMessage: string | undefined;
+      const record = backoff.get(uid) ?? { failures: 0, last: 0 };
+      for (const p of all) {
+        const pu = String(p.metadata.uid);
+        const idx = podIndex(p);
+        if (idx !== undefined) indexOfUid.set(pu, idx);
+        const succeeded = podPhase(p) === 'Succeeded';
+        const failed = !succeeded && isFailed(p);
+        if (!succeeded && !failed) continue;
+        if (failed && podPhase(p) === 'Failed') {
+          const m = matchPodFailurePolicy(spec.podFailurePolicy, p);
+          if (m?.action === 'FailJob' && !failJobMessage && hasTrackingFinalizer(p)) failJobMessage = m.message;
+        }
+        if (!hasTrackingFinalizer(p) || releasedUids.has(pu)) continue;
+        toRelease.push(p);
+        if (uncSucceeded.has(pu) || uncFailed.has(pu)) continue;
+        if (succeeded) {
+          if (indexed && (idx === undefined || idx >= (completions ?? 0))) continue; // an invalid index never counts
+          uncSucceeded.add(pu);
+          record.failures = 0;
+        } else {
+          const m = podPhase(p) === 'Failed' ? matchPodFailurePolicy(spec.podFailurePolicy, p) : undefined;
+          if (m?.action === 'Ignore') continue;
+          uncFailed.add(pu);
+          record.failures++;
+          record.last = Math.max(record.last, finishedAt(p, now));
+        }
+      }
+      backoff.set(uid, record);
+
+      const active = all.filter(isPodActive);
+      const terminating = all.filter((p) => !!p.metadata.deletionTimestamp && podPhase(p) !== 'Succeeded' && podPhase(p) !== 'Failed');
+      const failedCount = (prev.failed ?? 0) + uncFailed.size;
+      const succeededIdx = new Set(completed);
+      for (const u of uncSucceeded) { const i = indexOfUid.get(u); if (i !== undefined) succeededIdx.add(i); }
+      const succeededCount = indexed ? succeededIdx.size : (prev.succeeded ?? 0) + uncSucceeded.size;
+
+      // 2. is the Job finished?
+      let finished: JobCondition | undefined;
+      let requeueAfterMs: number | undefined;
+      const failureTarget = conditions.find((c) => c.type === 'FailureTarget' && c.status === 'True');
+      if (pendingFinish.has(uid)) finished = pendingFinish.get(uid);
+      else if (failureTarget) finished = condition('Failed', failureTarget.reason ?? '', failureTarget.message ?? '', now);
+      else if (failJobMessage) {
+        conditions.push(condition('FailureTarget', 'PodFailurePolicy', failJobMessage, now));
+        finished = condition('Failed', 'PodFailurePolicy', failJobMessage, now);
+      }
+      if (!finished) {
+        const startMs = prev.startTime ? Date.parse(prev.startTime) : undefined;
+        if (failedCount > (spec.backoffLimit ?? 6) || pastBackoffLimitOnFailure(spec, active)) {
+          finished = condition('Failed', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', now);
+        } else if (spec.activeDeadlineSeconds != null && startMs !== undefined && !suspended && now - startMs >= spec.activeDeadlineSeconds * 1000) {
+          finished = condition('Failed', 'DeadlineExceeded', 'Job was active longer than specified deadline', now);
+        } else if (spec.activeDeadlineSeconds != null && startMs !== undefined && !suspended) {
+          requeueAfterMs = startMs + spec.activeDeadlineSeconds * 1000 - now;
+        }
+      }
+      let complete = false;
+      if (!finished) {
+        if (indexed) complete = completions !== undefined && succeededIdx.size >= completions;
+        else if (completions === undefined) complete = succeededCount > 0 && active.length === 0;
+        else complete = succeededCount >= completions && active.length === 0;
+        if (complete) finished = condition('Complete', '', '', now);
+      }
+
+      if (finished) pendingFinish.set(uid, finished);
+      // 3. manage pods
+      let activeCount = active.length;
+      if (finished) {
+        // failed or complete: no pod keeps running; a failed Job counts the ones it stops as failed
+        if (active.length) {
+          await deletePods(job, key, active);
+          activeCount = 0;
+          for (const p of active) {
+            if (finished.type === 'Failed' && hasTrackingFinalizer(p)) { uncFailed.add(String(p.metadata.uid)); toRelease.push(p); }
+          }
+        }
+      } else if (suspended) {
+        if (active.length && satisfied) activeCount -= await deletePods(job, key, active);
+        if (!conditions.some((c) => c.type === 'Suspended' && c.status === 'True')) {
+          conditions = conditions.filter((c) => c.type !== 'Suspended');
+          conditions.push(condition('Suspended', 'JobSuspended', 'Job suspended', now));
+          events.push(['Normal', 'Suspended', 'Job suspended']);
+        }
+      } else if (satisfied && !job.metadata.deletionTimestamp) {
+        const sus = conditions.find((c) => c.type === 'Suspended' && c.status === 'True');
+        if (sus) {
+          conditions = conditions.map((c) => (c === sus ? { ...c, status: 'False', reason: 'JobResumed', message: 'Job resumed', lastTransitionTime: rfc3339(now), lastProbeTime: rfc3339(now) } : c));
+          status.startTime = rfc3339(now);
+          events.push(['Normal', 'Resumed', 'Job resumed']);
+          // pods stopped by the suspension are not failures to back off from
+          record.failures = 0;
+        }
+        const occupying = onlyReplaceFailed ? active.length + terminating.length : active.length;
+        const remaining = record.failures > 0 ? record.last + Math.min(JOB_BACKOFF_MAX_MS, JOB_BACKOFF_BASE_MS * 2 ** (record.failures - 1)) - now : 0;
+        if (indexed) {
+          const n = completions ?? 0;
+          const byIdx = new Map<number, Pod[]>();
+          const extra: Pod[] = [];
+          for (const p of active) {
+            const i = podIndex(p);
+            if (i === undefined || i >= n || succeededIdx.has(i)) { extra.push(p); continue; }
+            const list = byIdx.get(i) ?? [];
+            if (list.length) extra.push(p); else list.push(p);
+            byIdx.set(i, list);
+          }
+          const want = Math.min(parallelism, n - succeededIdx.size);
+          const keep = [...byIdx.keys()].sort((a, b) => a - b);
+          while (keep.length > want) extra.push(byIdx.get(keep.pop()!)![0]);
+          if (extra.length) activeCount -= await deletePods(job, key, extra);
+          else if (keep.length < want) {
+            const busy = new Set(keep);
+            if (onlyReplaceFailed) for (const p of terminating) { const i = podIndex(p); if (i !== undefined) busy.add(i); }
+            const missing: number[] = [];
+            for (let i = 0; i < n && missing.length < Math.min(want - keep.length, MAX_PER_SYNC); i++) if (!succeededIdx.has(i) && !busy.has(i)) missing.push(i);
+            if (missing.length && remaining > 0) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, remaining);
+            else activeCount += await createPods(job, key, spec, missing);
+          }
+        } else {
+          let want: number;
+          if (completions === undefined) want = succeededCount > 0 ? Math.min(active.length, parallelism) : parallelism;
+          else want = Math.max(0, Math.min(parallelism, completions - succeededCount));
+          if (active.length > want) {
+            // the least useful first: not yet scheduled, not ready, newest
+            const rank = (p: Pod) => ((p.spec as PodSpec | undefined)?.nodeName ? 2 : 0) + (isPodReady(p) ? 1 : 0);
+            const victims = [...active].sort((a, b) => rank(a) - rank(b) || String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp))).slice(0, active.length - want);
+            activeCount -= await deletePods(job, key, victims);
+          } else if (occupying < want) {
+            const n = Math.min(want - occupying, MAX_PER_SYNC);
+            if (remaining > 0) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, remaining);
+            else activeCount += await createPods(job, key, spec, Array.from({ length: n }, () => undefined));
+          }
+        }
+      }
+      // a suspended Job has no startTime; it is set when the Job (re)starts
+      if (suspended && !finished) delete status.startTime;
+      else if (!status.startTime) status.startTime = rfc3339(now);
+
+      // 4. persist the uncounted pods before their finalizers go, then release them, then count them
+      const uncountedChanged = uncSucceeded.size !== (prev.uncountedTerminatedPods?.succeeded ?? []).length || uncFailed.size !== (prev.uncountedTerminatedPods?.failed ?? []).length;
+      if (uncountedChanged) {
+        status.uncountedTerminatedPods = { succeeded: [...uncSucceeded], failed: [...uncFailed] };
+        if (!uncSucceeded.size) delete status.uncountedTerminatedPods.succeeded;
+        if (!uncFailed.size) delete status.uncountedTerminatedPods.failed;
+        status.conditions = conditions.length ? conditions : undefined;
+        job = await writeStatus(job, status);
+      }
+      const released = new Set<string>();
+      const errors: unknown[] = [];
+      await Promise.all(toRelease.map(async (p) => {
+        try {
+          if (await removeFinalizer(p)) { released.add(String(p.metadata.uid)); if (pods.get(objectKey(p)) && hasTrackingFinalizer(pods.get(objectKey(p))!)) releasedUids.add(String(p.metadata.uid)); }
+        } catch (err) { errors.push(err); }
+      }));
+      const stillHeld = new Set(all.filter((p) => hasTrackingFinalizer(p) && !releasedUids.has(String(p.metadata.uid))).map((p) => String(p.metadata.uid)));
+      let succeeded = prev.succeeded ?? 0;
+      let failed = prev.failed ?? 0;
+      for (const u of [...uncSucceeded]) {
+        if (stillHeld.has(u) && !released.has(u)) continue;
+        uncSucceeded.delete(u);
+        const i = indexOfUid.get(u);
+        if (indexed) { if (i !== undefined) completed.add(i); } else succeeded++;
+      }
+      for (const u of [...uncFailed]) {
+        if (stillHeld.has(u) && !released.has(u)) continue;
+        uncFailed.delete(u);
+        failed++;
+      }
+      if (indexed) {
+        succeeded = completed.size;
+        const s = formatIndexes(completed);
+        if (s) status.completedIndexes = s; else delete status.completedIndexes;
+      }
+      status.succeeded = succeeded || undefined;
+      status.failed = failed || undefined;
+      status.uncountedTerminatedPods = {};
+      if (uncSucceeded.size) status.uncountedTerminatedPods.succeeded = [...uncSucceeded];
+      if (uncFailed.size) status.uncountedTerminatedPods.failed = [...uncFailed];
+      status.active = activeCount > 0 ? activeCount : undefined;
+      status.ready = Math.min(activeCount, active.filter(isPodReady).length);
+      // pods deleted in this sync are terminating until they are gone
+      const stillTerminating = terminating.length + (finished ? active.length : 0);
+      status.terminating = stillTerminating;
+      if (finished && !uncSucceeded.size && !uncFailed.size && stillTerminating === 0 && !conditions.some((c) => c.type === finished!.type && c.status === 'True')) {
+        conditions.push(finished);
+        if (finished.type === 'Complete') {
+          status.completionTime = finished.lastTransitionTime;
+          events.push(['Normal', 'Completed', 'Job completed']);
+        } else {
+          events.push(['Warning', finished.reason ?? 'Failed', finished.message ?? '']);
+        }
+        status.ready = 0;
+        status.active = undefined;
+      }
+      status.conditions = conditions.length ? conditions : undefined;
+      for (const k of Object.keys(status) as (keyof JobStatus)[]) if (status[k] === undefined) delete status[k];
+      if (JSON.stringify(status) !== JSON.stringify(job.status ?? {})) {
+        try { job = await writeStatus(job, status); } catch (err) { if (!isNotFound(err)) throw err; }
+      }
+      for (const [type, reason, message] of events) recorder.event(job, type, reason, message);
+      if (errors.length) throw errors[0];
+      if (finished) return undefined;
+      return requeueAfterMs !== undefined && Number.isFinite(requeueAfterMs) ? { requeueAfterMs: Math.max(1, requeueAfterMs) } : undefined;
+    },
+  };
+
+  const running = runController(reconciler, queue, opts.workers ?? 5);
+  return { ...running, expectations, recorder };
+}
+
+export type { Job };
