@@ -1,10 +1,10 @@
 /**
  * Every SQL statement the SQLite backend runs, as data (kine keeps its dialects the same way).
  *
- * The log: one row per revision. `id` is the revision (the store assigns it: it is the only
- * writer; no AUTOINCREMENT, which would cost a second b-tree write per insert), `name` the key, `deleted` marks a delete's tombstone (whose `value` is the deleted
- * value), `create_revision` the revision that created the key, `prev_revision` the row this one
- * replaced (0 for a create). `kv_log_name` (name, id, deleted) serves get (newest row of a key at
+ * The log: one row per revision. `id` is the revision (the store assigns it, being the only
+ * writer; no AUTOINCREMENT, which would cost a second b-tree write per insert), `name` the key,
+ * `deleted` marks a delete's tombstone (whose `value` is the deleted value), `create_revision`
+ * the revision that created the key, `prev_revision` the row this one replaced (0 for a create). `kv_log_name` (name, id, deleted) serves get (newest row of a key at
  * or below a revision: one index seek) and prefix scans in key order, and covers count; the
  * primary key serves watch replay (rows after a revision) and compaction.
  *
