@@ -9,6 +9,7 @@ import type { RunningController } from './runner.js';
 import { startServiceAccountController } from './serviceaccount.js';
 import { startReplicaSetController } from './replicaset.js';
 import { startReplicationControllerController } from './replicationcontroller.js';
+import { startDeploymentController } from './deployment.js';
 
 export interface ControllerManagerOptions {
   client: KubeClient;
@@ -28,6 +29,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     startServiceAccountController(opts.client, informers, opts.caPem),
     startReplicaSetController({ client: opts.client, informers, clock: opts.clock }),
     startReplicationControllerController({ client: opts.client, informers, clock: opts.clock }),
+    startDeploymentController({ client: opts.client, informers, clock: opts.clock }),
   ];
   await informers.start();
   return {
