@@ -566,6 +566,12 @@ const standardResources = new Set([
 function isHugePageResourceName(name: string): boolean {
   return name.startsWith('hugepages-');
 }
+/** IsHugePageResourceValueDivisible: the value is a whole number of pages of the size in the name. */
+function hugePageDivisible(name: string, q: Quantity): boolean {
+  const size = tryParseQuantity(name.slice('hugepages-'.length));
+  if (!size || size.sign() <= 0 || size.milliValue() % 1000n !== 0n) return false;
+  return q.value() % size.value() === 0n;
+}
 function isNativeResource(name: string): boolean {
   return !name.includes('/') || name.includes('kubernetes.io/');
 }
@@ -634,7 +640,10 @@ export function validateResourceRequirements(res: unknown, field: string, contai
     if (!q) continue;
     limQ.set(name, q);
     errs.push(...validateResourceQuantityValue(name, q, fp));
-    if (isHugePageResourceName(name)) limHuge = true;
+    if (isHugePageResourceName(name)) {
+      limHuge = true;
+      if (!hugePageDivisible(name, q)) errs.push(invalid(fp, q.toString(), `${q.toString()} is not positive integer multiple of ${name}`));
+    }
     if (name === 'cpu' || name === 'memory') limCPUOrMem = true;
   }
   for (const [name, v] of Object.entries(requests)) {
@@ -653,7 +662,10 @@ export function validateResourceRequirements(res: unknown, field: string, contai
     } else if (!isOvercommitAllowed(name)) {
       errs.push(required(limPath, 'Limit must be set for non overcommitable resources'));
     }
-    if (isHugePageResourceName(name)) reqHuge = true;
+    if (isHugePageResourceName(name)) {
+      reqHuge = true;
+      if (!hugePageDivisible(name, q)) errs.push(invalid(fp, q.toString(), `${q.toString()} is not positive integer multiple of ${name}`));
+    }
     if (name === 'cpu' || name === 'memory') reqCPUOrMem = true;
   }
   if (!limCPUOrMem && !reqCPUOrMem && (reqHuge || limHuge)) errs.push(forbidden(field, 'HugePages require cpu or memory'));

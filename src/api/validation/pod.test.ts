@@ -164,3 +164,11 @@ test('Pod create: pod-specific annotations', () => {
     'metadata.annotations[controller.kubernetes.io/pod-deletion-cost]: Invalid value: "x": must be a 32bit integer',
   ]);
 });
+
+test('Pod create: hugepages need cpu or memory and whole pages', () => {
+  assert.deepEqual(createErrors('Pod', pod, (p) => { p.spec.containers[0].resources = { limits: { 'hugepages-2Mi': '3Mi' } }; }), [
+    'spec.containers[0].resources.limits[hugepages-2Mi]: Invalid value: "3Mi": 3Mi is not positive integer multiple of hugepages-2Mi',
+    'spec.containers[0].resources.requests[hugepages-2Mi]: Invalid value: "3Mi": 3Mi is not positive integer multiple of hugepages-2Mi',
+    'spec.containers[0].resources: Forbidden: HugePages require cpu or memory',
+  ]);
+});
