@@ -9,6 +9,8 @@ import type { RunningController } from './runner.js';
 import { startServiceAccountController } from './serviceaccount.js';
 import { startReplicaSetController } from './replicaset.js';
 import { startReplicationControllerController } from './replicationcontroller.js';
+import { startJobController } from './job.js';
+import { startTtlAfterFinishedController } from './ttl-after-finished.js';
 import { startDeploymentController } from './deployment.js';
 
 export interface ControllerManagerOptions {
@@ -29,6 +31,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     startServiceAccountController(opts.client, informers, opts.caPem),
     startReplicaSetController({ client: opts.client, informers, clock: opts.clock }),
     startReplicationControllerController({ client: opts.client, informers, clock: opts.clock }),
+    startJobController({ client: opts.client, informers, clock: opts.clock }),
+    startTtlAfterFinishedController({ client: opts.client, informers, clock: opts.clock }),
     startDeploymentController({ client: opts.client, informers, clock: opts.clock }),
   ];
   await informers.start();
