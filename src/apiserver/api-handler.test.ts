@@ -122,6 +122,12 @@ export function runApiHandlerTests(makeStore: () => Store): void {
     const nm = await s.request('PUT', '/api/v1/namespaces/default/configmaps/nm', { metadata: { name: 'other' } });
     assert.equal(nm.status, 400);
     assert.equal(nm.body.message, 'the name of the object (other) does not match the name on the URL (nm)');
+    const meta = await s.request('POST', '/api/v1/namespaces/default/configmaps', { metadata: 'x' });
+    assert.equal(meta.status, 400);
+    assert.equal(meta.body.message, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal string into Go struct field ConfigMap.metadata of type v1.ObjectMeta');
+    const typed = await s.request('POST', '/api/v1/namespaces/default/pods', { metadata: { name: 'tp' }, spec: { containers: 'x' } });
+    assert.equal(typed.status, 400);
+    assert.equal(typed.body.message, 'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container');
     const media = await s.request('POST', '/api/v1/namespaces/default/configmaps', 'x', { 'Content-Type': 'text/plain' });
     assert.equal(media.status, 415);
     const big = await s.request('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ metadata: { name: 'big' }, data: { a: 'x'.repeat(3 * 1024 * 1024 + 10) } }));

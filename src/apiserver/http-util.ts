@@ -121,7 +121,7 @@ export function parseDocument(buf: Buffer, contentType: string): unknown {
 }
 
 /** Decode an object body (create/update): JSON, YAML or Kubernetes protobuf; 415 for anything else. */
-export function decodeObjectBody(buf: Buffer, contentType: string): KubeObject {
+export function decodeObjectBody(buf: Buffer, contentType: string, metaCheck?: { kind: string; version: string }): KubeObject {
   let v: unknown;
   if (contentType === 'application/vnd.kubernetes.protobuf') {
     try {
@@ -140,10 +140,17 @@ export function decodeObjectBody(buf: Buffer, contentType: string): KubeObject {
   }
   const obj = v as KubeObject;
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
-  if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) {
-    throw ApiError.badRequest('json: cannot unmarshal into Go struct field of type v1.ObjectMeta');
-  }
+  if (metaCheck) requireObjectMeta(obj, metaCheck.kind, metaCheck.version);
+  // a metadata of the wrong type is left for the schema check, which words it as Go's decoder does
   return obj;
+}
+
+/** After the schema check: a body whose metadata is still not an object is a decoding error. */
+export function requireObjectMeta(obj: KubeObject, kind: string, version: string): void {
+  if (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata)) {
+    const t = Array.isArray(obj.metadata) ? 'array' : typeof obj.metadata === 'number' ? 'number' : typeof obj.metadata === 'boolean' ? 'bool' : 'string';
+    throw ApiError.badRequest(`${kind} in version ${JSON.stringify(version)} cannot be handled as a ${kind}: json: cannot unmarshal ${t} into Go struct field ${kind}.metadata of type v1.ObjectMeta`);
+  }
 }
 
 export function unsupportedMediaType(_contentType: string, accepted = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']): ApiError {

@@ -9,7 +9,7 @@ import type { KubeObject } from '../api/object.js';
 import { parseApiVersion } from '../api/object.js';
 import { applyJsonPatch, applyMergePatch } from './patch/index.js';
 import type { RestContext, RestRequest, Served } from './context.js';
-import { contentTypeOf, decodeObjectBody, negotiateOutput, parseDocument, readBody, unsupportedMediaType, writeObject, type OutputKind } from './http-util.js';
+import { contentTypeOf, decodeObjectBody, negotiateOutput, parseDocument, readBody, requireObjectMeta, unsupportedMediaType, writeObject, type OutputKind } from './http-util.js';
 import type { DeleteOptions } from './registry.js';
 import { buildFilter } from './rest-read.js';
 import { checkFields, parseFieldValidation } from './field-validation.js';
@@ -88,6 +88,7 @@ export async function handleCreate(ctx: RestContext, r: RestRequest, req: Incomi
   const obj = await readObject(req);
   checkTypeMeta(r.served, obj);
   checkFields(r.served.def, obj, directive, res);
+  requireObjectMeta(obj, r.served.def.kind, r.served.def.version);
   checkNamespace(r.served, obj, r.target.namespace);
   const created = await r.served.registry.create(obj, r.target.namespace, { dryRun, manager: managerOf(req, r.query) });
   writeObject(res, 201, renderOne(ctx, r.served, created, out, r.query), out.format);
@@ -102,6 +103,7 @@ export async function handleUpdate(ctx: RestContext, r: RestRequest, req: Incomi
   const { served, target } = r;
   checkTypeMeta(served, body);
   checkFields(served.def, body, directive, res);
+  requireObjectMeta(body, served.def.kind, served.def.version);
   checkNamespace(served, body, target.namespace);
   checkName(body, target.name!);
   const st = served.def.strategy;

@@ -110,7 +110,7 @@ export async function handleScale(ctx: RestContext, r: RestRequest, req: Incomin
   }
   if (req.method === 'PUT') {
     const dryRun = isDryRun(r.query, 'UpdateOptions');
-    const body = decodeObjectBody(await readBody(req), contentTypeOf(req));
+    const body = decodeObjectBody(await readBody(req), contentTypeOf(req), { kind: 'Scale', version: 'v1' });
     if (body.kind && body.kind !== 'Scale') throw ApiError.badRequest(`${String(body.kind)} in version "v1" cannot be handled as a Scale`);
     if (body.metadata.name && body.metadata.name !== target.name) throw ApiError.badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${target.name})`);
     const scale = await updateScale(ctx, r, (s) => ({ ...s, spec: body.spec, metadata: { ...s.metadata, resourceVersion: body.metadata.resourceVersion } }), dryRun, managerOf(req, r.query));
@@ -143,7 +143,7 @@ export async function handleScale(ctx: RestContext, r: RestRequest, req: Incomin
 export async function handleBinding(ctx: RestContext, r: RestRequest, req: IncomingMessage, res: ServerResponse, nameFromBody = false): Promise<void> {
   if (req.method !== 'POST') throw ApiError.methodNotAllowed(req.method ?? '', 'pods/binding');
   const dryRun = isDryRun(r.query);
-  const body = decodeObjectBody(await readBody(req), contentTypeOf(req));
+  const body = decodeObjectBody(await readBody(req), contentTypeOf(req), { kind: 'Binding', version: 'v1' });
   const { served } = r;
   const target = nameFromBody ? { ...r.target, name: body.metadata.name } : r.target;
   if (!target.name) throw ApiError.invalid('Binding', '', [{ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' }]);
@@ -185,7 +185,7 @@ function disruptionBudgetStatus(message: string, cause?: string): ApiError {
 
 export async function handleEviction(ctx: RestContext, r: RestRequest, req: IncomingMessage, res: ServerResponse, deleter: Deleter): Promise<void> {
   if (req.method !== 'POST') throw ApiError.methodNotAllowed(req.method ?? '', 'pods/eviction');
-  const body = decodeObjectBody(await readBody(req), contentTypeOf(req));
+  const body = decodeObjectBody(await readBody(req), contentTypeOf(req), { kind: 'Eviction', version: 'v1' });
   const { served, target } = r;
   if (body.kind && body.kind !== 'Eviction') throw ApiError.badRequest(`${String(body.kind)} in version "v1" cannot be handled as a Eviction`);
   if (body.metadata.name && body.metadata.name !== target.name) throw ApiError.badRequest('name in URL does not match name in Eviction object');
@@ -251,7 +251,7 @@ export async function handleEphemeralContainers(ctx: RestContext, r: RestRequest
   const dryRun = isDryRun(r.query, req.method === 'PUT' ? 'UpdateOptions' : 'PatchOptions');
   const ct = contentTypeOf(req);
   const buf = await readBody(req);
-  const body: unknown = req.method === 'PUT' ? decodeObjectBody(buf, ct) : parseDocument(buf, 'application/json');
+  const body: unknown = req.method === 'PUT' ? decodeObjectBody(buf, ct, { kind: 'Pod', version: 'v1' }) : parseDocument(buf, 'application/json');
   const { obj } = await served.registry.guaranteedUpdate(target.namespace, target.name!, (cur) => {
     if (!cur) throw served.registry.notFound(target.name!);
     let wanted: KubeObject;
@@ -305,7 +305,7 @@ export async function handleEphemeralContainers(ctx: RestContext, r: RestRequest
 export async function handleFinalize(ctx: RestContext, r: RestRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method !== 'PUT') throw ApiError.methodNotAllowed(req.method ?? '', 'namespaces/finalize');
   const out = negotiateOutput(req.headers.accept);
-  const body = decodeObjectBody(await readBody(req), contentTypeOf(req));
+  const body = decodeObjectBody(await readBody(req), contentTypeOf(req), { kind: 'Namespace', version: 'v1' });
   const { served, target } = r;
   const { obj } = await served.registry.guaranteedUpdate(undefined, target.name!, (cur) => {
     if (!cur) throw served.registry.notFound(target.name!);

@@ -15,7 +15,7 @@ type Obj = Record<string, unknown>;
 export async function handleTokenRequest(ctx: RestContext, r: RestRequest, req: IncomingMessage, res: ServerResponse, issuer: TokenIssuer): Promise<void> {
   if (req.method !== 'POST') throw ApiError.methodNotAllowed(req.method ?? '', 'serviceaccounts/token');
   const dryRun = isDryRun(r.query);
-  const body = decodeObjectBody(await readBody(req), contentTypeOf(req));
+  const body = decodeObjectBody(await readBody(req), contentTypeOf(req), { kind: 'TokenRequest', version: 'v1' });
   if (body.kind && body.kind !== 'TokenRequest') throw ApiError.badRequest(`${String(body.kind)} in version "v1" cannot be handled as a TokenRequest`);
   const { target } = r;
   const sa = await r.served.registry.get(target.namespace, target.name!);
