@@ -159,7 +159,8 @@ export class NodeLifecycleController {
   async monitorNodeHealth(): Promise<void> {
     const now = this.clock.now();
     const nodes = this.nodes.list() as Node[];
-    for (const node of nodes) {
+    for (let idx = 0; idx < nodes.length; idx++) {
+      const node = nodes[idx];
       const name = node.metadata?.name ?? '';
       const lease = this.leases.get(`kube-node-lease/${name}`) as { spec?: { renewTime?: string } } | undefined;
       const ready = readyCondition(node);
@@ -175,13 +176,13 @@ export class NodeLifecycleController {
       if (ready) h.everReady = true;
       const grace = h.everReady ? this.gracePeriodMs : (this.opts.nodeStartupGracePeriodMs ?? 60_000);
       if (now - h.probeAt > grace && ready?.status !== 'Unknown') {
-        try { await this.markUnknown(name); } catch (e) { if (!isNotFound(e)) log.warn('marking node Unknown failed', { node: name, err: String(e) }); }
+        try { nodes[idx] = (await this.markUnknown(name)) ?? node; } catch (e) { if (!isNotFound(e)) log.warn('marking node Unknown failed', { node: name, err: String(e) }); }
       }
     }
     await this.handleDisruption(nodes);
   }
 
-  private async markUnknown(name: string): Promise<void> {
+  private async markUnknown(name: string): Promise<Node | undefined> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const node = await this.opts.client.get<KubeObject>(Resources.nodes, undefined, name) as Node;
       const now = rfc3339(this.clock.now());
@@ -195,14 +196,15 @@ export class NodeLifecycleController {
         }
       }
       try {
-        await this.opts.client.update(Resources.nodes, undefined, { ...node, status: { ...node.status, conditions: conds } } as KubeObject, { subresource: 'status' });
+        const updated = await this.opts.client.update(Resources.nodes, undefined, { ...node, status: { ...node.status, conditions: conds } } as KubeObject, { subresource: 'status' }) as Node;
         log.info('node stopped posting status; conditions set to Unknown', { node: name });
         await this.markPodsNotReady(name);
-        return;
+        return updated;
       } catch (e) {
         if (!isConflict(e)) throw e;
       }
     }
+    return undefined;
   }
 
   /** Pods of a node that stopped reporting are no longer Ready (endpoints drop them). */

@@ -57,6 +57,7 @@ interface SimNode {
   podCounter: number;
   leaseExists: boolean;
   postingStatus: boolean;
+  lastRenew?: string;
 }
 
 export class SimAgent {
@@ -87,6 +88,12 @@ export class SimAgent {
   }
 
   get nodeNames(): string[] { return [...this.nodes.keys()]; }
+
+  /** The renewTime last written to a node's Lease (tests wait for informers to see it). */
+  lastRenew(name: string): string | undefined { return this.nodes.get(name)?.lastRenew; }
+
+  /** Resolves when every write started so far has finished. */
+  async settled(): Promise<void> { while (this.writes.size) await Promise.allSettled([...this.writes]); }
 
   async start(): Promise<void> {
     // register in batches to bound concurrent requests
@@ -231,6 +238,7 @@ export class SimAgent {
     if (n.leaseExists) {
       try {
         await this.client.patch(Resources.leases, LEASE_NAMESPACE, n.name, 'merge', { spec: { renewTime: now, holderIdentity: n.name } });
+        n.lastRenew = now;
         return;
       } catch (e) {
         if (!isNotFound(e)) throw e;
@@ -248,6 +256,7 @@ export class SimAgent {
       await this.client.patch(Resources.leases, LEASE_NAMESPACE, n.name, 'merge', { spec: { renewTime: now, holderIdentity: n.name } });
     }
     n.leaseExists = true;
+    n.lastRenew = now;
   }
 
   // ---------- pods ----------
