@@ -10,7 +10,7 @@ import {
   validateNonnegativeField,
 } from './field.js';
 import { nameIsDNSLabel, nameIsDNSSubdomain, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.js';
-import { validatePodTemplateSpec } from './pod-spec.js';
+import { validatePodSpecificAnnotations, validatePodTemplateSpec } from './pod-spec.js';
 import { validateLabelSelector, selectorIsEmpty, selectorMatches } from './selector.js';
 import { validateReplicaStatus } from './core.js';
 import { goLabelSelector } from './govalue.js';
@@ -213,6 +213,7 @@ export function validateStatefulSetSpec(s: Obj, field: string): FieldError[] {
     const meta = asObj(tpl.metadata) ?? {};
     errs.push(...validateLabels(asObj(meta.labels) as Record<string, string> | undefined, child(tp, 'labels')));
     errs.push(...validateAnnotations(asObj(meta.annotations) as Record<string, string> | undefined, child(tp, 'annotations')));
+    errs.push(...validatePodSpecificAnnotations(asObj(meta.annotations) as Record<string, string> | undefined, asObj(tpl.spec) ?? {}, child(tp, 'annotations')));
   }
   const ts = asObj(tpl?.spec) ?? {};
   const rp = str(ts.restartPolicy);
