@@ -132,3 +132,10 @@ test('ControllerRevision: data is mandatory and immutable', () => {
   assert.deepEqual(createErrors('ControllerRevision.apps', cr, (c) => { delete c.data; c.revision = -1; }), ['data: Required value: data is mandatory', 'revision: Invalid value: -1: must be greater than or equal to 0']);
   assert.deepEqual(updateErrors('ControllerRevision.apps', cr, (c) => { c.data = { a: 2 }; }), ['data: Invalid value: {"a":2}: field is immutable']);
 });
+
+test('events.k8s.io Event update: note and regarding are immutable', () => {
+  assert.deepEqual(updateErrors('Event.events.k8s.io', evNew, (e) => { e.note = 'changed'; e.series = { count: 1, lastObservedTime: '2024-01-01T00:00:01.000000Z' }; }), [
+    'series.count: Invalid value: "": should be at least 2',
+    'message: Invalid value: "changed": field is immutable',
+  ]);
+});

@@ -542,8 +542,10 @@ export function validateEventV1(ev: KubeObject, reportingControllerField = 'repo
   errs.push(...eachInvalid('namespace', ns, isDNS1123Subdomain(ns)));
   return errs;
 }
+/** core/v1 Event updates get only the legacy checks (Kubernetes keeps v1 events lenient). */
 export function validateEventV1Update(ev: KubeObject, old: KubeObject): FieldError[] {
-  return validateObjectMetaUpdate(ev.metadata, old.metadata).concat(validateEventV1(ev));
+  void old;
+  return validateEventV1(ev);
 }
 
 // ---------------------------------------------------------------- PVC, PV

@@ -113,17 +113,7 @@ function zeroTime(v: unknown): boolean {
 /** events.k8s.io/v1 Events get the strict validation (paths are the internal Event's field names, as Kubernetes reports them). */
 export function validateEventsV1(ev: KubeObject): FieldError[] {
   // the legacy checks, on the internal shape
-  const internal: KubeObject = {
-    metadata: ev.metadata,
-    eventTime: ev.eventTime,
-    involvedObject: ev.regarding,
-    reportingComponent: ev.reportingController,
-    reportingInstance: ev.reportingInstance,
-    action: ev.action,
-    reason: ev.reason,
-    message: ev.note,
-  };
-  const errs = validateEventV1(internal, 'reportingController');
+  const errs = validateEventV1(toInternalEvent(ev), 'reportingController');
   errs.push(...validateObjectMeta(ev.metadata, true, nameIsDNSSubdomain));
   const series = asObj(ev.series);
   if (series) {
@@ -140,16 +130,40 @@ export function validateEventsV1(ev: KubeObject): FieldError[] {
   if (src && (str(src.component) || str(src.host))) errs.push(invalid('source', '', 'needs to be unset'));
   return errs;
 }
+function toInternalEvent(ev: KubeObject): KubeObject {
+  return {
+    metadata: ev.metadata,
+    eventTime: ev.eventTime,
+    involvedObject: ev.regarding,
+    reportingComponent: ev.reportingController,
+    reportingInstance: ev.reportingInstance,
+    action: ev.action,
+    reason: ev.reason,
+    message: ev.note,
+  };
+}
+
+/** ValidateEventUpdate for events.k8s.io: legacy checks, metadata, series, and the immutable fields. */
 export function validateEventsV1Update(ev: KubeObject, old: KubeObject): FieldError[] {
-  const errs = validateObjectMetaUpdate(ev.metadata, old.metadata).concat(validateEventsV1(ev));
+  const errs = validateEventV1(toInternalEvent(ev), 'reportingController');
+  errs.push(...validateObjectMetaUpdate(ev.metadata, old.metadata));
+  const series = asObj(ev.series);
+  if (!semanticEqualLoose(ev.series, old.series) && series) {
+    if (Number(series.count ?? 0) < 2) errs.push(invalid('series.count', '', 'should be at least 2'));
+    if (zeroTime(series.lastObservedTime)) errs.push(required('series.lastObservedTime'));
+  }
   const pairs: [string, string][] = [
     ['regarding', 'involvedObject'], ['reason', 'reason'], ['note', 'message'], ['deprecatedSource', 'source'],
     ['deprecatedFirstTimestamp', 'firstTimestamp'], ['deprecatedLastTimestamp', 'lastTimestamp'], ['deprecatedCount', 'count'],
-    ['type', 'type'], ['action', 'action'], ['related', 'related'], ['reportingController', 'reportingController'],
-    ['reportingInstance', 'reportingInstance'], ['eventTime', 'eventTime'],
+    ['reason', 'reason'], ['type', 'type'], ['eventTime', 'eventTime'], ['action', 'action'], ['related', 'related'],
+    ['reportingController', 'reportingController'], ['reportingInstance', 'reportingInstance'],
   ];
   for (const [f, path] of pairs) errs.push(...validateImmutableField(ev[f], old[f], path));
   return errs;
+}
+
+function semanticEqualLoose(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 // ---------------------------------------------------------------- PodDisruptionBudget
