@@ -18,6 +18,7 @@ export const serverUsage = `usage: peapod server [options]
   --store sqlite|etcd     object store (default sqlite, embedded)
   --etcd-endpoints URLS   comma-separated etcd client URLs (with --store etcd)
   --no-agent              do not run the embedded node agent
+  --node-monitor-grace-period D   time without node heartbeats before a node is Unknown (default 40s)
   --node-name NAME        the embedded agent's node name (default: the host name)
   --pod-cidr CIDR         the embedded agent's pod subnet (default 10.88.0.0/16)
   --bridge NAME           the embedded agent's CNI bridge (default peapod0)
@@ -37,6 +38,7 @@ export async function run(args: string[]): Promise<number> {
       store: { type: 'string' },
       'etcd-endpoints': { type: 'string' },
       'no-agent': { type: 'boolean' },
+      'node-monitor-grace-period': { type: 'string' },
       'pod-cidr': { type: 'string' },
       bridge: { type: 'string' },
       'max-pods': { type: 'string' },
@@ -61,6 +63,7 @@ export async function run(args: string[]): Promise<number> {
     store: storeKind,
     etcdEndpoints: values['etcd-endpoints']?.split(',').filter(Boolean),
     agent: !values['no-agent'],
+    nodeMonitorGracePeriodMs: values['node-monitor-grace-period'] === undefined ? undefined : parseDuration('--node-monitor-grace-period', values['node-monitor-grace-period']),
     podCidr: values['pod-cidr'],
     bridge: values.bridge,
     maxPods: values['max-pods'] === undefined ? undefined : Number(values['max-pods']),
@@ -74,4 +77,18 @@ export async function run(args: string[]): Promise<number> {
   });
   await cp.close();
   return 0;
+}
+
+/** Go-style durations as the Kubernetes flags take them: 40s, 1m30s, 500ms, 2h. */
+export function parseDuration(flag: string, v: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = v.trim();
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(rest)) throw new Error(`${flag}: invalid duration "${v}" (use e.g. 40s, 1m30s, 500ms)`);
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest)!;
+    total += Number(m[1]) * units[m[2]];
+    rest = rest.slice(m[0].length);
+  }
+  return total;
 }

@@ -12,12 +12,16 @@ import { startReplicationControllerController } from './replicationcontroller.js
 import { startJobController } from './job.js';
 import { startTtlAfterFinishedController } from './ttl-after-finished.js';
 import { startDeploymentController } from './deployment.js';
+import { startNodeLifecycleController } from './node-lifecycle.js';
+import { startPodGc } from './pod-gc.js';
 
 export interface ControllerManagerOptions {
   client: KubeClient;
   clock?: Clock;
   /** The cluster CA, published in every namespace as kube-root-ca.crt. */
   caPem: string;
+  /** Node lifecycle: how long a node may go without a heartbeat before it is Unknown (default 40 s). */
+  nodeMonitorGracePeriodMs?: number;
 }
 
 export interface ControllerManager {
@@ -34,13 +38,15 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     startJobController({ client: opts.client, informers, clock: opts.clock }),
     startTtlAfterFinishedController({ client: opts.client, informers, clock: opts.clock }),
     startDeploymentController({ client: opts.client, informers, clock: opts.clock }),
+    startNodeLifecycleController({ client: opts.client, informers, clock: opts.clock, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs }),
   ];
+  const podGc = startPodGc({ client: opts.client, informers, clock: opts.clock });
   await informers.start();
   return {
     informers,
     async stop() {
       informers.stop();
-      await Promise.all(controllers.map((c) => c.stop()));
+      await Promise.all([...controllers, podGc].map((c) => c.stop()));
     },
   };
 }

@@ -25,6 +25,7 @@ import { realClock } from '../util/clock.js';
 import { logger } from '../util/log.js';
 import { HttpClient } from '../client/http-client.js';
 import { startControllerManager } from '../controllers/manager.js';
+import { startScheduler } from '../scheduler/scheduler.js';
 import { issueCert } from '../pki/certs.js';
 import { Agent } from '../agent/agent.js';
 import { createNodeRuntime } from '../agent/node-runtime.js';
@@ -49,6 +50,8 @@ export interface ControlPlaneOptions {
   maxPods?: number;
   /** Embedded agent: the streaming server's port for daemonEndpoints (default 10250). */
   kubeletPort?: number;
+  /** Node lifecycle grace period (--node-monitor-grace-period), default 40 s. */
+  nodeMonitorGracePeriodMs?: number;
   clock?: Clock;
 }
 
@@ -95,7 +98,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   // Controllers use the API like any client (over loopback with the admin credential for now).
   const client = new HttpClient({ server: url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem, servername: 'localhost', userAgent: 'peapod-controller-manager' });
-  const controllers = await startControllerManager({ client, clock, caPem: pki.ca.certPem });
+  const controllers = await startControllerManager({ client, clock, caPem: pki.ca.certPem, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs });
+  const scheduler = await startScheduler({ client, clock, informers: controllers.informers });
 
   // The embedded agent: a node named after the host, with its own system:node:NAME credential.
   let agent: Agent | undefined;
@@ -120,6 +124,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     async close() {
       await agent?.stop();
       nodeClient?.close();
+      await scheduler.stop();
       await controllers.stop();
       client.close();
       podStreams.close();
