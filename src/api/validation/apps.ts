@@ -6,7 +6,7 @@ import type { FieldError } from '../errors.js';
 import type { KubeObject } from '../object.js';
 import { isValidPercent } from '../names.js';
 import {
-  asArr, asObj, child, forbidden, invalid, notSupported, type Obj, required, semanticEqual, str, validateImmutableField,
+  asObj, child, forbidden, invalid, notSupported, type Obj, required, semanticEqual, str, validateImmutableField,
   validateNonnegativeField,
 } from './field.js';
 import { nameIsDNSLabel, nameIsDNSSubdomain, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.js';

@@ -7,7 +7,7 @@ import type { FieldError } from '../errors.js';
 import type { KubeObject } from '../object.js';
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from '../names.js';
 import {
-  asArr, asObj, child, forbidden, invalid, notSupported, type Obj, required, semanticEqual, str, validateImmutableField,
+  asArr, asObj, child, invalid, notSupported, type Obj, required, semanticEqual, str, validateImmutableField,
   validateNonnegativeField,
 } from './field.js';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from './objectmeta.js';

@@ -19,7 +19,6 @@ import {
   validateObjectMetaUpdate,
 } from './objectmeta.js';
 import { accessModes, positiveQuantity, validatePVCSpec, validatePodTemplateSpec, validatePortNumOrName, validateResourceQuantityValue } from './pod-spec.js';
-import { validateLabelSelector } from './selector.js';
 import { goServicePortKey } from './govalue.js';
 
 export const MaxSecretSize = 1024 * 1024;

@@ -7,7 +7,7 @@ import type { FieldError } from '../errors.js';
 import type { KubeObject } from '../object.js';
 import { isQualifiedName } from '../names.js';
 import {
-  asArr, asObj, child, eachInvalid, forbidden, index, invalid, key, notSupported, type Obj, required, semanticEqual, str,
+  asArr, asObj, eachInvalid, forbidden, index, invalid, key, notSupported, type Obj, required, semanticEqual, str,
   validateImmutableField,
 } from './field.js';
 import { validateNodeName, validateObjectMeta, validateObjectMetaUpdate, validatePodName } from './objectmeta.js';
