@@ -12,6 +12,7 @@ import { startReplicationControllerController } from './replicationcontroller.js
 import { startJobController } from './job.js';
 import { startTtlAfterFinishedController } from './ttl-after-finished.js';
 import { startDeploymentController } from './deployment.js';
+import { startGarbageCollector } from './garbage-collector.js';
 import { startNodeLifecycleController } from './node-lifecycle.js';
 import { startPodGc } from './pod-gc.js';
 
@@ -38,6 +39,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     startJobController({ client: opts.client, informers, clock: opts.clock }),
     startTtlAfterFinishedController({ client: opts.client, informers, clock: opts.clock }),
     startDeploymentController({ client: opts.client, informers, clock: opts.clock }),
+    startGarbageCollector({ client: opts.client, informers, clock: opts.clock }),
     startNodeLifecycleController({ client: opts.client, informers, clock: opts.clock, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs }),
   ];
   const podGc = startPodGc({ client: opts.client, informers, clock: opts.clock });
