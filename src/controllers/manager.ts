@@ -7,6 +7,8 @@ import { SharedInformers } from '../client/shared-informers.js';
 import type { Clock } from '../util/clock.js';
 import type { RunningController } from './runner.js';
 import { startServiceAccountController } from './serviceaccount.js';
+import { startEndpointsController } from './endpoints.js';
+import { startEndpointSliceController } from './endpointslice.js';
 import { startReplicaSetController } from './replicaset.js';
 import { startReplicationControllerController } from './replicationcontroller.js';
 import { startJobController } from './job.js';
@@ -34,6 +36,8 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
   const informers = new SharedInformers(opts.client, opts.clock);
   const controllers: RunningController[] = [
     startServiceAccountController(opts.client, informers, opts.caPem),
+    startEndpointsController({ client: opts.client, informers, clock: opts.clock }),
+    startEndpointSliceController({ client: opts.client, informers, clock: opts.clock }),
     startReplicaSetController({ client: opts.client, informers, clock: opts.clock }),
     startReplicationControllerController({ client: opts.client, informers, clock: opts.clock }),
     startJobController({ client: opts.client, informers, clock: opts.clock }),
