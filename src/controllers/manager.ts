@@ -17,6 +17,7 @@ import { startDeploymentController } from './deployment.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startNodeLifecycleController } from './node-lifecycle.js';
 import { startPodGc } from './pod-gc.js';
+import { startDisruptionController } from './disruption.js';
 
 export interface ControllerManagerOptions {
   client: KubeClient;
@@ -44,6 +45,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     startTtlAfterFinishedController({ client: opts.client, informers, clock: opts.clock }),
     startDeploymentController({ client: opts.client, informers, clock: opts.clock }),
     startGarbageCollector({ client: opts.client, informers, clock: opts.clock }),
+    startDisruptionController({ client: opts.client, informers, clock: opts.clock }),
     startNodeLifecycleController({ client: opts.client, informers, clock: opts.clock, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs }),
   ];
   const podGc = startPodGc({ client: opts.client, informers, clock: opts.clock });
