@@ -790,3 +790,58 @@ describe('api handler: compaction', () => {
     w.close();
   });
 });
+
+describe('api handler: service IP and node port allocation', () => {
+  let s: TestServer;
+  before(async () => { s = await startTestServer(new MemoryStore(), { serviceCIDR: '10.96.0.0/24', nodePortRange: [30000, 30002] }); });
+  after(async () => { await s.close(); await s.store.close(); });
+  const svc = (name: string, spec: Record<string, unknown> = {}) => ({ metadata: { name }, spec: { ports: [{ port: 80 }], selector: { app: name }, ...spec } });
+
+  test('cluster IPs are allocated from the range, requested ones are honoured once', async () => {
+    const a = await s.request('POST', '/api/v1/namespaces/default/services', svc('a'));
+    assert.equal(a.status, 201, a.text);
+    assert.match(a.body.spec.clusterIP, /^10\.96\.0\.\d+$/);
+    assert.deepEqual(a.body.spec.clusterIPs, [a.body.spec.clusterIP]);
+    assert.deepEqual(a.body.spec.ipFamilies, ['IPv4']);
+    const fixed = await s.request('POST', '/api/v1/namespaces/default/services', svc('b', { clusterIP: '10.96.0.1' }));
+    assert.equal(fixed.status, 201, fixed.text);
+    assert.equal(fixed.body.spec.clusterIP, '10.96.0.1');
+    const taken = await s.request('POST', '/api/v1/namespaces/default/services', svc('c', { clusterIP: '10.96.0.1' }));
+    assert.equal(taken.status, 422);
+    assert.equal(taken.body.message, 'Service "c" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.1"}: failed to allocate IP 10.96.0.1: provided IP is already allocated');
+    const out = await s.request('POST', '/api/v1/namespaces/default/services', svc('d', { clusterIP: '10.1.0.1' }));
+    assert.equal(out.status, 422);
+    assert.match(out.body.message, /the provided IP \(10\.1\.0\.1\) is not in the valid range\. The range of valid IPs is 10\.96\.0\.0\/24/);
+    const headless = await s.request('POST', '/api/v1/namespaces/default/services', svc('e', { clusterIP: 'None' }));
+    assert.equal(headless.status, 201, headless.text);
+    assert.equal(headless.body.spec.clusterIP, 'None');
+    const t = await s.request('GET', '/api/v1/namespaces/default/services/a', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    assert.deepEqual(t.body.rows[0].cells.slice(1, 5), ['ClusterIP', a.body.spec.clusterIP, '<none>', '80/TCP']);
+    // the address is kept across updates, and free again once the service is gone
+    const u = await s.request('PUT', '/api/v1/namespaces/default/services/b', { ...fixed.body, metadata: { ...fixed.body.metadata, labels: { x: 'y' } } });
+    assert.equal(u.status, 200, u.text);
+    assert.equal(u.body.spec.clusterIP, '10.96.0.1');
+    await s.request('DELETE', '/api/v1/namespaces/default/services/b');
+  });
+
+  test('node ports for NodePort services, released when the type goes back to ClusterIP', async () => {
+    const n = await s.request('POST', '/api/v1/namespaces/default/services', svc('np', { type: 'NodePort', ports: [{ name: 'a', port: 80 }, { name: 'b', port: 81, nodePort: 30001 }] }));
+    assert.equal(n.status, 201, n.text);
+    const ports = n.body.spec.ports.map((p: { nodePort: number }) => p.nodePort);
+    assert.equal(ports[1], 30001);
+    assert.ok(ports[0] >= 30000 && ports[0] <= 30002 && ports[0] !== 30001);
+    const clash = await s.request('POST', '/api/v1/namespaces/default/services', svc('np2', { type: 'NodePort', ports: [{ port: 80, nodePort: 30001 }] }));
+    assert.equal(clash.status, 422);
+    assert.equal(clash.body.message, 'Service "np2" is invalid: spec.ports[0].nodePort: Invalid value: 30001: provided port is already allocated');
+    const range = await s.request('POST', '/api/v1/namespaces/default/services', svc('np3', { type: 'NodePort', ports: [{ port: 80, nodePort: 80 }] }));
+    assert.equal(range.status, 422);
+    assert.match(range.body.message, /provided port is not in the valid range\. The range of valid ports is 30000-30002/);
+    const tbl = await s.request('GET', '/api/v1/namespaces/default/services/np', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    assert.equal(tbl.body.rows[0].cells[4], `80:${ports[0]}/TCP,81:30001/TCP`);
+    const back = await s.request('PATCH', '/api/v1/namespaces/default/services/np', { spec: { type: 'ClusterIP' } }, { 'Content-Type': 'application/merge-patch+json' });
+    assert.equal(back.status, 200, back.text);
+    assert.ok(back.body.spec.ports.every((p: { nodePort?: number }) => p.nodePort === undefined));
+    const reuse = await s.request('POST', '/api/v1/namespaces/default/services', svc('np4', { type: 'NodePort', ports: [{ port: 80, nodePort: 30001 }] }));
+    assert.equal(reuse.status, 201, reuse.text);
+  });
+});

@@ -33,6 +33,7 @@ import type { UserInfo } from './user.js';
 import { WatchCache } from './watch-cache.js';
 import { EventTtl } from './event-ttl.js';
 import { Compactor } from './compactor.js';
+import { ServiceAllocator } from './service-allocator.js';
 
 const log = logger('apiserver');
 
@@ -62,6 +63,10 @@ export interface ApiHandlerDeps {
    * ServiceAccount controller).
    */
   serviceAccountAdmission?: 'enforce' | 'off';
+  /** Service ClusterIPs come from this range (default 10.96.0.0/12). */
+  serviceCIDR?: string;
+  /** Service node ports come from this range (default 30000-32767). */
+  nodePortRange?: [number, number];
   /** Compact the store's history every this many ms, keeping one interval (default 5 min; 0 = never). */
   compactionIntervalMs?: number;
   /** Events expire this long after their last write (kube-apiserver --event-ttl). Default 1 h; 0 = never. */
@@ -106,8 +111,9 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   let nsLifecycle: NamespaceLifecycle | undefined;
 
   /** Mutating admission on create (ServiceAccount for pods), as Kubernetes' admission chain. */
-  async function admit(def: ResourceDef, obj: KubeObject): Promise<void> {
-    if (def.group !== '' || def.kind !== 'Pod' || deps.serviceAccountAdmission === 'off') return;
+  async function admit(def: ResourceDef, obj: KubeObject, old?: KubeObject): Promise<void> {
+    if (def.group === '' && def.kind === 'Service') { await serviceAllocator?.allocate(obj, old); return; }
+    if (old || def.group !== '' || def.kind !== 'Pod' || deps.serviceAccountAdmission === 'off') return;
     if (obj.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined) return;
     const spec = (obj.spec ?? {}) as { serviceAccountName?: string };
     const saName = spec.serviceAccountName || 'default';
@@ -147,6 +153,8 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   const nsServed = served.get('/v1/namespaces');
   if (nsServed) nsLifecycle = new NamespaceLifecycle(ctx, nsServed, deleter, deps.namespaceRetryMs ?? 1000);
 
+  const servicesServed = served.get('/v1/services');
+  const serviceAllocator = servicesServed ? new ServiceAllocator(store, servicesServed, clock, { serviceCIDR: deps.serviceCIDR, nodePortRange: deps.nodePortRange }) : undefined;
   const eventsServed = served.get('/v1/events');
   const eventTtl = eventsServed && deps.eventTtlMs !== 0 ? new EventTtl(ctx, eventsServed, deps.eventTtlMs ?? 3600_000) : undefined;
   eventTtl?.start();

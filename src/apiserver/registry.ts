@@ -40,7 +40,7 @@ export interface DeleteResult {
 }
 
 /** Mutating admission on create, after defaulting and before validation (e.g. pod service accounts). */
-export type CreateAdmission = (def: ResourceDef, obj: KubeObject) => Promise<void>;
+export type CreateAdmission = (def: ResourceDef, obj: KubeObject, old?: KubeObject) => Promise<void>;
 
 /** The namespace lifecycle check for creates (admission): throws 404/403. */
 export type NamespaceCheck = (namespace: string, resource: string, group: string, name: string) => Promise<void>;
@@ -210,7 +210,7 @@ export class ResourceRegistry {
    * identity metadata from the old object, status/spec kept as the status subresource dictates,
    * generation, defaults and validation.
    */
-  prepareUpdate(candidate: KubeObject, old: KubeObject, subresource?: string, manager?: string): KubeObject {
+  async prepareUpdate(candidate: KubeObject, old: KubeObject, subresource?: string, manager?: string): Promise<KubeObject> {
     const cm = candidate.metadata ?? {};
     if (cm.uid && cm.uid !== old.metadata.uid) {
       throw ApiError.invalid(this.def.kind, old.metadata.name ?? '', [{ type: 'FieldValueInvalid', field: 'metadata.uid', badValue: cm.uid, detail: 'field is immutable' }], this.def.group);
@@ -244,6 +244,7 @@ export class ResourceRegistry {
       if (this.def.strategy?.tracksGeneration && !jsonEqual(specPart(obj), specPart(old))) m.generation = old.metadata.generation + 1;
     } else delete m.generation;
     if (m.managedFields === undefined && old.metadata.managedFields !== undefined) m.managedFields = old.metadata.managedFields;
+    if (this.admission && subresource === undefined) await this.admission(this.def, obj, old);
     if (manager !== undefined) {
       const withFields = this.recordManagedFields(old, obj, manager, subresource);
       if (withFields.metadata.managedFields === undefined) delete m.managedFields; else m.managedFields = withFields.metadata.managedFields;
