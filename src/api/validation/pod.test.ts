@@ -76,7 +76,9 @@ test('Pod update: other spec fields are forbidden, with the diff', () => {
   const errs = updateErrors('Pod', pod, (p) => { p.spec.restartPolicy = 'Never'; });
   assert.equal(errs.length, 1);
   assert.ok(errs[0].startsWith(`spec: Forbidden: ${updatable}\n`), errs[0]);
-  assert.match(errs[0], /- \tRestartPolicy: "Always",\n\+ \tRestartPolicy: "Never",/);
+  assert.match(errs[0], /\n  core\.PodSpec\{\n/);
+  assert.match(errs[0], /\n- \tRestartPolicy: +"Always",\n\+ \tRestartPolicy: +"Never",\n/);
+  assert.match(errs[0], /\n  \t\.\.\. \/\/ \d+ identical fields\n  \}\n$/);
 });
 test('Pod update: adding a container', () => {
   assert.deepEqual(updateErrors('Pod', pod, (p) => { p.spec.containers.push({ name: 'b', image: 'x' }); }), ['spec.containers: Forbidden: pod updates may not add or remove containers']);

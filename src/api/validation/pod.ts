@@ -13,6 +13,8 @@ import {
 import { validateNodeName, validateObjectMeta, validateObjectMetaUpdate, validatePodName } from './objectmeta.js';
 import { validatePodSpec, validatePodSpecificAnnotations, validatePodTemplateSpec, validateTolerations } from './pod-spec.js';
 import { isValidIP } from '../names.js';
+import { podSpecDiff } from './specdiff.js';
+export { podSpecDiff };
 
 const MaxInt32 = 2147483647;
 export const MirrorPodAnnotationKey = 'kubernetes.io/config.mirror';
@@ -133,48 +135,6 @@ function goValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v);
-}
-
-/**
- * A line diff in the spirit of cmp.Diff(old, new) for PodSpec: unchanged top-level fields are
- * counted, changed ones are shown as `-` (old) and `+` (new) lines.
- */
-export function podSpecDiff(oldSpec: Obj, newSpec: Obj): string {
-  const keys = [...new Set([...Object.keys(oldSpec), ...Object.keys(newSpec)])];
-  const lines: string[] = ['  core.PodSpec{'];
-  let same = 0;
-  const flush = () => {
-    if (same) lines.push(`  \t... // ${same} identical field${same === 1 ? '' : 's'}`);
-    same = 0;
-  };
-  for (const k of keys) {
-    const a = oldSpec[k];
-    const b = newSpec[k];
-    if (semanticEqual(a, b)) { same++; continue; }
-    flush();
-    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-      lines.push(`  \t${goName(k)}: []{`);
-      a.forEach((x, i) => {
-        if (semanticEqual(x, b[i])) { lines.push('  \t\t{...},'); return; }
-        const xo = asObj(x) ?? {};
-        const yo = asObj(b[i]) ?? {};
-        lines.push('  \t\t{');
-        for (const f of [...new Set([...Object.keys(xo), ...Object.keys(yo)])]) {
-          if (semanticEqual(xo[f], yo[f])) continue;
-          lines.push(`- \t\t\t${goName(f)}: ${goValue(xo[f])},`);
-          lines.push(`+ \t\t\t${goName(f)}: ${goValue(yo[f])},`);
-        }
-        lines.push('  \t\t},');
-      });
-      lines.push('  \t},');
-    } else {
-      lines.push(`- \t${goName(k)}: ${goValue(a)},`);
-      lines.push(`+ \t${goName(k)}: ${goValue(b)},`);
-    }
-  }
-  flush();
-  lines.push('  }');
-  return lines.join('\n') + '\n';
 }
 
 export function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[] {
