@@ -295,6 +295,14 @@ export function defaultNamespace(ns: KubeObject): void {
 }
 
 /** Secret: type Opaque; stringData is write-only and merged into data (as v1 → internal conversion does). */
+/** The Namespace strategy's PrepareForCreate: status Active and the `kubernetes` finalizer present. */
+export function prepareNamespaceForCreate(ns: KubeObject): void {
+  const spec = ensure(ns as Obj, 'spec');
+  const fins = Array.isArray(spec.finalizers) ? (spec.finalizers as unknown[]) : [];
+  if (!fins.includes('kubernetes')) spec.finalizers = [...fins, 'kubernetes'];
+  (ns as Obj).status = { phase: 'Active' };
+}
+
 export function defaultSecret(s: KubeObject): void {
   const o = s as Obj;
   if (unset(o.type)) o.type = 'Opaque';

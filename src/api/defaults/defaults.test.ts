@@ -219,3 +219,11 @@ test('Priority admission: classes, global default, refusals', async () => {
   assert.equal(admitPodPriority({ metadata: { name: 'd' }, spec: { priorityClassName: 'high' } }, { ...opts, requestedPriority: 5 }),
     'the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 1000 from the given PriorityClass name');
 });
+
+test('Namespace PrepareForCreate appends the kubernetes finalizer', async () => {
+  const { prepareNamespaceForCreate } = await import('./index.js');
+  const ns: KubeObject = { metadata: { name: 'n' }, spec: { finalizers: ['example.com/x'] }, status: { phase: 'Terminating' } };
+  prepareNamespaceForCreate(ns);
+  assert.deepEqual(ns.spec, { finalizers: ['example.com/x', 'kubernetes'] });
+  assert.deepEqual(ns.status, { phase: 'Active' });
+});

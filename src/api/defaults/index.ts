@@ -20,3 +20,4 @@ export { admitPodServiceAccount } from './service-account.js';
 export { prepareJobForCreate } from './batch.js';
 export { admitPodPriority } from './priority.js';
 export { admitDefaultTolerationSeconds } from './default-toleration-seconds.js';
+export { prepareNamespaceForCreate } from './core.js';
