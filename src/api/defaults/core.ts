@@ -266,7 +266,9 @@ export function defaultService(svc: KubeObject): void {
   if ((type === 'NodePort' || type === 'LoadBalancer' || type === 'ClusterIP') && unset(spec.internalTrafficPolicy)) spec.internalTrafficPolicy = 'Cluster';
   if (type !== 'ExternalName') {
     // the IP-family fields are filled by the service registry on allocation; single-stack IPv4 here
-    if (unset(spec.ipFamilyPolicy)) spec.ipFamilyPolicy = 'SingleStack';
+    // headless services without a selector get every cluster family (RequireDualStack), as the service registry does
+    const headlessNoSelector = spec.clusterIP === 'None' && Object.keys(obj(spec.selector) ?? {}).length === 0;
+    if (unset(spec.ipFamilyPolicy)) spec.ipFamilyPolicy = headlessNoSelector ? 'RequireDualStack' : 'SingleStack';
     if (!Array.isArray(spec.ipFamilies) || spec.ipFamilies.length === 0) spec.ipFamilies = ['IPv4'];
   }
   if (type === 'LoadBalancer') {
