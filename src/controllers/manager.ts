@@ -13,6 +13,7 @@ import { startReplicaSetController } from './replicaset.js';
 import { startReplicationControllerController } from './replicationcontroller.js';
 import { startJobController } from './job.js';
 import { startTtlAfterFinishedController } from './ttl-after-finished.js';
+import { startCronJobController } from './cronjob.js';
 import { startDeploymentController } from './deployment.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startNodeLifecycleController } from './node-lifecycle.js';
@@ -43,6 +44,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     startReplicationControllerController({ client: opts.client, informers, clock: opts.clock }),
     startJobController({ client: opts.client, informers, clock: opts.clock }),
     startTtlAfterFinishedController({ client: opts.client, informers, clock: opts.clock }),
+    startCronJobController({ client: opts.client, informers, clock: opts.clock }),
     startDeploymentController({ client: opts.client, informers, clock: opts.clock }),
     startGarbageCollector({ client: opts.client, informers, clock: opts.clock }),
     startDisruptionController({ client: opts.client, informers, clock: opts.clock }),
