@@ -2,7 +2,9 @@
  * The image step of starting a container, with the kubelet's behaviour and words: pull policy
  * (Always / IfNotPresent / Never), image pull secrets (.dockerconfigjson / .dockercfg), events
  * Pulling / Pulled / Failed / BackOff, and ErrImagePull → ImagePullBackOff with the crash-loop
- * back-off timing (10 s doubling to 5 min) per pod and image.
+ * back-off timing (10 s doubling to 5 min) per pod and image. One deliberate difference: when the
+ * registry is unreachable or remote pulls are off and the node already has the image, that copy
+ * is used (an offline node still runs `busybox` with its default Always policy).
  */
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { ImageRecord } from '../../images/image-store.js';
@@ -85,6 +87,13 @@ export async function ensureImage(ctx: PodContext, c: Container, init: boolean):
     return rec;
   } catch (e) {
     if (!(e instanceof ImagePullError) && !(e instanceof InvalidImageNameError)) throw e;
+    if (present && e instanceof ImagePullError && (e.reason === 'Disabled' || e.reason === 'Unreachable')) {
+      // Offline node (remote registries off or unreachable): a copy it already has is used, so the
+      // example images (busybox, busybox:latest, registry:2) run with their default Always policy.
+      ctx.log.info('registry not reachable; using the image already on the node', { image, err: e.message });
+      events.pod(ctx.pod, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, about);
+      return present;
+    }
     const now = clock.now();
     backoff.next(key, now);
     failures.set(key, now);

@@ -1,0 +1,105 @@
+/**
+ * Helpers for the agent's end-to-end tests: a `peapod server` with the embedded agent on a bridge
+ * and 10.202.N.0/24 subnet of its own, polling with deadlines, CRI log reading, and a teardown that
+ * removes every sandbox, container, mount, cgroup, bridge and nftables table the run made.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HttpClient } from '../../src/client/http-client.js';
+import { OciRuntime } from '../../src/runtime/oci/oci-runtime.js';
+import { BridgeNetwork } from '../../src/network/cni/bridge-network.js';
+import { AgentPaths } from '../../src/agent/paths.js';
+import { removeTestDir } from '../../src/runtime/oci/test-fixtures.js';
+import { startServer, type TestServer } from './harness.js';
+
+export function freeAgentNet(): { bridge: string; subnet: string } {
+  const addrs = execFileSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' });
+  const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
+  const routes = execFileSync('ip', ['-4', 'route'], { encoding: 'utf8' });
+  const start = Math.floor(Math.random() * 250);
+  for (let i = 0; i < 250; i++) {
+    const n = 1 + ((start + i) % 250);
+    const bridge = `ppag${n}`;
+    const prefix = `10.202.${n}.`;
+    if (!addrs.includes(prefix) && !routes.includes(prefix) && !links.includes(`${bridge}:`)) return { bridge, subnet: `10.202.${n}.0/24` };
+  }
+  throw new Error('no free 10.202.N.0/24 subnet');
+}
+
+export interface AgentServer {
+  server: TestServer;
+  client: HttpClient;
+  nodeName: string;
+  bridge: string;
+  subnet: string;
+  paths: AgentPaths;
+  stop(): Promise<void>;
+}
+
+export async function startAgentServer(opts: { nodeName?: string; extraArgs?: string[] } = {}): Promise<AgentServer> {
+  const { bridge, subnet } = freeAgentNet();
+  const nodeName = opts.nodeName ?? `e2e-${bridge}`;
+  const server = await startServer({ agent: true, args: ['--node-name', nodeName, '--pod-cidr', subnet, '--bridge', bridge, ...(opts.extraArgs ?? [])], readyTimeoutMs: 120_000 });
+  const client = HttpClient.fromKubeconfig(server.kubeconfig);
+  const paths = new AgentPaths(server.dataDir);
+  let stopped = false;
+  return {
+    server, client, nodeName, bridge, subnet, paths,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      client.close();
+      const p = server.process;
+      if (p.exitCode === null && p.signalCode === null) {
+        p.kill('SIGTERM');
+        await new Promise<void>((r) => { const t = setTimeout(() => { p.kill('SIGKILL'); }, 20_000); p.once('exit', () => { clearTimeout(t); r(); }); });
+      }
+      await removeNode(server.dataDir, bridge, subnet);
+      await server.stop();
+    },
+  };
+}
+
+/** Removes everything an agent on `dataDir` left on the host (also after a crash). */
+export async function removeNode(dataDir: string, bridge: string, subnet: string): Promise<void> {
+  const paths = new AgentPaths(dataDir);
+  const network = new BridgeNetwork({ dataDir: paths.cniDir, bridge, subnet, serviceCidr: '10.96.0.0/12' });
+  if (existsSync(paths.runtimeDir)) {
+    const rt = new OciRuntime({ dataDir: paths.runtimeDir, network });
+    for (const sb of await rt.listPodSandboxes()) await rt.removePodSandbox(sb.id);
+    for (const c of await rt.listContainers()) await rt.removeContainer(c.id);
+  }
+  await network.teardown();
+  removeTestDir(dataDir);
+}
+
+/** Polls until `fn` returns a truthy value; fails after `timeoutMs`. */
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 60_000, intervalMs = 200): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as T;
+    } catch (e) { last = e; }
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** The text a container wrote (all attempts, CRI log format decoded), read from the node's log files. */
+export function containerLog(paths: AgentPaths, namespace: string, pod: string, container: string): string {
+  const base = paths.logsDir;
+  if (!existsSync(base)) return '';
+  const dir = readdirSync(base).find((d) => d.startsWith(`${namespace}_${pod}_`));
+  if (!dir || !existsSync(join(base, dir, container))) return '';
+  let out = '';
+  for (const f of readdirSync(join(base, dir, container)).sort((a, b) => parseInt(a) - parseInt(b))) {
+    for (const line of readFileSync(join(base, dir, container, f), 'utf8').split('\n')) {
+      const m = /^\S+ (?:stdout|stderr) ([PF]) (.*)$/.exec(line);
+      if (m) out += m[2] + (m[1] === 'F' ? '\n' : '');
+    }
+  }
+  return out;
+}
