@@ -845,3 +845,27 @@ describe('api handler: service IP and node port allocation', () => {
     assert.equal(reuse.status, 201, reuse.text);
   });
 });
+
+describe('api handler: the kubernetes service', () => {
+  let s: TestServer;
+  before(async () => { s = await startTestServer(new MemoryStore(), { advertise: { address: '10.1.2.3', port: 6443 } }); });
+  after(async () => { await s.close(); await s.store.close(); });
+
+  test('default/kubernetes points at the advertised address', async () => {
+    const svc = await s.request('GET', '/api/v1/namespaces/default/services/kubernetes');
+    assert.equal(svc.status, 200, svc.text);
+    assert.equal(svc.body.spec.clusterIP, '10.96.0.1');
+    assert.deepEqual(svc.body.spec.ports.map((p: { port: number; targetPort: number }) => [p.port, p.targetPort]), [[443, 6443]]);
+    const ep = await s.request('GET', '/api/v1/namespaces/default/endpoints/kubernetes');
+    assert.equal(ep.body.subsets[0].addresses[0].ip, '10.1.2.3');
+    const t = await s.request('GET', '/api/v1/namespaces/default/endpoints/kubernetes', undefined, { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    assert.equal(t.body.rows[0].cells[1], '10.1.2.3:6443');
+    const slice = await s.request('GET', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes');
+    assert.deepEqual(slice.body.endpoints[0].addresses, ['10.1.2.3']);
+    // a second server start on the same store changes nothing
+    const again = await startTestServer(s.store, { advertise: { address: '10.1.2.3', port: 6443 } });
+    const svc2 = await again.request('GET', '/api/v1/namespaces/default/services/kubernetes');
+    assert.equal(svc2.body.metadata.resourceVersion, svc.body.metadata.resourceVersion);
+    await again.close();
+  });
+});

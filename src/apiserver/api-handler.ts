@@ -34,6 +34,7 @@ import { WatchCache } from './watch-cache.js';
 import { EventTtl } from './event-ttl.js';
 import { Compactor } from './compactor.js';
 import { ServiceAllocator } from './service-allocator.js';
+import { ensureKubernetesService, type AdvertiseAddress } from './kubernetes-service.js';
 
 const log = logger('apiserver');
 
@@ -63,6 +64,8 @@ export interface ApiHandlerDeps {
    * ServiceAccount controller).
    */
   serviceAccountAdmission?: 'enforce' | 'off';
+  /** Where the API server is reached: creates and keeps the default/kubernetes Service and its endpoints. */
+  advertise?: AdvertiseAddress;
   /** Service ClusterIPs come from this range (default 10.96.0.0/12). */
   serviceCIDR?: string;
   /** Service node ports come from this range (default 30000-32767). */
@@ -165,6 +168,10 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     if (!nsLifecycle) return;
     if (!deps.skipBootstrap) await nsLifecycle.bootstrap();
     await nsLifecycle.start();
+    if (deps.advertise && serviceAllocator) {
+      // not fatal: e.g. a loopback address is not a valid endpoint (Kubernetes' validation says so)
+      await ensureKubernetesService(ctx, serviceAllocator.firstIP, deps.advertise).catch((err) => log.warn('cannot publish the kubernetes service', { err: err as Error }));
+    }
   })();
   readyPromise.catch((e) => log.error('API handler start failed', { err: e as Error }));
 
