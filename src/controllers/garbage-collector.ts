@@ -23,6 +23,7 @@ import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
 import { logger } from '../util/log.js';
 import { runController, type Reconciler, type RunningController } from './runner.js';
+import { removeOwnerReferences } from './owner-routing.js';
 import { DependencyGraph, type GraphChanges, type GraphNode, type ObjectIdentity } from './garbage-collector-graph.js';
 
 const log = logger('garbage-collector');
@@ -112,16 +113,10 @@ export function startGarbageCollector(opts: GarbageCollectorOptions): GarbageCol
     throw new Error(`could not remove finalizer ${finalizer} from ${node.identity.kind} ${node.identity.name}: conflicts`);
   }
 
-  /** Remove the ownerReferences to these owner uids (strategic merge, with the dependent's uid as precondition). */
+  /** Remove the ownerReferences to these owner uids (an empty list is dropped, as Kubernetes shows it). */
   async function removeOwnerRefs(node: GraphNode, ownerUids: string[]): Promise<void> {
     const ref = resolve(node.identity.apiVersion, node.identity.kind)!;
-    try {
-      await client.patch(ref, ref.namespaced ? node.identity.namespace : undefined, node.identity.name, 'strategic', {
-        metadata: { ownerReferences: ownerUids.map((uid) => ({ $patch: 'delete', uid })), uid: node.identity.uid },
-      });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await removeOwnerReferences(client, ref, ref.namespaced ? node.identity.namespace : undefined, node.identity.name, node.identity.uid, ownerUids);
   }
 
   async function deleteObject(node: GraphNode, policy: 'Background' | 'Foreground' | 'Orphan'): Promise<void> {

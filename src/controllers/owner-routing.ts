@@ -7,7 +7,7 @@ import type { KubeObject, OwnerReference } from '../api/object.js';
 import type { KubeClient, ResourceRef } from '../client/types.js';
 import type { Informer } from '../client/informer.js';
 import type { LabelSelector } from '../api/selectors.js';
-import { isNotFound } from '../client/errors.js';
+import { isNotFound, isConflict } from '../client/errors.js';
 
 export function controllerOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller === true);
@@ -105,10 +105,33 @@ export function adopt<T extends KubeObject>(client: KubeClient, ref: ResourceRef
 }
 
 /** Remove the ownerReference with `ownerUid`. */
-export function release<T extends KubeObject>(client: KubeClient, ref: ResourceRef, obj: T, ownerUid: string): Promise<T> {
-  return client.patch<T>(ref, obj.metadata.namespace, String(obj.metadata.name), 'strategic', {
-    metadata: { ownerReferences: [{ $patch: 'delete', uid: ownerUid }], uid: obj.metadata.uid },
-  });
+export async function release<T extends KubeObject>(client: KubeClient, ref: ResourceRef, obj: T, ownerUid: string): Promise<void> {
+  await removeOwnerReferences(client, ref, obj.metadata.namespace, String(obj.metadata.name), String(obj.metadata.uid), [ownerUid]);
+}
+
+/**
+ * Remove the ownerReferences to `ownerUids` from an object (read, filter, write with its
+ * resourceVersion; retried on conflict). When none is left the field is dropped, as Kubernetes
+ * (which omits an empty list) shows it. Nothing happens when the object is gone or has another uid.
+ */
+export async function removeOwnerReferences(client: KubeClient, ref: ResourceRef, namespace: string | undefined, name: string, uid: string, ownerUids: string[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    let live: KubeObject;
+    try { live = await client.get(ref, namespace, name); } catch (err) { if (isNotFound(err)) return; throw err; }
+    if (live.metadata.uid !== uid) return;
+    const refs = live.metadata.ownerReferences ?? [];
+    const remaining = refs.filter((o) => !ownerUids.includes(o.uid));
+    if (remaining.length === refs.length) return;
+    const meta = { ...live.metadata, ownerReferences: remaining };
+    if (!remaining.length) delete (meta as { ownerReferences?: unknown }).ownerReferences;
+    try {
+      await client.update(ref, namespace, { ...live, metadata: meta });
+      return;
+    } catch (err) {
+      if (isNotFound(err)) return;
+      if (!isConflict(err) || attempt >= 10) throw err;
+    }
+  }
 }
 
 /** A recheck for claimObjects' canAdopt: the owner still exists with the same uid and is not being deleted. */
