@@ -1,0 +1,102 @@
+/**
+ * `peapod agent` on its own: joins a `peapod server --no-agent` with the node join token, runs pods,
+ * is killed with SIGKILL and started again: running containers are re-adopted (same container,
+ * no restart), a pod deleted while it was down is cleaned up on the host.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { HttpClient } from '../../src/client/http-client.js';
+import { Resources } from '../../src/client/resources.js';
+import { OciRuntime } from '../../src/runtime/oci/oci-runtime.js';
+import { AgentPaths } from '../../src/agent/paths.js';
+import { cliMain, startServer, type TestServer } from './harness.js';
+import { freeAgentNet, removeNode, waitFor } from './agent-helpers.js';
+
+const isRoot = process.getuid?.() === 0;
+
+function startAgent(args: string[]): Promise<{ proc: ChildProcess; log: () => string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [cliMain, 'agent', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`agent not ready:\n${log}`)); }, 120_000);
+    proc.stderr!.on('data', (c: Buffer) => {
+      log += c.toString();
+      if (log.includes('peapod agent ready')) { clearTimeout(timer); resolve({ proc, log: () => log }); }
+    });
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`agent exited (${code}) before ready:\n${log}`)); });
+  });
+}
+
+const exited = (p: ChildProcess) => new Promise<void>((r) => { if (p.exitCode !== null || p.signalCode !== null) r(); else p.once('exit', () => r()); });
+
+let server: TestServer | undefined;
+let agent: ChildProcess | undefined;
+let agentDir = '';
+const net = isRoot ? freeAgentNet() : { bridge: '', subnet: '' };
+
+after(async () => {
+  if (agent && agent.exitCode === null && agent.signalCode === null) { agent.kill('SIGTERM'); await exited(agent); }
+  if (agentDir) await removeNode(agentDir, net.bridge, net.subnet);
+  await server?.stop();
+});
+
+test('a wrong join token is refused before anything runs', { skip: !isRoot }, async () => {
+  server = await startServer({ agent: false });
+  const bad = join(mkdtempSync(join(tmpdir(), 'peapod-token-')), 'token');
+  writeFileSync(bad, `K10${'0'.repeat(64)}::node:abcdef\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'peapod-badagent-'));
+  const proc = spawn(process.execPath, [cliMain, 'agent', '--server', server.url, '--token-file', bad, '--node-name', 'bad', '--data-dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+  await exited(proc);
+  assert.notEqual(proc.exitCode, 0);
+  assert.match(err, /node credentials refused \(HTTP 401\)|does not match the join token/);
+  await removeNode(dir, 'ppnone0', '10.202.255.0/24');
+});
+
+test('SIGKILL the agent and start it again: containers keep running, nothing restarts, deleted pods are cleaned up', { skip: !isRoot }, async () => {
+  assert.ok(server);
+  agentDir = mkdtempSync(join(tmpdir(), 'peapod-agent-'));
+  const nodeName = `e2e-standalone-${net.bridge}`;
+  const args = ['--server', server.url, '--token-file', join(server.dataDir, 'node-token'), '--node-name', nodeName, '--data-dir', agentDir,
+    '--pod-cidr', net.subnet, '--bridge', net.bridge, '--example-images'];
+  agent = (await startAgent(args)).proc;
+  const client = HttpClient.fromKubeconfig(server.kubeconfig);
+  after(() => client.close());
+  for (const name of ['keep', 'gone']) {
+    await client.create(Resources.pods, 'default', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name },
+      spec: { nodeName, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox:1.36', command: ['sleep', '3600'], readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 } }] },
+    });
+  }
+  const running = async (name: string) => {
+    const p = (await client.get(Resources.pods, 'default', name)) as unknown as Pod;
+    return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? p : undefined;
+  };
+  const keep = await waitFor(() => running('keep'), 'keep Ready', 60_000);
+  const gone = await waitFor(() => running('gone'), 'gone Ready', 60_000);
+  const keepId = keep.status!.containerStatuses![0].containerID!;
+
+  agent.kill('SIGKILL');
+  await exited(agent);
+  const rt = new OciRuntime({ dataDir: new AgentPaths(agentDir).runtimeDir });
+  const st = await rt.containerStatus(keepId.replace('peapod://', ''));
+  assert.equal(st.state, 'running', 'the container outlives its agent');
+  await client.delete(Resources.pods, 'default', 'gone', { gracePeriodSeconds: 0 });
+
+  agent = (await startAgent(args)).proc;
+  await waitFor(async () => (await rt.listPodSandboxes({ podUid: gone.metadata!.uid! })).length === 0, 'the deleted pod\'s sandbox to be removed', 60_000);
+  const after2 = (await client.get(Resources.pods, 'default', 'keep')) as unknown as Pod;
+  const cs = after2.status!.containerStatuses![0];
+  assert.equal(cs.containerID, keepId, 'the same container, re-adopted');
+  assert.equal(cs.restartCount, 0);
+  assert.ok(cs.state!.running);
+  assert.equal((await rt.listContainers({ labels: { 'io.kubernetes.pod.uid': keep.metadata!.uid! } })).length, 1, 'no duplicate');
+  assert.equal((await rt.containerStatus(keepId.replace('peapod://', ''))).state, 'running');
+  await waitFor(() => running('keep'), 'keep still Ready under the new agent', 30_000);
+});
