@@ -168,6 +168,11 @@ export class ResourceRegistry {
     }
     const errs: FieldError[] = [];
     if (!m.name) errs.push({ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' });
+    else {
+      // path segment names (apimachinery's IsValidPathSegmentName): the name is part of the URL and the store key
+      const bad = m.name === '.' || m.name === '..' ? `may not be '${m.name}'` : m.name.includes('/') ? "may not contain '/'" : m.name.includes('%') ? "may not contain '%'" : undefined;
+      if (bad) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', badValue: m.name, detail: bad });
+    }
     errs.push(...validateCreate(this.gk, obj));
     if (errs.length) throw ApiError.invalid(this.def.kind, m.name ?? '', dedupe(errs), this.def.group);
     return obj;
