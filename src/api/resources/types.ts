@@ -53,7 +53,7 @@ export interface Strategy {
   gracefulDelete?: (obj: KubeObject) => { graceful: boolean; defaultGraceSeconds: number };
   /** Whether metadata.generation is tracked (1 on create, bumped on changes outside metadata and status). Default false, as for most Kubernetes kinds. */
   tracksGeneration?: boolean;
-  /** Extra preparation on create (after status reset, before defaults). */
+  /** Extra preparation on create (after defaulting and the status reset: PrepareForCreate). */
   prepareForCreate?: (obj: KubeObject) => void;
   /** Preparation after defaulting and system fields (uid), before validation on create (Job: generated selector). */
   prepareAfterDefaults?: (obj: KubeObject) => void;
@@ -67,8 +67,6 @@ export interface Strategy {
   blocksDeletion?: (obj: KubeObject) => boolean;
   /** Answer a delete with the deleted object (pods, services, namespaces) instead of a Status. */
   returnDeletedObject?: boolean;
-  /** Top-level fields that are not "spec" for status-subresource purposes (e.g. Node `spec`...). Default: only `status`. */
-  statusFields?: string[];
 }
 
 /** Another resource's storage shared by this one (events.k8s.io Event is stored as core Event). */
