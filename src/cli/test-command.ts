@@ -13,7 +13,7 @@ export async function run(args: string[]): Promise<number> {
   if (deps.status !== 0) return deps.status ?? 1;
   const targets = args.filter((a) => !a.startsWith('-'));
   const flags = args.filter((a) => a.startsWith('-'));
-  const res = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', ...flags, ...(targets.length ? targets : [join(root, 'dist')])], {
+  const res = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-concurrency=2', '--test-timeout=600000', ...flags, ...(targets.length ? targets : [join(root, 'dist')])], {
     stdio: 'inherit',
     cwd: root,
     env: { ...process.env, PEAPOD_ROOT: root },
