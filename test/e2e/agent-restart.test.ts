@@ -6,9 +6,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { HttpClient } from '../../src/client/http-client.js';
 import { Resources } from '../../src/client/resources.js';
@@ -57,6 +57,7 @@ test('a wrong join token is refused before anything runs', { skip: !isRoot }, as
   assert.notEqual(proc.exitCode, 0);
   assert.match(err, /node credentials refused \(HTTP 401\)|does not match the join token/);
   await removeNode(dir, 'ppnone0', '10.202.255.0/24');
+  rmSync(dirname(bad), { recursive: true, force: true });
 });
 
 test('SIGKILL the agent and start it again: containers keep running, nothing restarts, deleted pods are cleaned up', { skip: !isRoot }, async () => {
