@@ -429,6 +429,19 @@ export function runApiHandlerTests(makeStore: () => Store): void {
     assert.equal(sel.body.items.length, 1);
   });
 
+  test('SelfSubjectReview and SelfSubjectAccessReview', async () => {
+    const who = await s.request('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
+    assert.equal(who.status, 201, who.text);
+    assert.equal(who.body.status.userInfo.username, 'system:admin');
+    assert.deepEqual(who.body.status.userInfo.groups, ['system:masters', 'system:authenticated']);
+    const can = await s.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { spec: { resourceAttributes: { verb: 'get', resource: 'pods', namespace: 'default' } } });
+    assert.equal(can.status, 201, can.text);
+    assert.equal(can.body.status.allowed, true);
+    const bad = await s.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { spec: {} });
+    assert.equal(bad.status, 422);
+    assert.equal((await s.request('GET', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews')).status, 405);
+  });
+
   test('unknown paths and methods', async () => {
     const r = await s.request('GET', '/api/v1/nothings');
     assert.equal(r.status, 404);

@@ -35,6 +35,7 @@ import { EventTtl } from './event-ttl.js';
 import { Compactor } from './compactor.js';
 import { ServiceAllocator } from './service-allocator.js';
 import { ensureKubernetesService, type AdvertiseAddress } from './kubernetes-service.js';
+import { handleSelfSubjectAccessReview, handleSelfSubjectReview, type Authorizer } from './reviews.js';
 
 const log = logger('apiserver');
 
@@ -64,6 +65,11 @@ export interface ApiHandlerDeps {
    * ServiceAccount controller).
    */
   serviceAccountAdmission?: 'enforce' | 'off';
+  /**
+   * Decides SelfSubjectAccessReviews (`kubectl auth can-i`). Default: everything is allowed, which
+   * is what this server enforces while it has no authorizer.
+   */
+  authorize?: Authorizer;
   /** Where the API server is reached: creates and keeps the default/kubernetes Service and its endpoints. */
   advertise?: AdvertiseAddress;
   /** Service ClusterIPs come from this range (default 10.96.0.0/12). */
@@ -281,6 +287,10 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
       throw notFound();
     }
 
+    if (s.def.group === 'authentication.k8s.io' && s.def.plural === 'selfsubjectreviews' && target.name === undefined) return handleSelfSubjectReview(r, req, res);
+    if (s.def.group === 'authorization.k8s.io' && s.def.plural === 'selfsubjectaccessreviews' && target.name === undefined) {
+      return handleSelfSubjectAccessReview(r, req, res, deps.authorize ?? (async () => ({ allowed: true, reason: 'no authorizer is configured: every authenticated request is allowed' })));
+    }
     if (s.def.group === '' && s.def.plural === 'bindings') {
       // POST /api/v1/namespaces/NS/bindings: the binding names its pod
       if (method !== 'POST' || target.name !== undefined || !target.namespace) throw ApiError.methodNotAllowed(method, 'bindings');

@@ -174,6 +174,15 @@ for (const version of versions) {
       assert.equal(warn.stdout.trim(), 'configmap/warned created');
     });
 
+    test('auth can-i and auth whoami', async () => {
+      assert.equal((await k(['auth', 'can-i', 'create', 'pods', '-n', ns], { version })).trim(), 'yes');
+      if (version !== '1.27') {
+        const who = rows(await k(['auth', 'whoami'], { version }));
+        assert.equal(who[0][0], 'ATTRIBUTE');
+        assert.ok(who.some((r) => r[0] === 'Username'));
+      }
+    });
+
     test('api-resources and namespace deletion', async () => {
       const ar = rows(await k(['api-resources'], { version }));
       assert.deepEqual(ar[0], ['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);

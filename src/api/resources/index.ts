@@ -2,6 +2,7 @@
  * Every built-in resource the API server serves. Adding a resource = one small file in this
  * folder + one line here.
  */
+import { selfsubjectaccessreviews, selfsubjectreviews } from './authn-authz.js';
 import { cronjobs, jobs } from './batch.js';
 import { bindings, configmaps, limitranges, podtemplates, resourcequotas, secrets, serviceaccounts } from './core-simple.js';
 import { events, eventsV1 } from './event.js';
@@ -47,6 +48,8 @@ export const builtinResources: ResourceDef[] = [
   eventsV1,
   poddisruptionbudgets,
   priorityclasses,
+  selfsubjectreviews,
+  selfsubjectaccessreviews,
 ];
 
 export type { ResourceDef } from './types.js';
