@@ -1,0 +1,114 @@
+/**
+ * The proxy's nftables program loaded into a real (test-named) table and read back with
+ * `nft -j list table`: what one service produces, and that every incremental step applies cleanly
+ * and leaves no stale chain, set or element. Run as root.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCommand } from '../../runtime/oci/run-command.js';
+import { baseRules, chainId, installBaseRules, removeServiceRules, serviceRules, type ProxyConfig, type ProxyServicePort } from './nft-rules.js';
+import { deleteTable, readTable, tableExists } from './nft-test-util.js';
+
+const isRoot = process.getuid?.() === 0;
+const table = `pp_rules_${process.pid}`;
+const c: ProxyConfig = { table, serviceCidr: '10.206.0.0/16', podCidr: '10.205.7.0/24', podInterface: 'pptestbr7' };
+const nft = (script: string) => runCommand('nft', ['-f', '-'], { input: script });
+
+after(async () => { if (isRoot && await tableExists(table)) await deleteTable(table); });
+
+const web: ProxyServicePort = {
+  id: 'default/web:http:TCP', clusterIP: '10.206.0.5', port: 80, nodePort: 30080, protocol: 'TCP',
+  endpoints: [{ ip: '10.205.7.2', port: 8080 }, { ip: '10.205.7.3', port: 8080 }],
+};
+
+test('base table: maps, hooks, masquerade and the reject chains', { skip: !isRoot }, async () => {
+  await nft(installBaseRules(c));
+  const t = await readTable(table);
+  assert.deepEqual(Object.keys(t.maps).sort(), ['node_ports', 'service_ips']);
+  assert.deepEqual(t.sets, { no_endpoint_node_ports: [] });
+  assert.deepEqual(t.chains.prerouting, ['iifname "pptestbr7" jump services', 'jump node_port_services']);
+  assert.deepEqual(t.chains.output, ['jump services', 'jump node_port_services']);
+  assert.deepEqual(t.chains.services, ['ip daddr . meta l4proto . th dport vmap @service_ips']);
+  assert.deepEqual(t.chains.postrouting, [
+    'meta mark & 0x00004000 == 0x00004000 meta mark set meta mark & 0xffffbfff masquerade',
+    'ip saddr 127.0.0.0/8 ct status dnat masquerade',
+  ]);
+  assert.deepEqual(t.chains.reject_unserved, ['ip daddr 10.206.0.0/16 reject with tcp reset', 'ip daddr 10.206.0.0/16 reject']);
+  assert.deepEqual(t.chains.reject_unserved_fwd, t.chains.reject_unserved);
+  // installing again replaces the table in one transaction (idempotent start after a crash)
+  await nft(installBaseRules(c));
+  assert.deepEqual(await readTable(table), t);
+});
+
+test('one service port: vmap elements, per-endpoint DNAT chains with the hairpin mark, random spread', { skip: !isRoot }, async () => {
+  await nft(installBaseRules(c));
+  await nft(serviceRules(c, web));
+  const t = await readTable(table);
+  const id = chainId(web.id);
+  assert.deepEqual(t.maps.service_ips, [`10.206.0.5 . tcp . 80 : goto svc-${id}`]);
+  assert.deepEqual(t.maps.node_ports, [`tcp . 30080 : goto svc-${id}`]);
+  assert.deepEqual(t.chains[`svc-${id}`], [`numgen random mod 2 vmap { 0 : goto ep-${id}-0, 1 : goto ep-${id}-1 }`]);
+  assert.deepEqual(t.chains[`ep-${id}-0`], ['ip saddr 10.205.7.2 meta mark set meta mark | 0x00004000', 'meta l4proto tcp dnat to 10.205.7.2:8080']);
+  assert.deepEqual(t.chains[`ep-${id}-1`], ['ip saddr 10.205.7.3 meta mark set meta mark | 0x00004000', 'meta l4proto tcp dnat to 10.205.7.3:8080']);
+});
+
+test('sessionAffinity ClientIP: one timeout set per endpoint, consulted before the random pick', { skip: !isRoot }, async () => {
+  await nft(installBaseRules(c));
+  const p = { ...web, sessionAffinityClientIP: true, affinityTimeoutSeconds: 60 };
+  await nft(serviceRules(c, p));
+  const id = chainId(p.id);
+  const t = await readTable(table);
+  assert.deepEqual(t.chains[`svc-${id}`], [
+    `ip saddr @aff-${id}-0 goto ep-${id}-0`,
+    `ip saddr @aff-${id}-1 goto ep-${id}-1`,
+    `numgen random mod 2 vmap { 0 : goto ep-${id}-0, 1 : goto ep-${id}-1 }`,
+  ]);
+  assert.deepEqual(t.chains[`ep-${id}-0`], ['ip saddr 10.205.7.2 meta mark set meta mark | 0x00004000', `update @aff-${id}-0 { ip saddr }`, 'meta l4proto tcp dnat to 10.205.7.2:8080']);
+  const list = (await runCommand('nft', ['list', 'set', 'ip', table, `aff-${id}-0`])).stdout;
+  assert.match(list, /flags dynamic,timeout/);
+  assert.match(list, /timeout 1m/);
+});
+
+test('incremental steps apply cleanly and leave nothing stale; removal restores the base table', { skip: !isRoot }, async () => {
+  await nft(installBaseRules(c));
+  const base = await readTable(table);
+  const other: ProxyServicePort = { id: 'kube-system/kube-dns:dns:UDP', clusterIP: '10.206.0.10', port: 53, protocol: 'UDP', endpoints: [{ ip: '10.205.7.1', port: 53 }] };
+  await nft(serviceRules(c, other));
+  const otherId = chainId(other.id);
+  const steps: ProxyServicePort[] = [
+    { ...web, endpoints: [...web.endpoints, { ip: '10.205.7.4', port: 8080 }], sessionAffinityClientIP: true, affinityTimeoutSeconds: 30 },
+    { ...web, endpoints: [{ ip: '10.205.7.9', port: 8080 }], sessionAffinityClientIP: true, affinityTimeoutSeconds: 40 }, // fewer endpoints, new timeout
+    { ...web, endpoints: [{ ip: '10.205.7.9', port: 8080 }] }, // affinity off
+    { ...web, endpoints: [] }, // no ready endpoint: NodePort rejected, ClusterIP falls to the CIDR reject
+    { ...web, clusterIP: '10.206.0.6', nodePort: 30081, endpoints: [{ ip: '10.205.7.2', port: 9090 }, { ip: '10.205.7.3', port: 9090 }] },
+    { ...web, clusterIP: '10.206.0.6', nodePort: undefined, endpoints: [{ ip: '10.205.7.2', port: 9090 }] },
+  ];
+  let prev: ProxyServicePort | undefined;
+  const id = chainId(web.id);
+  for (const step of steps) {
+    const script = serviceRules(c, step, prev);
+    assert.ok(!script.includes(otherId), 'a service transaction never touches another service');
+    await nft(script);
+    const t = await readTable(table);
+    const n = step.endpoints.length;
+    // exactly the endpoint chains and affinity sets of this step
+    assert.deepEqual(Object.keys(t.chains).filter((k) => k.startsWith(`ep-${id}-`)).sort(), step.endpoints.map((_, i) => `ep-${id}-${i}`).sort());
+    assert.deepEqual(Object.keys(t.sets).filter((k) => k.startsWith(`aff-${id}-`)).sort(), step.sessionAffinityClientIP ? step.endpoints.map((_, i) => `aff-${id}-${i}`).sort() : []);
+    assert.deepEqual(t.maps.service_ips, [`10.206.0.10 . udp . 53 : goto svc-${otherId}`, ...(n && step.clusterIP ? [`${step.clusterIP} . tcp . 80 : goto svc-${id}`] : [])].sort());
+    assert.deepEqual(t.maps.node_ports, n && step.nodePort ? [`tcp . ${step.nodePort} : goto svc-${id}`] : []);
+    assert.deepEqual(t.sets.no_endpoint_node_ports, !n && step.nodePort ? [`tcp . ${step.nodePort}`] : []);
+    if (step.sessionAffinityClientIP) assert.match((await runCommand('nft', ['list', 'set', 'ip', table, `aff-${id}-0`])).stdout, new RegExp(`timeout ${step.affinityTimeoutSeconds}s`));
+    prev = step;
+  }
+  await nft(removeServiceRules(c, prev!));
+  await nft(removeServiceRules(c, other));
+  assert.deepEqual(await readTable(table), base);
+});
+
+test('rules are plain text nft accepts without a table present only after the base (no partial programs)', { skip: !isRoot }, async () => {
+  await deleteTable(table);
+  const r = await runCommand('nft', ['-f', '-'], { input: serviceRules(c, web), check: false });
+  assert.notEqual(r.code, 0);
+  assert.equal(await tableExists(table), false, 'a failed transaction leaves nothing behind');
+  assert.ok(baseRules(c).startsWith(`table ip ${table} {`));
+});

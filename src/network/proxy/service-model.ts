@@ -1,0 +1,77 @@
+/**
+ * The service proxy's model: a Service and its EndpointSlices → the service ports the proxy
+ * programs (ClusterIP, NodePort, protocol, ready endpoints' IP:port, ClientIP affinity). Pure, so
+ * it is tested without nftables.
+ */
+import type { Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { ProxyEndpoint, ProxyServicePort } from './nft-rules.js';
+
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
+/**
+ * Endpoints a node serves locally instead of what the slices say, per `namespace/name`: e.g. the
+ * cluster DNS of this node for kube-system/kube-dns. `targetPort` maps a service port number to
+ * the local port (default: the service port).
+ */
+export interface LocalOverride { ip: string; targetPort?: (servicePort: number, protocol: string) => number }
+
+function isIPv4(s: string | undefined): s is string {
+  return !!s && /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
+}
+
+/** The ports of one Service as the proxy programs them; [] for headless, ExternalName or IP-less services. */
+export function servicePorts(svc: Service, slices: EndpointSlice[], local?: LocalOverride): ProxyServicePort[] {
+  const spec = svc.spec ?? {};
+  if (spec.type === 'ExternalName') return [];
+  const clusterIP = isIPv4(spec.clusterIP) ? spec.clusterIP : undefined;
+  const ns = svc.metadata?.namespace ?? 'default';
+  const name = svc.metadata?.name ?? '';
+  const withNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+  const out: ProxyServicePort[] = [];
+  for (const sp of spec.ports ?? []) {
+    const protocol = (sp.protocol ?? 'TCP') as ProxyServicePort['protocol'];
+    const nodePort = withNodePorts && sp.nodePort ? sp.nodePort : undefined;
+    if (!clusterIP && !nodePort) continue;
+    let endpoints: ProxyEndpoint[];
+    if (local) {
+      endpoints = [{ ip: local.ip, port: local.targetPort ? local.targetPort(sp.port, protocol) : sp.port }];
+    } else {
+      const seen = new Set<string>();
+      endpoints = [];
+      for (const slice of slices) {
+        if (slice.addressType !== 'IPv4') continue;
+        const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? '') && (p.protocol ?? 'TCP') === protocol);
+        if (!port?.port) continue;
+        for (const ep of slice.endpoints ?? []) {
+          // ready unset means ready (the API's documented meaning); terminating endpoints are not ready
+          if (ep.conditions?.ready === false) continue;
+          for (const ip of ep.addresses ?? []) {
+            const key = `${ip}:${port.port}`;
+            if (!isIPv4(ip) || seen.has(key)) continue;
+            seen.add(key);
+            endpoints.push({ ip, port: port.port });
+          }
+        }
+      }
+      // a stable order, so an unchanged set of endpoints gives unchanged rules
+      endpoints.sort((a, b) => (a.ip === b.ip ? a.port - b.port : ipNum(a.ip) - ipNum(b.ip)));
+    }
+    const affinity = spec.sessionAffinity === 'ClientIP';
+    out.push({
+      id: `${ns}/${name}:${sp.name ?? ''}:${protocol}`,
+      clusterIP, port: sp.port, nodePort, protocol, endpoints,
+      ...(affinity ? { sessionAffinityClientIP: true, affinityTimeoutSeconds: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 } : {}),
+    });
+  }
+  return out;
+}
+
+function ipNum(ip: string): number {
+  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+/** Equal programs (nothing to do when a service changed in ways the proxy does not see). */
+export function samePort(a: ProxyServicePort | undefined, b: ProxyServicePort | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
