@@ -184,6 +184,7 @@ export function writeStatus(res: ServerResponse, err: ApiError | Status, headers
 
 /** Wait for a writable stream to drain when write() said so. */
 export function drain(res: ServerResponse): Promise<void> {
+  if (res.destroyed || res.writableEnded) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
     res.on('drain', done);

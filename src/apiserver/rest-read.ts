@@ -110,6 +110,8 @@ export async function handleGet(ctx: RestContext, r: RestRequest, req: IncomingM
   writeObject(res, 200, body, out.format);
 }
 
+class ClientGone extends Error {}
+
 /** A writer for a streamed list body: items are written as they are produced, with backpressure. */
 class ListWriter {
   private first = true;
@@ -125,6 +127,8 @@ class ListWriter {
     if (this.pending.length >= 65536) await this.flush();
   }
   async flush(): Promise<void> {
+    // the client went away: stop producing the list
+    if (this.res.destroyed) throw new ClientGone();
     if (!this.pending) return;
     const ok = this.res.write(this.pending);
     this.pending = '';
@@ -253,6 +257,7 @@ export async function handleList(ctx: RestContext, r: RestRequest, req: Incoming
       }
     }
   } catch (e) {
+    if (e instanceof ClientGone) return;
     if (headerWritten) { res.destroy(); return; }
     if (e instanceof CompactedError) {
       if (plan.startKey) {
@@ -264,9 +269,14 @@ export async function handleList(ctx: RestContext, r: RestRequest, req: Incoming
   }
 
   if (streaming) {
-    if (!headerWritten) await writeHeader(revision);
-    await w.raw(']}');
-    await w.flush();
+    try {
+      if (!headerWritten) await writeHeader(revision);
+      await w.raw(']}');
+      await w.flush();
+    } catch (e) {
+      if (e instanceof ClientGone) return;
+      throw e;
+    }
     res.end();
     return;
   }
