@@ -24,6 +24,7 @@ import { controllerOf, controllerRef } from './owner-routing.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
 import { isJobFinished, rfc3339 } from './job.js';
 import { Schedule, mostRecentScheduleTime } from './cronjob-schedule.js';
+import { OwnWrites } from './own-writes.js';
 
 export const SCHEDULED_TIMESTAMP_ANNOTATION = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 const JOB_OWNER_INDEX = 'cronjob-controller-uid';
@@ -69,6 +70,7 @@ export function startCronJobController(opts: CronJobControllerOptions): CronJobC
   const jobs = opts.informers.for(Resources.jobs);
   jobs.addIndexer(JOB_OWNER_INDEX, (j) => { const r = controllerOf(j); return r && r.kind === 'CronJob' ? [r.uid] : []; });
   const queue = new WorkQueue({ clock });
+  const own = new OwnWrites();
 
   const enqueueOwner = (j: KubeObject) => {
     const r = controllerOf(j);
@@ -91,8 +93,9 @@ export function startCronJobController(opts: CronJobControllerOptions): CronJobC
   const reconciler: Reconciler = {
     name: 'cronjob',
     async reconcile(key) {
-      const cached = cronjobs.get(key);
-      if (!cached) return;
+      const inCache = cronjobs.get(key);
+      if (!inCache) return;
+      const cached = own.latest(inCache);
       const cj = structuredClone(cached);
       const { namespace } = splitKey(key);
       const spec = (cj.spec ?? {}) as CronJobSpec;
@@ -200,7 +203,7 @@ export function startCronJobController(opts: CronJobControllerOptions): CronJobC
       if (active.length) status.active = active; else delete status.active;
       if (JSON.stringify(status) !== before) {
         try {
-          await client.update(Resources.cronjobs, namespace, { ...cached, status: status as Record<string, unknown> }, { subresource: 'status' });
+          own.remember(await client.update(Resources.cronjobs, namespace, { ...cached, status: status as Record<string, unknown> }, { subresource: 'status' }));
         } catch (err) { if (!isNotFound(err)) throw err; }
       }
       // history limits (cleanupFinishedJobs): oldest first by start time, then name

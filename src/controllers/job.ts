@@ -36,6 +36,7 @@ import { podFromTemplate, isPodActive, isPodReady, podPhase, type PodTemplateSpe
 import { podsByController, POD_CONTROLLER_INDEX, slowStartBatch } from './replicaset.js';
 import { JOB_COMPLETION_INDEX, formatIndexes, parseIndexes, podIndex } from './job-indexes.js';
 import { matchPodFailurePolicy } from './job-pod-failure-policy.js';
+import { OwnWrites } from './own-writes.js';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 /** Pod failure backoff: 10 s, doubling per consecutive failure, at most 6 minutes (DefaultJobPodFailureBackOff, MaxJobPodFailureBackOff). */
@@ -115,6 +116,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
   const jobs = opts.informers.for(Resources.jobs);
   const pods = podsByController(opts.informers);
   const queue = new WorkQueue({ clock });
+  const own = new OwnWrites();
   const expectations = new ControllerExpectations(clock);
   /** Per Job uid: consecutive failures since the last success, and when the last one finished. */
   const backoff = new Map<string, { failures: number; last: number }>();
@@ -195,7 +197,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
   }
 
   async function writeStatus(job: KubeObject, status: JobStatus): Promise<KubeObject> {
-    return client.update(Resources.jobs, job.metadata.namespace, { ...job, status: status as Record<string, unknown> }, { subresource: 'status' });
+    return own.remember(await client.update(Resources.jobs, job.metadata.namespace, { ...job, status: status as Record<string, unknown> }, { subresource: 'status' }));
   }
 
   function newPod(job: KubeObject, spec: JobSpec, index?: number): Pod {
@@ -260,8 +262,9 @@ export function startJobController(opts: JobControllerOptions): JobController {
     name: 'job',
     async reconcile(key) {
       if (key.startsWith(ORPHAN_PREFIX)) { await orphanPod(key.slice(ORPHAN_PREFIX.length)); return; }
-      let job = jobs.get(key) as KubeObject | undefined;
-      if (!job) { expectations.delete(key); return; }
+      const cachedJob = jobs.get(key);
+      if (!cachedJob) { expectations.delete(key); return; }
+      let job: KubeObject = own.latest(cachedJob);
       const { namespace } = splitKey(key);
       const uid = String(job.metadata.uid);
       const spec = (job.spec ?? {}) as JobSpec;

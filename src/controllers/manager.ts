@@ -14,6 +14,7 @@ import { startReplicationControllerController } from './replicationcontroller.js
 import { startJobController } from './job.js';
 import { startTtlAfterFinishedController } from './ttl-after-finished.js';
 import { startCronJobController } from './cronjob.js';
+import { startStatefulSetController } from './statefulset.js';
 import { startDeploymentController } from './deployment.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startNodeLifecycleController } from './node-lifecycle.js';
@@ -45,6 +46,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     startJobController({ client: opts.client, informers, clock: opts.clock }),
     startTtlAfterFinishedController({ client: opts.client, informers, clock: opts.clock }),
     startCronJobController({ client: opts.client, informers, clock: opts.clock }),
+    startStatefulSetController({ client: opts.client, informers, clock: opts.clock }),
     startDeploymentController({ client: opts.client, informers, clock: opts.clock }),
     startGarbageCollector({ client: opts.client, informers, clock: opts.clock }),
     startDisruptionController({ client: opts.client, informers, clock: opts.clock }),
