@@ -159,6 +159,7 @@ export async function handleBinding(ctx: RestContext, r: RestRequest, req: Incom
     if (cur.metadata.deletionTimestamp) throw bindingConflict(`pod ${target.name} is being deleted, cannot be assigned to a host`);
     const spec = (cur.spec ?? {}) as Obj;
     if (spec.nodeName) throw bindingConflict(`pod ${target.name} is already assigned to node ${JSON.stringify(spec.nodeName)}`);
+    if (Array.isArray(spec.schedulingGates) && spec.schedulingGates.length > 0) throw bindingConflict(`pod ${target.name} has non-empty .spec.schedulingGates`);
     const uid = body.metadata.uid;
     if (uid && uid !== cur.metadata.uid) throw bindingConflict(`Precondition failed: UID in precondition: ${uid}, UID in object meta: ${cur.metadata.uid}`);
     const next = structuredClone(cur);
