@@ -259,7 +259,11 @@ export async function readCriLog(path: string, opts: LogOptions, sink: LogSink):
         let st: { ino: number; dev: number; size: number } | undefined;
         try { st = statSync(path); } catch { st = undefined; }
         if (st && (!cur || st.ino !== cur.ino || st.dev !== cur.dev)) {
-          if (cur) closeSync(cur.fd);
+          if (cur) {
+            // Lines written just before the rename are still in the old file: drain it first.
+            for (const l of take(readMore(cur))) if (!(await emit(l))) return;
+            closeSync(cur.fd);
+          }
           cur = openCursor(path);
           continue;
         }
