@@ -35,7 +35,7 @@ async function reconcileNewReplicaSet(ctx: DeploymentContext, allRSs: ReplicaSet
   return scaleReplicaSetAndRecordEvent(ctx, newRS, newRSNewReplicas(ctx.d, allRSs, newRS));
 }
 
-async function reconcileOldReplicaSets(ctx: DeploymentContext, allRSs: ReplicaSet[], oldRSs: ReplicaSet[], newRS: ReplicaSet): Promise<{ scaled: boolean; updated: Map<string, ReplicaSet> }> {
+export async function reconcileOldReplicaSets(ctx: DeploymentContext, allRSs: ReplicaSet[], oldRSs: ReplicaSet[], newRS: ReplicaSet): Promise<{ scaled: boolean; updated: Map<string, ReplicaSet> }> {
   const updated = new Map<string, ReplicaSet>();
   if (specReplicas(oldRSs) === 0) return { scaled: false, updated };
   const d = ctx.d;
@@ -52,6 +52,8 @@ async function reconcileOldReplicaSets(ctx: DeploymentContext, allRSs: ReplicaSe
     const avail = rs.status?.availableReplicas ?? 0;
     if (size === 0 || size === avail) continue;
     const n = Math.min(maxScaledDown - cleaned, size - avail);
+    // status still counts pods from before the last scale-down: never scale an old ReplicaSet up
+    if (n < 0) throw new Error(`when cleaning up unhealthy replicas, got invalid request to scale down ${rs.metadata.namespace}/${rs.metadata.name} ${size} -> ${size - n}`);
     const r = await scaleReplicaSetAndRecordEvent(ctx, rs, size - n);
     updated.set(String(rs.metadata.uid), r.rs);
     cleaned += n;
