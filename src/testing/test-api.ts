@@ -24,9 +24,9 @@ export interface TestApi {
 
 const ADMIN: UserInfo = { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
 
-export async function startTestApi(opts: { clock?: Clock; store?: Store } = {}): Promise<TestApi> {
+export async function startTestApi(opts: { clock?: Clock; store?: Store; serviceCIDR?: string; nodePortRange?: [number, number] } = {}): Promise<TestApi> {
   const store = opts.store ?? new MemoryStore();
-  const handler = createApiHandler({ store, clock: opts.clock });
+  const handler = createApiHandler({ store, clock: opts.clock, serviceCIDR: opts.serviceCIDR, nodePortRange: opts.nodePortRange });
   const servers: Server[] = [];
   const clients: HttpClient[] = [];
   const serve = async (user: UserInfo): Promise<string> => {

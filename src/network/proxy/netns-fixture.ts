@@ -1,0 +1,111 @@
+/**
+ * Test fixture (not used in production code): "pods" as network namespaces on a test bridge with a
+ * 10.205.N.0/24 subnet of their own, each optionally serving busybox httpd with its own index.html.
+ * `remove()` deletes every process, netns, veth and the bridge it made (call it also on failure).
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCommand, type CommandResult } from '../../runtime/oci/run-command.js';
+
+export interface NetnsPod { name: string; ns: string; ip: string; veth: string }
+
+export class NetnsFixture {
+  readonly bridge: string;
+  readonly subnet: string;
+  readonly gateway: string;
+  readonly pods: NetnsPod[] = [];
+  private readonly procs: ChildProcess[] = [];
+  private readonly dir = mkdtempSync(join(tmpdir(), 'peapod-netns-'));
+  private bridgeMade = false;
+
+  private constructor(readonly n: number) {
+    this.bridge = `ppsvc${n}`;
+    this.subnet = `10.205.${n}.0/24`;
+    this.gateway = `10.205.${n}.1`;
+  }
+
+  /** A free 10.205.N.0/24 (no address, route or bridge of that name on the host). */
+  static async create(): Promise<NetnsFixture> {
+    const addrs = execFileSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' });
+    const routes = execFileSync('ip', ['-4', 'route'], { encoding: 'utf8' });
+    const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
+    const start = Math.floor(Math.random() * 250);
+    for (let i = 0; i < 250; i++) {
+      const n = 1 + ((start + i) % 250);
+      if (addrs.includes(`10.205.${n}.`) || routes.includes(`10.205.${n}.`) || links.includes(`ppsvc${n}:`)) continue;
+      const f = new NetnsFixture(n);
+      try {
+        await runCommand('ip', ['link', 'add', f.bridge, 'type', 'bridge']);
+        f.bridgeMade = true;
+        await runCommand('ip', ['addr', 'add', `${f.gateway}/24`, 'dev', f.bridge]);
+        await runCommand('ip', ['link', 'set', f.bridge, 'up']);
+      } catch (e) { await f.remove(); throw e; }
+      return f;
+    }
+    throw new Error('no free 10.205.N.0/24 subnet');
+  }
+
+  /** A netns "pod" at 10.205.N.<host> on the bridge (hairpin on, default route via the gateway). */
+  async addPod(name: string, host: number): Promise<NetnsPod> {
+    const ns = `ppsvc${this.n}-${name}`;
+    const veth = `vs${this.n}${name}`.slice(0, 15);
+    const ip = `10.205.${this.n}.${host}`;
+    const pod = { name, ns, ip, veth };
+    this.pods.push(pod);
+    await runCommand('ip', ['netns', 'add', ns]);
+    await runCommand('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    await runCommand('ip', ['link', 'set', veth, 'master', this.bridge]);
+    await runCommand('ip', ['link', 'set', veth, 'type', 'bridge_slave', 'hairpin', 'on']);
+    await runCommand('ip', ['link', 'set', veth, 'up']);
+    await this.exec(pod, ['ip', 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+    await this.exec(pod, ['ip', 'link', 'set', 'eth0', 'up']);
+    await this.exec(pod, ['ip', 'link', 'set', 'lo', 'up']);
+    await this.exec(pod, ['ip', 'route', 'add', 'default', 'via', this.gateway]);
+    return pod;
+  }
+
+  /** busybox httpd in the pod on `port`, answering `body` at /. Resolves once it accepts connections. */
+  async serve(pod: NetnsPod, port: number, body: string): Promise<void> {
+    const root = join(this.dir, `${pod.name}-${port}`);
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'index.html'), body);
+    const p = spawn('ip', ['netns', 'exec', pod.ns, 'busybox', 'httpd', '-f', '-p', String(port), '-h', root], { stdio: 'ignore' });
+    this.procs.push(p);
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const r = await this.exec(pod, ['busybox', 'timeout', '2', 'wget', '-qO-', `http://127.0.0.1:${port}/`], false);
+      if (r.code === 0 && r.stdout === body) return;
+      if (Date.now() > until) throw new Error(`httpd in ${pod.ns}:${port} did not start: ${r.stderr}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+
+  exec(pod: NetnsPod, argv: string[], check = true): Promise<CommandResult> {
+    return runCommand('ip', ['netns', 'exec', pod.ns, ...argv], { check, timeoutMs: 20_000 });
+  }
+
+  /** `busybox timeout 5 wget -qO- URL` from the pod. */
+  wget(pod: NetnsPod, url: string): Promise<CommandResult> {
+    return this.exec(pod, ['busybox', 'timeout', '5', 'wget', '-qO-', url], false);
+  }
+
+  async remove(): Promise<void> {
+    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    for (const pod of this.pods) {
+      await runCommand('ip', ['netns', 'del', pod.ns], { check: false });
+      await runCommand('ip', ['link', 'del', pod.veth], { check: false });
+    }
+    if (this.bridgeMade) await runCommand('ip', ['link', 'del', this.bridge], { check: false });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Sets a sysctl for the duration of a test; returns the restore function. */
+export function setSysctl(key: string, value: string): () => void {
+  const path = `/proc/sys/${key.replace(/\./g, '/')}`;
+  const before = execFileSync('cat', [path], { encoding: 'utf8' }).trim();
+  writeFileSync(path, value);
+  return () => writeFileSync(path, before);
+}
