@@ -392,6 +392,31 @@ export function runApiHandlerTests(makeStore: () => Store): void {
     w.close();
   });
 
+  test('namespace deletion waits for bound pods to be finalized by their node', async () => {
+    await s.request('POST', '/api/v1/namespaces', { metadata: { name: 'nodens' } });
+    await s.request('POST', '/api/v1/namespaces/nodens/pods', pod('bound'));
+    await s.request('POST', '/api/v1/namespaces/nodens/pods/bound/binding', { metadata: { name: 'bound' }, target: { kind: 'Node', name: 'n1' } });
+    const w = openWatch(s, '/api/v1/namespaces/nodens/pods?watch=1');
+    t_after(w.close);
+    assert.equal((await w.next()).type, 'ADDED');
+    assert.equal((await s.request('DELETE', '/api/v1/namespaces/nodens')).status, 200);
+    const marked = await w.next();
+    assert.equal(marked.type, 'MODIFIED');
+    assert.ok(marked.object.metadata.deletionTimestamp);
+    assert.equal(marked.object.metadata.deletionGracePeriodSeconds, 30);
+    assert.equal((await s.request('GET', '/api/v1/namespaces/nodens')).body.status.phase, 'Terminating');
+    // the node agent finishes the pod: delete with grace 0
+    const gone = await s.request('DELETE', '/api/v1/namespaces/nodens/pods/bound', { gracePeriodSeconds: 0, preconditions: { uid: marked.object.metadata.uid } });
+    assert.equal(gone.status, 200, gone.text);
+    assert.equal((await w.next()).type, 'DELETED');
+    w.close();
+    const nw = openWatch(s, '/api/v1/namespaces?watch=1&fieldSelector=metadata.name%3Dnodens');
+    t_after(nw.close);
+    for (;;) { const e = await nw.next(); if (e.type === 'DELETED') break; }
+    assert.equal((await s.request('GET', '/api/v1/namespaces/nodens')).status, 404);
+    nw.close();
+  });
+
   test('eviction honours PodDisruptionBudgets', async () => {
     await s.request('POST', '/api/v1/namespaces', { metadata: { name: 'ev' } });
     const p = await s.request('POST', '/api/v1/namespaces/ev/pods', pod('victim', { app: 'db' }));
