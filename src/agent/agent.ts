@@ -12,7 +12,7 @@
  * agent on the same data dir re-adopts them.
  */
 import { readFileSync } from 'node:fs';
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from '../client/types.js';
 import type { KubeObject } from '../api/object.js';
 import { Informer, objectKey } from '../client/informer.js';
@@ -78,6 +78,7 @@ export class Agent implements PodWorkerHost {
   readonly node?: NodeRegistration;
   readonly lease?: NodeLease;
   private informer?: Informer<KubeObject>;
+  private services?: Informer<KubeObject>;
   private staticSource: StaticPodSource;
   private mirrors?: MirrorPods;
   private stopExits?: () => void;
@@ -108,6 +109,7 @@ export class Agent implements PodWorkerHost {
       objects: new ObjectCache(opts.client, this.clock),
       tokens: new TokenManager(opts.client, this.clock),
       hostResolvConf,
+      services: () => (this.services?.list() ?? []) as unknown as Service[],
     };
     this.status = new StatusManager(opts.client);
     if (opts.client) {
@@ -156,7 +158,8 @@ export class Agent implements PodWorkerHost {
         onUpdate: (_o, p) => this.onApiPod(p as unknown as Pod),
         onDelete: (p) => this.onApiPodDeleted(p as unknown as Pod),
       });
-      await this.informer.start();
+      this.services = new Informer(opts.client, Resources.services, { clock: this.clock });
+      await Promise.all([this.informer.start(), this.services.start()]);
       void this.mirrors.sync();
     }
     await this.removeOrphans();
@@ -286,6 +289,7 @@ export class Agent implements PodWorkerHost {
     this.registerTimer?.cancel();
     this.stopExits?.();
     this.informer?.stop();
+    this.services?.stop();
     this.staticSource.stop();
     this.node?.stop();
     this.lease?.stop();

@@ -15,6 +15,7 @@ import type { ContainerConfig, Mount } from '../../runtime/runtime.js';
 import { parseQuantity } from '../../api/quantity.js';
 import type { PodContext } from './pod-context.js';
 import { expand, resolveEnv } from './env.js';
+import { serviceEnv } from './service-env.js';
 import type { NodeAllocatable } from './field-ref.js';
 
 export class ContainerConfigError extends Error {}
@@ -117,7 +118,7 @@ export async function buildContainerConfig(ctx: PodContext, input: BuildInput): 
   const rt = { podIP: ctx.state.readySandbox?.ip, hostIP: svc.nodeIp, nodeName: svc.nodeName };
   let env: Array<{ name: string; value: string }>;
   try {
-    const r = await resolveEnv(pod, c, svc.objects, rt, input.node);
+    const r = await resolveEnv(pod, c, svc.objects, rt, input.node, serviceEnv(pod, svc.services()));
     env = r.env;
     if (r.invalidNames.length) {
       svc.events.pod(pod, 'Warning', 'InvalidEnvironmentVariableNames', `Keys [${r.invalidNames.join(', ')}] from the EnvFrom configMap ${md.namespace}/${c.envFrom?.find((e) => e.configMapRef)?.configMapRef?.name ?? ''} were skipped since they are considered invalid environment variable names.`, { name: c.name, init: input.init });

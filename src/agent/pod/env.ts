@@ -34,9 +34,10 @@ export function expand(input: string, vars: Map<string, string>): string {
   return out;
 }
 
-export async function resolveEnv(pod: Pod, c: Container, objects: ObjectCache, rt: RuntimeFields, node: NodeAllocatable): Promise<{ env: Array<{ name: string; value: string }>; invalidNames: string[] }> {
+export async function resolveEnv(pod: Pod, c: Container, objects: ObjectCache, rt: RuntimeFields, node: NodeAllocatable, serviceVars: Array<{ name: string; value: string }> = []): Promise<{ env: Array<{ name: string; value: string }>; invalidNames: string[] }> {
   const ns = pod.metadata!.namespace!;
-  const vars = new Map<string, string>();
+  // Service variables come first; envFrom and env override them.
+  const vars = new Map<string, string>(serviceVars.map((v) => [v.name, v.value]));
   const invalidNames: string[] = [];
   for (const from of c.envFrom ?? []) {
     const prefix = from.prefix ?? '';

@@ -3,7 +3,7 @@
  * the agent's services, and the per-pod memory the status needs that the runtime does not hold
  * (why a container is waiting, probe results, the deadline).
  */
-import type { Pod, Container } from 'kubernetes-types/core/v1.js';
+import type { Pod, Container, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from '../../client/types.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ImageStore } from '../../images/image-store.js';
@@ -34,6 +34,8 @@ export interface AgentServices {
   paths: AgentPaths;
   objects: ObjectCache;
   tokens: TokenManager;
+  /** Services for the service environment variables (empty without the API). */
+  services(): Service[];
   /** Host /etc/resolv.conf (dnsPolicy Default). */
   hostResolvConf: string;
 }

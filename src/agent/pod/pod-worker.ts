@@ -132,8 +132,10 @@ export class PodWorker {
       await ctx.refresh();
       const status = this.status(false);
       if (status.phase === 'Succeeded' || status.phase === 'Failed') {
+        // The final status is written once everything is stopped (no Failed pod with a running container).
         this.state = 'terminating';
         this.pending = true;
+        return;
       }
       await this.host.status.set(ctx.uid, this.host.apiPod(ctx.uid), status);
       return;

@@ -1,0 +1,144 @@
+/**
+ * The agent's waiting reasons and the less common pod features, end to end with real containers:
+ * ErrImagePull → ImagePullBackOff, CreateContainerConfigError (missing key, runAsNonRoot),
+ * activeDeadlineSeconds, termination messages, downwardAPI and tmpfs emptyDir volumes, service
+ * environment variables, hostPort. Run as root.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { Resources } from '../../src/client/resources.js';
+import type { KubeObject } from '../../src/api/object.js';
+import { containerLog, startAgentServer, waitFor, type AgentServer } from './agent-helpers.js';
+
+const isRoot = process.getuid?.() === 0;
+let s: AgentServer;
+
+before(async () => { if (isRoot) s = await startAgentServer(); });
+after(async () => { await s?.stop(); });
+
+const getPod = async (name: string) => (await s.client.get(Resources.pods, 'default', name)) as unknown as Pod;
+const apply = async (yaml: string) => {
+  const r = await s.server.kubectl(['apply', '-f', '-'], { input: yaml });
+  assert.equal(r.code, 0, r.stderr);
+};
+const podYaml = (name: string, body: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  labels: {tier: test}\nspec:\n  nodeName: ${s.nodeName}\n  terminationGracePeriodSeconds: 1\n${body}`;
+const waiting = (name: string, reason: string) => waitFor(async () => {
+  const p = await getPod(name);
+  return p.status?.containerStatuses?.[0]?.state?.waiting?.reason === reason ? p : undefined;
+}, `${name} waiting with ${reason}`, 60_000);
+async function events(name: string) {
+  const list = await s.client.list(Resources.events, 'default', { fieldSelector: `involvedObject.name=${name}` });
+  return list.items.map((e: KubeObject) => e as unknown as { reason: string; message: string; type: string });
+}
+const del = (...names: string[]) => s.server.kubectl(['delete', 'pod', ...names, '--wait=true'], { timeoutMs: 60_000 });
+
+test('an image that cannot be pulled: ErrImagePull, then ImagePullBackOff with the events', { skip: !isRoot }, async () => {
+  await apply(podYaml('nopull', '  containers: [{name: c, image: "registry.invalid/nothing/here:1"}]\n'));
+  const p = await waiting('nopull', 'ErrImagePull').catch(() => waiting('nopull', 'ImagePullBackOff'));
+  assert.equal(p.status!.phase, 'Pending');
+  await waiting('nopull', 'ImagePullBackOff');
+  const ev = await events('nopull');
+  assert.ok(ev.some((e) => e.reason === 'Pulling' && e.message === 'Pulling image "registry.invalid/nothing/here:1"'));
+  assert.ok(ev.some((e) => e.reason === 'Failed' && e.message.startsWith('Failed to pull image "registry.invalid/nothing/here:1": ')));
+  assert.ok(ev.some((e) => e.reason === 'BackOff' && e.message === 'Back-off pulling image "registry.invalid/nothing/here:1"'));
+  const r = await s.server.kubectl(['get', 'pod', 'nopull']);
+  assert.match(r.stdout, /ErrImagePull|ImagePullBackOff/);
+  await del('nopull');
+});
+
+test('CreateContainerConfigError: a missing configMap key, and runAsNonRoot with a root image', { skip: !isRoot }, async () => {
+  await apply(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: "1"}\n`);
+  await apply(podYaml('badenv', `  containers:
+  - {name: c, image: busybox:1.36, command: [sleep, '3600'], env: [{name: X, valueFrom: {configMapKeyRef: {name: cfg, key: missing}}}]}
+`));
+  const p = await waiting('badenv', 'CreateContainerConfigError');
+  assert.equal(p.status!.containerStatuses![0].state!.waiting!.message, "couldn't find key missing in ConfigMap default/cfg");
+  await apply(podYaml('nonroot', `  securityContext: {runAsNonRoot: true}
+  containers: [{name: c, image: busybox:1.36, command: [sleep, '3600']}]
+`));
+  const q = await waiting('nonroot', 'CreateContainerConfigError');
+  assert.equal(q.status!.containerStatuses![0].state!.waiting!.message, `container has runAsNonRoot and image will run as root (pod: "nonroot_default(${q.metadata!.uid})", container: c)`);
+  // fixing the configMap lets the first pod start
+  await s.client.patch(Resources.configmaps, 'default', 'cfg', 'merge', { data: { missing: 'now here' } });
+  await waitFor(async () => (await getPod('badenv')).status?.phase === 'Running', 'badenv Running once the key exists', 60_000);
+  await del('badenv', 'nonroot');
+});
+
+test('activeDeadlineSeconds fails the pod with DeadlineExceeded', { skip: !isRoot }, async () => {
+  await apply(podYaml('deadline', `  activeDeadlineSeconds: 3
+  containers: [{name: c, image: busybox:1.36, command: [sleep, '3600']}]
+`));
+  const p = await waitFor(async () => { const x = await getPod('deadline'); return x.status?.phase === 'Failed' ? x : undefined; }, 'deadline Failed', 60_000);
+  // the agent reports Failed only once the containers are stopped
+  assert.equal(p.status!.reason, 'DeadlineExceeded');
+  assert.equal(p.status!.message, 'Pod was active on the node longer than the specified deadline');
+  assert.ok(p.status!.containerStatuses![0].state!.terminated, 'the container was stopped');
+  await del('deadline');
+});
+
+test('termination message from the file and from the log (FallbackToLogsOnError)', { skip: !isRoot }, async () => {
+  await apply(podYaml('term', `  restartPolicy: Never
+  containers:
+  - {name: file, image: busybox:1.36, command: [sh, -c, 'echo -n "all done" > /dev/termination-log']}
+  - {name: logs, image: busybox:1.36, terminationMessagePolicy: FallbackToLogsOnError, command: [sh, -c, 'echo first; echo "it broke"; exit 2']}
+`));
+  const p = await waitFor(async () => { const x = await getPod('term'); return x.status?.phase === 'Failed' ? x : undefined; }, 'term Failed', 60_000);
+  const byName = Object.fromEntries(p.status!.containerStatuses!.map((c) => [c.name, c.state!.terminated!]));
+  assert.equal(byName.file.message, 'all done');
+  assert.equal(byName.file.reason, 'Completed');
+  assert.equal(byName.logs.message, 'first\nit broke\n');
+  assert.equal(byName.logs.exitCode, 2);
+  await del('term');
+});
+
+test('downwardAPI and tmpfs emptyDir volumes, env from the downward API and service links, hostname', { skip: !isRoot }, async () => {
+  await apply(`apiVersion: v1\nkind: Service\nmetadata: {name: my-svc}\nspec: {selector: {tier: nothing}, ports: [{name: http, port: 80}]}\n`);
+  const svc = (await s.client.get(Resources.services, 'default', 'my-svc')) as unknown as { spec: { clusterIP: string } };
+  assert.ok(svc.spec.clusterIP);
+  await apply(podYaml('downward', `  hostname: box
+  subdomain: sub
+  volumes:
+  - {name: info, downwardAPI: {items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}, {path: mem, resourceFieldRef: {containerName: c, resource: limits.memory, divisor: 1Mi}}]}}
+  - {name: scratch, emptyDir: {medium: Memory, sizeLimit: 8Mi}}
+  containers:
+  - name: c
+    image: busybox:1.36
+    resources: {limits: {memory: 64Mi}}
+    env:
+    - {name: MY_NODE, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
+    - {name: MY_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
+    command: [sh, -c, 'cat /info/labels; echo; cat /info/mem; echo; df -k /scratch | tail -1 | awk "{print \\$2}"; grep scratch /proc/mounts | cut -d" " -f3; echo "node=$MY_NODE ip=$MY_IP svc=$MY_SVC_SERVICE_HOST:$MY_SVC_SERVICE_PORT_HTTP $MY_SVC_PORT"; hostname; grep box /etc/hosts; exec sleep 3600']
+    volumeMounts: [{name: info, mountPath: /info}, {name: scratch, mountPath: /scratch}]
+`));
+  const text = await waitFor(() => { const l = containerLog(s.paths, 'default', 'downward', 'c'); return l.includes('node=') && l.split('\n').length >= 8 ? l : undefined; }, 'the output', 60_000);
+  const pod = await getPod('downward');
+  const lines = text.split('\n');
+  assert.equal(lines[0], 'tier="test"');
+  assert.equal(lines[1], '64');
+  assert.equal(lines[2], '8192');
+  assert.equal(lines[3], 'tmpfs');
+  assert.equal(lines[4], `node=${s.nodeName} ip=${pod.status!.podIP} svc=${svc.spec.clusterIP}:80 tcp://${svc.spec.clusterIP}:80`);
+  assert.equal(lines[5], 'box');
+  assert.equal(lines[6], `${pod.status!.podIP}\tbox.sub.default.svc.cluster.local\tbox`);
+  await del('downward');
+});
+
+test('hostPort: the container answers on the node', { skip: !isRoot }, async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  await apply(podYaml('hostport', `  containers:
+  - {name: web, image: busybox:1.36, command: [sh, -c, 'echo hi-from-pod > /tmp/index.html; exec httpd -f -p 8080 -h /tmp'], ports: [{containerPort: 8080, hostPort: ${port}}],
+     readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}}
+`));
+  await waitFor(async () => (await getPod('hostport')).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True', 'hostport Ready', 60_000);
+  const body = await waitFor(() => new Promise<string | undefined>((resolve) => {
+    const sock = connect({ host: '127.0.0.1', port }, () => sock.end('GET /index.html HTTP/1.0\r\n\r\n'));
+    let got = '';
+    sock.on('data', (b) => { got += b.toString(); });
+    sock.on('end', () => resolve(got.includes('hi-from-pod') ? got : undefined));
+    sock.on('error', () => resolve(undefined));
+  }), `an answer on 127.0.0.1:${port}`, 30_000);
+  assert.match(body, /200 OK/);
+  await del('hostport');
+});
