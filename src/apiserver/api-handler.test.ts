@@ -807,7 +807,7 @@ describe('api handler: event TTL', () => {
 describe('api handler: compaction', () => {
   let s: TestServer;
   let clock: FakeClock;
-  before(async () => { clock = new FakeClock(); s = await startTestServer(new MemoryStore(), { clock, compactionIntervalMs: 1000, eventTtlMs: 0 }); });
+  before(async () => { clock = new FakeClock(); s = await startTestServer(new MemoryStore(), { clock, compaction: { intervalMs: 1000, keepRevisions: 0 }, eventTtlMs: 0 }); });
   after(async () => { await s.close(); await s.store.close(); });
 
   test('history older than one interval is compacted; a watch from it gets 410', async () => {

@@ -32,7 +32,7 @@ import { handleBinding, handleEphemeralContainers, handleEviction, handleFinaliz
 import type { UserInfo } from './user.js';
 import { WatchCache } from './watch-cache.js';
 import { EventTtl } from './event-ttl.js';
-import { Compactor } from './compactor.js';
+import { startAutoCompaction, type AutoCompactionOptions } from '../storage/auto-compaction.js';
 import { ServiceAllocator } from './service-allocator.js';
 import { ensureKubernetesService, type AdvertiseAddress } from './kubernetes-service.js';
 import { handleSelfSubjectAccessReview, handleSelfSubjectReview, type Authorizer } from './reviews.js';
@@ -76,8 +76,11 @@ export interface ApiHandlerDeps {
   serviceCIDR?: string;
   /** Service node ports come from this range (default 30000-32767). */
   nodePortRange?: [number, number];
-  /** Compact the store's history every this many ms, keeping one interval (default 5 min; 0 = never). */
-  compactionIntervalMs?: number;
+  /**
+   * Periodic store compaction (src/storage/auto-compaction.ts, as kube-apiserver compacts etcd).
+   * Off unless given: whoever owns the store may start it there instead (SqliteStore.startAutoCompaction).
+   */
+  compaction?: AutoCompactionOptions;
   /** Events expire this long after their last write (kube-apiserver --event-ttl). Default 1 h; 0 = never. */
   eventTtlMs?: number;
   /** Skip creating default/kube-system/kube-public/kube-node-lease (tests). Default false. */
@@ -167,8 +170,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   const eventsServed = served.get('/v1/events');
   const eventTtl = eventsServed && deps.eventTtlMs !== 0 ? new EventTtl(ctx, eventsServed, deps.eventTtlMs ?? 3600_000) : undefined;
   eventTtl?.start();
-  const compactor = deps.compactionIntervalMs !== 0 ? new Compactor(store, clock, deps.compactionIntervalMs ?? 5 * 60_000) : undefined;
-  compactor?.start();
+  const compactor = deps.compaction ? startAutoCompaction(store, { clock, ...deps.compaction }) : undefined;
 
   const readyPromise = (async () => {
     if (!nsLifecycle) return;
@@ -344,7 +346,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     async close() {
       nsLifecycle?.close();
       eventTtl?.close();
-      compactor?.close();
+      compactor?.stop();
       for (const c of caches.values()) c.close();
     },
   };
