@@ -7,6 +7,7 @@
  *   4. pods bound to this node (watch with fieldSelector spec.nodeName=NODE) → one PodWorker each
  *   5. once both sources are known: sandboxes of pods that no longer exist are removed
  *   6. container exits (runtime notifications) and a 10 s resync trigger the workers
+ *   7. image garbage collection every 5 minutes (above 85 % disk use)
  *
  * stop() ends the agent's loops but leaves every container running (as the kubelet does): a new
  * agent on the same data dir re-adopts them.
@@ -37,6 +38,7 @@ import type { AgentServices } from './pod/pod-context.js';
 import { StaticPodSource, MIRROR_ANNOTATION } from './static/static-pod-source.js';
 import { MirrorPods, isMirrorPod } from './static/mirror-pods.js';
 import { importNodeImages } from './images/image-import.js';
+import { ImageGc } from './images/image-gc.js';
 
 const log = logger('agent');
 
@@ -82,6 +84,7 @@ export class Agent implements PodWorkerHost {
   private staticSource: StaticPodSource;
   private mirrors?: MirrorPods;
   private stopExits?: () => void;
+  private imageGc: ImageGc;
   private resyncTimer?: Timer;
   private registerTimer?: Timer;
   private stopped = false;
@@ -124,6 +127,7 @@ export class Agent implements PodWorkerHost {
       });
       this.lease = new NodeLease(client, opts.nodeName, this.clock, () => this.node?.uid);
     }
+    this.imageGc = new ImageGc(opts.images, opts.runtime, this.clock);
     this.staticSource = new StaticPodSource(opts.podManifestPath ?? this.paths.manifestsDir, opts.nodeName, this.clock, {
       onChange: (pods) => this.onStaticPods(pods),
     });
@@ -167,6 +171,7 @@ export class Agent implements PodWorkerHost {
       this.stopExits = opts.runtime.watchExits((id) => void this.onExit(id));
     }
     this.resync();
+    this.imageGc.start();
     log.info('agent started', { node: opts.nodeName, pods: this.workers.size });
   }
 
@@ -291,6 +296,7 @@ export class Agent implements PodWorkerHost {
     this.informer?.stop();
     this.services?.stop();
     this.staticSource.stop();
+    this.imageGc.stop();
     this.node?.stop();
     this.lease?.stop();
     this.svc.probes.stopAll();
