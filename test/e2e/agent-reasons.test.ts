@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { hostname } from 'node:os';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { Resources } from '../../src/client/resources.js';
 import type { KubeObject } from '../../src/api/object.js';
@@ -141,4 +142,28 @@ test('hostPort: the container answers on the node', { skip: !isRoot }, async () 
   }), `an answer on 127.0.0.1:${port}`, 30_000);
   assert.match(body, /200 OK/);
   await del('hostport');
+});
+
+test('securityContext (runAsUser/Group, readOnlyRootFilesystem, capabilities), postStart, shareProcessNamespace, hostNetwork', { skip: !isRoot }, async () => {
+  await apply(podYaml('secure', `  shareProcessNamespace: true
+  securityContext: {runAsUser: 1234, runAsGroup: 2345}
+  volumes: [{name: tmp, emptyDir: {}}]
+  containers:
+  - name: c
+    image: busybox:1.36
+    securityContext: {readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+    lifecycle: {postStart: {exec: {command: [sh, -c, 'echo started > /tmp/poststart']}}}
+    command: [sh, -c, 'sleep 1; id -u; id -g; touch /rootfs-file 2>/dev/null && echo rw || echo ro; cat /tmp/poststart; grep CapEff /proc/self/status | cut -f2; grep NoNewPrivs /proc/self/status | cut -f2; ps -o args | grep -c \"^sleep 3600\"; exec sleep 3600']
+    volumeMounts: [{name: tmp, mountPath: /tmp}]
+  - {name: sleeper, image: busybox:1.36, command: [sleep, '3600']}
+`));
+  const text = await waitFor(() => { const l = containerLog(s.paths, 'default', 'secure', 'c'); return l.split('\n').length >= 8 ? l : undefined; }, 'the output', 60_000);
+  assert.deepEqual(text.split('\n').slice(0, 7), ['1234', '2345', 'ro', 'started', '0000000000000000', '1', '1']);
+  await apply(podYaml('hostnet', `  hostNetwork: true
+  containers: [{name: c, image: busybox:1.36, command: [sh, -c, 'hostname; exec sleep 3600']}]
+`));
+  const p = await waitFor(async () => { const x = await getPod('hostnet'); return x.status?.phase === 'Running' ? x : undefined; }, 'hostnet Running');
+  assert.equal(p.status!.podIP, '127.0.0.1', 'a hostNetwork pod has the node\'s IP');
+  await waitFor(() => containerLog(s.paths, 'default', 'hostnet', 'c') === `${hostname()}\n`, 'the host\'s hostname');
+  await del('secure', 'hostnet');
 });
