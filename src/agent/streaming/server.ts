@@ -29,7 +29,8 @@ const log = logger('streaming');
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 export const PORT_FORWARD_TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
-const WS_PORT_FORWARD_PROTOCOLS = [PORT_FORWARD_TUNNEL_PROTOCOL, 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io', PORT_FORWARD_PROTOCOL];
+const TUNNEL_ALIAS = 'peapod.spdy-tunnel.portforward.k8s.io';
+const WS_PORT_FORWARD_PROTOCOLS = [TUNNEL_ALIAS, 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io', PORT_FORWARD_PROTOCOL];
 
 export interface StreamingServerOptions {
   runtime: Runtime;
@@ -121,6 +122,14 @@ export async function startStreamingServer(opts: StreamingServerOptions): Promis
     for (const p of offered) if (supported.includes(p)) return p;
     return false;
   } });
+
+  // 'SPDY/3.1+portforward.k8s.io' is not an RFC 6455 token ('/' is a separator) and ws refuses it in
+  // Sec-WebSocket-Protocol; it is offered under an alias and named again in the 101 answer.
+  wss.on('headers', (headers: string[]) => {
+    for (let i = 0; i < headers.length; i++) {
+      if (headers[i].toLowerCase() === `sec-websocket-protocol: ${TUNNEL_ALIAS}`) headers[i] = `Sec-WebSocket-Protocol: ${PORT_FORWARD_TUNNEL_PROTOCOL}`;
+    }
+  });
 
   const authorize = (req: IncomingMessage): void => {
     const who = peerIdentity(req.socket as TLSSocket);
@@ -239,6 +248,7 @@ export async function startStreamingServer(opts: StreamingServerOptions): Promis
       if (!t || t.kind === 'containerLogs') throw new HttpError(404, '404 page not found');
       (req as IncomingMessage & { peapodKind?: string }).peapodKind = t.kind;
       const q = url.searchParams;
+      log.debug('upgrade request', { path: url.pathname, upgrade: req.headers.upgrade, wsProtocols: req.headers['sec-websocket-protocol'], streamProtocols: headerValues(req, 'x-stream-protocol-version').join(',') });
       const isWs = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
       const isSpdy = String(req.headers.upgrade ?? '').toLowerCase() === 'spdy/3.1';
       if (!isWs && !isSpdy) throw new HttpError(400, `unsupported upgrade: ${req.headers.upgrade ?? ''}`);
@@ -249,12 +259,18 @@ export async function startStreamingServer(opts: StreamingServerOptions): Promis
         if (isSpdy) {
           const offered = headerValues(req, 'x-stream-protocol-version');
           if (!offered.includes(PORT_FORWARD_PROTOCOL)) throw new HttpError(403, `unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server supports ["${PORT_FORWARD_PROTOCOL}"]`);
+          log.debug('port-forward session', { pod: podLabel, transport: 'spdy', protocol: PORT_FORWARD_PROTOCOL });
           const conn = spdyUpgrade(socket, head, PORT_FORWARD_PROTOCOL);
           await serveSpdyPortForward(conn, podLabel, dial);
           return;
         }
+        const offeredWs = String(req.headers['sec-websocket-protocol'] ?? '');
+        if (offeredWs.includes(PORT_FORWARD_TUNNEL_PROTOCOL)) {
+          req.headers['sec-websocket-protocol'] = offeredWs.split(',').map((p) => p.trim()).map((p) => (p === PORT_FORWARD_TUNNEL_PROTOCOL ? TUNNEL_ALIAS : p)).filter((p) => !p.includes('/')).join(', ');
+        }
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-          if (ws.protocol === PORT_FORWARD_TUNNEL_PROTOCOL) {
+          log.debug('port-forward session', { pod: podLabel, transport: 'websocket', protocol: ws.protocol });
+          if (ws.protocol === TUNNEL_ALIAS) {
             const conn = new SpdyConnection(webSocketDuplex(ws), { server: true });
             void serveSpdyPortForward(conn, podLabel, dial);
             return;
@@ -273,6 +289,7 @@ export async function startStreamingServer(opts: StreamingServerOptions): Promis
         const offered = headerValues(req, 'x-stream-protocol-version');
         const protocol = offered.length ? SPDY_PROTOCOLS.find((p) => offered.includes(p)) : 'channel.k8s.io';
         if (!protocol) throw new HttpError(403, `unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server supports ${JSON.stringify(SPDY_PROTOCOLS)}`);
+        log.debug(`${t.kind} session`, { pod: `${t.namespace}/${t.pod}`, container: t.container, transport: 'spdy', protocol });
         const conn = spdyUpgrade(socket, head, offered.length ? protocol : undefined);
         let session: RemoteCommandSession;
         try { session = await spdySession(conn, protocol, so, command); } catch (e) { log.warn('spdy session failed', { err: (e as Error).message }); conn.destroy(); return; }
@@ -280,6 +297,7 @@ export async function startStreamingServer(opts: StreamingServerOptions): Promis
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        log.debug(`${t.kind} session`, { pod: `${t.namespace}/${t.pod}`, container: t.container, transport: 'websocket', protocol: ws.protocol });
         const session = webSocketSession(ws, ws.protocol, so, command);
         void runCommand(session, t, c, command, so.tty);
       });
