@@ -51,9 +51,11 @@ export async function reconcileOldReplicaSets(ctx: DeploymentContext, allRSs: Re
     const size = rs.spec.replicas ?? 0;
     const avail = rs.status?.availableReplicas ?? 0;
     if (size === 0 || size === avail) continue;
+    // status still counting pods from before the last scale-down (available > spec): never scale an
+    // old ReplicaSet up. Kubernetes returns an error here and retries with backoff; we skip it, as its
+    // status update enqueues the Deployment again anyway (the backoff slowed 1,000-pod rollouts).
+    if (avail > size) continue;
     const n = Math.min(maxScaledDown - cleaned, size - avail);
-    // status still counts pods from before the last scale-down: never scale an old ReplicaSet up
-    if (n < 0) throw new Error(`when cleaning up unhealthy replicas, got invalid request to scale down ${rs.metadata.namespace}/${rs.metadata.name} ${size} -> ${size - n}`);
     const r = await scaleReplicaSetAndRecordEvent(ctx, rs, size - n);
     updated.set(String(rs.metadata.uid), r.rs);
     cleaned += n;
