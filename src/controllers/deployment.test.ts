@@ -178,6 +178,19 @@ describe('Deployment controller', () => {
     assert.deepEqual([avail?.status, avail?.reason], ['False', 'MinimumReplicasUnavailable']);
   });
 
+  test('proportional scaling: resizing mid-rollout spreads the change over both ReplicaSets (as Kubernetes does)', async () => {
+    await c.client.create(Resources.deployments, 'default', deployment('prop', { replicas: 10 }));
+    await waitFor(async () => { await nodeStep(c, 'prop'); return rolledOut(await getD(c.client, 'prop')); }, 'first rollout');
+    // new pods never become ready: with maxSurge 3 and maxUnavailable 2 the rollout stops at old 8 / new 5
+    await c.client.patch(Resources.deployments, 'default', 'prop', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'busybox:1.37' }] } } } });
+    await waitFor(async () => { const l = await rsOf(c.client, 'prop'); return l.length === 2 && l[0].spec.replicas === 8 && l[1].spec.replicas === 5; }, 'old 8, new 5');
+    await c.client.patch(Resources.deployments, 'default', 'prop', 'merge', { spec: { replicas: 20 } });
+    // allowed 20 + 5 surge = 25, 12 to add: old round(8*25/13)-8 = 7, new gets the remaining 5
+    const l = await waitFor(async () => { const x = await rsOf(c.client, 'prop'); return x[0].spec.replicas === 15 && x[1].spec.replicas === 10 && x; }, 'old 15, new 10');
+    assert.equal(l[0].metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '20');
+    assert.equal(l[1].metadata.annotations?.['deployment.kubernetes.io/max-replicas'], '25');
+  });
+
   test('revisionHistoryLimit: old idle ReplicaSets beyond the limit are deleted', async () => {
     await c.client.create(Resources.deployments, 'default', deployment('hist', { replicas: 1, revisionHistoryLimit: 1 }));
     for (const img of ['busybox:1.36', 'busybox:1.37', 'busybox:1.38']) {
