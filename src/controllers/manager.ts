@@ -15,6 +15,7 @@ import { startJobController } from './job.js';
 import { startTtlAfterFinishedController } from './ttl-after-finished.js';
 import { startCronJobController } from './cronjob.js';
 import { startStatefulSetController } from './statefulset.js';
+import { startDaemonSetController } from './daemonset.js';
 import { startDeploymentController } from './deployment.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startNodeLifecycleController } from './node-lifecycle.js';
@@ -47,6 +48,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     startTtlAfterFinishedController({ client: opts.client, informers, clock: opts.clock }),
     startCronJobController({ client: opts.client, informers, clock: opts.clock }),
     startStatefulSetController({ client: opts.client, informers, clock: opts.clock }),
+    startDaemonSetController({ client: opts.client, informers, clock: opts.clock }),
     startDeploymentController({ client: opts.client, informers, clock: opts.clock }),
     startGarbageCollector({ client: opts.client, informers, clock: opts.clock }),
     startDisruptionController({ client: opts.client, informers, clock: opts.clock }),
