@@ -30,6 +30,8 @@ import { issueCert } from '../pki/certs.js';
 import { Agent } from '../agent/agent.js';
 import { createNodeRuntime } from '../agent/node-runtime.js';
 import { createPodStreamingHandlers } from '../apiserver/proxy/pod-streams.js';
+import { startNodeStreaming } from '../agent/streaming/node-streaming.js';
+import type { StreamingServer } from '../agent/streaming/server.js';
 
 const log = logger('control-plane');
 
@@ -104,14 +106,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // The embedded agent: a node named after the host, with its own system:node:NAME credential.
   let agent: Agent | undefined;
   let nodeClient: HttpClient | undefined;
+  let streaming: StreamingServer | undefined;
   if (opts.agent) {
     const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
     const cred = await issueCert(pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'client', days: 365 });
     nodeClient = new HttpClient({ server: url, caPem: pki.ca.certPem, clientCertPem: cred.certPem, clientKeyPem: cred.keyPem, servername: 'localhost', userAgent: `peapod-agent/${nodeName}` });
     const node = createNodeRuntime({ dataDir: opts.dataDir, podCidr: opts.podCidr, bridge: opts.bridge });
+    // The node's streaming endpoint (logs, exec, attach, port-forward) that pods/* proxy to.
+    streaming = await startNodeStreaming({ runtime: node.runtime, nodeName, nodeIp: opts.nodeIp, ca: pki.ca, port: opts.kubeletPort });
     agent = await Agent.start({
       client: nodeClient, nodeName, dataDir: opts.dataDir, runtime: node.runtime, images: node.images,
-      nodeIp: opts.nodeIp, podCidr: opts.podCidr, maxPods: opts.maxPods, kubeletPort: opts.kubeletPort, exampleImages: true, clock,
+      nodeIp: opts.nodeIp, podCidr: opts.podCidr, maxPods: opts.maxPods, kubeletPort: streaming.port, exampleImages: true, clock,
     });
   }
 
@@ -123,6 +128,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     store,
     async close() {
       await agent?.stop();
+      await streaming?.close();
       nodeClient?.close();
       await scheduler.stop();
       await controllers.stop();
