@@ -52,6 +52,8 @@ export interface PodContext {
   waiting: Map<string, Waiting>;
   /** Earliest time a sync is needed again (back-off expiry, token refresh). */
   wakeAt(ms: number): void;
+  /** When the agent first saw each exited container (its clock), for the restart back-off. */
+  exitSeenAt: Map<string, number>;
   /** Set when the pod must fail as a whole (activeDeadlineSeconds). */
   failure?: { reason: string; message: string };
   /** Re-reads the runtime state (after a hook changed it). */

@@ -60,7 +60,7 @@ export class PodWorker {
     this.log = logger('pod-worker', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}` });
     const waiting = new Map<string, Waiting>();
     const ctx: PodContext = {
-      pod, uid, podDesc: podDesc(pod), state: new PodRuntimeState([], []), svc: host.svc, log: this.log, waiting,
+      pod, uid, podDesc: podDesc(pod), state: new PodRuntimeState([], []), svc: host.svc, log: this.log, waiting, exitSeenAt: new Map(),
       wakeAt: (ms) => { if (ms < this.wake) this.wake = ms; },
       refresh: async () => { ctx.state = await PodRuntimeState.read(host.svc.runtime, uid); },
     };

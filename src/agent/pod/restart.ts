@@ -16,7 +16,10 @@ export function shouldRestart(policy: string, st: ContainerStatus): boolean {
 export function mayRestart(ctx: PodContext, name: string, st: ContainerStatus, init: boolean): boolean {
   const { backoff } = ctx.svc;
   const key = `${ctx.uid}/${name}`;
-  const finished = st.finishedAt?.getTime() ?? ctx.svc.clock.now();
+  // The back-off runs on the agent's clock from when the agent saw the exit (the kubelet uses the
+  // runtime's finishedAt; the two differ by the time to notice, and this keeps a FakeClock in charge).
+  let finished = ctx.exitSeenAt.get(st.id);
+  if (finished === undefined) { finished = ctx.svc.clock.now(); ctx.exitSeenAt.set(st.id, finished); }
   if (backoff.isInBackOffSince(key, finished)) {
     ctx.waiting.set(name, { reason: 'CrashLoopBackOff', message: `back-off ${formatDuration(backoff.get(key))} restarting failed container=${name} pod=${ctx.podDesc}` });
     ctx.svc.events.pod(ctx.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${name} in pod ${ctx.podDesc}`, { name, init });
