@@ -13,7 +13,7 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { NodeInfo, PodInfo, termMatches, type AffinityTerm, type ClusterView, type ExistingTermEntry, type ExistingTermKind } from './types.js';
 
-interface SelectorEntry { term: AffinityTerm; perNode: Map<string, number>; lastUsed: number }
+interface SelectorEntry { term: AffinityTerm; perNode: Map<string, number>; perDomain: Map<string, Map<string, number>>; lastUsed: number }
 interface TermEntry extends ExistingTermEntry { pods: number }
 
 const TERM_KINDS: ExistingTermKind[] = ['requiredAntiAffinity', 'requiredAffinity', 'preferredAffinity', 'preferredAntiAffinity'];
@@ -31,6 +31,10 @@ export class SchedulerCache implements ClusterView {
   /** Labels each node had when its pods were put in the term index. */
   private readonly indexedLabels = new Map<string, Record<string, string>>();
   private tick = 0;
+  /** label key → value → number of (existing) nodes */
+  private readonly domains = new Map<string, Map<string, number>>();
+  private readonly imageNodes = new Map<string, number>();
+  private nodesWithImages = 0;
 
   constructor(private readonly nsLabels: (ns: string) => Record<string, string> | undefined = () => undefined) {}
 
@@ -52,10 +56,33 @@ export class SchedulerCache implements ClusterView {
   namespaceLabels(ns: string): Record<string, string> | undefined { return this.nsLabels(ns); }
 
   countMatchingPerNode(term: AffinityTerm): Map<string, number> {
+    return this.selectorEntry(term).perNode;
+  }
+
+  countMatchingPerDomain(term: AffinityTerm): Map<string, number> {
+    const e = this.selectorEntry(term);
+    let m = e.perDomain.get(term.topologyKey);
+    if (!m) {
+      m = new Map();
+      for (const [nodeName, c] of e.perNode) {
+        const v = this.node(nodeName)?.labels[term.topologyKey];
+        if (v !== undefined && c > 0) m.set(v, (m.get(v) ?? 0) + c);
+      }
+      e.perDomain.set(term.topologyKey, m);
+    }
+    return m;
+  }
+
+  /** Node labels changed or a node came or went: per-domain counts are rebuilt on next use. */
+  private dropDomainCounts(): void {
+    for (const e of this.selectors.values()) e.perDomain.clear();
+  }
+
+  private selectorEntry(term: AffinityTerm): SelectorEntry {
     let e = this.selectors.get(term.selectorKey);
     if (!e) {
       if (this.selectors.size >= MAX_SELECTORS) this.evictSelector();
-      e = { term, perNode: new Map(), lastUsed: 0 };
+      e = { term, perNode: new Map(), perDomain: new Map(), lastUsed: 0 };
       for (const [key, nodeName] of this.podNode) {
         const ni = this.nodeInfos.get(nodeName);
         const p = ni?.pods.get(key);
@@ -64,11 +91,31 @@ export class SchedulerCache implements ClusterView {
       this.selectors.set(term.selectorKey, e);
     }
     e.lastUsed = ++this.tick;
-    return e.perNode;
+    return e;
   }
 
   existingTerms(kind: ExistingTermKind): Iterable<ExistingTermEntry> {
     return this.terms.get(kind)!.values();
+  }
+
+  topologyDomains(key: string): Map<string, number> { return this.domains.get(key) ?? new Map(); }
+  imageNodeCount(image: string): number { return this.imageNodes.get(image) ?? 0; }
+  get anyNodeImages(): boolean { return this.nodesWithImages > 0; }
+
+  /** Count (sign +1) or uncount (−1) a node's labels and images in the node-level indexes. */
+  private indexNode(ni: NodeInfo, sign: 1 | -1): void {
+    for (const [k, v] of Object.entries(ni.labels)) {
+      let m = this.domains.get(k);
+      if (!m) this.domains.set(k, (m = new Map()));
+      const c = (m.get(v) ?? 0) + sign;
+      if (c <= 0) m.delete(v); else m.set(v, c);
+      if (m.size === 0) this.domains.delete(k);
+    }
+    if (ni.images.size > 0) this.nodesWithImages += sign;
+    for (const img of ni.images.keys()) {
+      const c = (this.imageNodes.get(img) ?? 0) + sign;
+      if (c <= 0) this.imageNodes.delete(img); else this.imageNodes.set(img, c);
+    }
   }
 
   // ---------- nodes ----------
@@ -83,9 +130,11 @@ export class SchedulerCache implements ClusterView {
       this.nodeInfos.set(name, ni);
       this.listDirty = true;
       this.indexedLabels.set(name, ni.labels);
+      this.indexNode(ni, 1);
       return;
     }
     const wasPlaceholder = !this.exists(ni);
+    if (!wasPlaceholder) this.indexNode(ni, -1);
     const oldLabels = this.indexedLabels.get(name) ?? {};
     const pods = [...ni.pods.values()];
     const labelsChanged = !sameLabels(oldLabels, (node.metadata?.labels ?? {}) as Record<string, string>);
@@ -94,12 +143,16 @@ export class SchedulerCache implements ClusterView {
     (ni as NodeInfo & { placeholder?: boolean }).placeholder = undefined;
     this.indexedLabels.set(name, ni.labels);
     if (labelsChanged) for (const p of pods) this.indexTerms(p, ni.labels, +1);
+    this.indexNode(ni, 1);
+    if (labelsChanged || (wasPlaceholder && pods.length > 0)) this.dropDomainCounts();
     if (wasPlaceholder) this.listDirty = true;
   }
 
   removeNode(name: string): void {
     const ni = this.nodeInfos.get(name);
-    if (!ni) return;
+    if (!ni || !this.exists(ni)) return;
+    this.indexNode(ni, -1);
+    if (ni.pods.size > 0) this.dropDomainCounts();
     if (ni.pods.size === 0) {
       this.nodeInfos.delete(name);
       this.indexedLabels.delete(name);
@@ -158,7 +211,12 @@ export class SchedulerCache implements ClusterView {
     ni.addPod(info);
     this.podNode.set(info.key, nodeName);
     const nsl = this.nsLabels(info.namespace);
-    for (const e of this.selectors.values()) if (termMatches(e.term, info, nsl)) e.perNode.set(nodeName, (e.perNode.get(nodeName) ?? 0) + 1);
+    const labels = this.exists(ni) ? ni.labels : {};
+    for (const e of this.selectors.values()) {
+      if (!termMatches(e.term, info, nsl)) continue;
+      e.perNode.set(nodeName, (e.perNode.get(nodeName) ?? 0) + 1);
+      for (const [key, m] of e.perDomain) { const v = labels[key]; if (v !== undefined) m.set(v, (m.get(v) ?? 0) + 1); }
+    }
     this.indexTerms(info, this.indexedLabels.get(nodeName) ?? ni.labels, +1);
   }
 
@@ -169,10 +227,16 @@ export class SchedulerCache implements ClusterView {
     const info = ni.removePod(key);
     if (!info) return;
     const nsl = this.nsLabels(info.namespace);
+    const labels = this.exists(ni) ? ni.labels : {};
     for (const e of this.selectors.values()) {
-      if (termMatches(e.term, info, nsl)) {
-        const c = (e.perNode.get(nodeName) ?? 0) - 1;
-        if (c <= 0) e.perNode.delete(nodeName); else e.perNode.set(nodeName, c);
+      if (!termMatches(e.term, info, nsl)) continue;
+      const c = (e.perNode.get(nodeName) ?? 0) - 1;
+      if (c <= 0) e.perNode.delete(nodeName); else e.perNode.set(nodeName, c);
+      for (const [key, m] of e.perDomain) {
+        const v = labels[key];
+        if (v === undefined) continue;
+        const d = (m.get(v) ?? 0) - 1;
+        if (d <= 0) m.delete(v); else m.set(v, d);
       }
     }
     this.indexTerms(info, this.indexedLabels.get(nodeName) ?? ni.labels, -1);

@@ -51,6 +51,8 @@ export interface SchedulerStats {
   bindErrors: number;
   /** ms from first enqueue to a written binding, one entry per scheduled pod. */
   latenciesMs: number[];
+  /** ms spent in the scheduling algorithm (filter + score) per attempt. */
+  attemptMs: number[];
 }
 
 function rfc3339(ms: number): string { return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'); }
@@ -64,7 +66,7 @@ export class Scheduler {
   readonly cache: SchedulerCache;
   readonly queue: SchedulingQueue;
   readonly framework: Framework;
-  readonly stats: SchedulerStats = { scheduled: 0, failedAttempts: 0, bindErrors: 0, latenciesMs: [] };
+  readonly stats: SchedulerStats = { scheduled: 0, failedAttempts: 0, bindErrors: 0, latenciesMs: [], attemptMs: [] };
   private readonly client: KubeClient;
   private readonly clock: Clock;
   private readonly informers: SharedInformers;
@@ -200,7 +202,9 @@ export class Scheduler {
     const current = this.pods.get(qp.key) as Pod | undefined;
     if (!current || current.spec?.nodeName || current.metadata?.deletionTimestamp) { this.queue.done(qp.key); return; }
     const info = new PodInfo(this.withPriority(current));
+    const t0 = performance.now();
     const result = this.framework.schedule(info, this.cache);
+    this.record(this.stats.attemptMs, performance.now() - t0);
     if (result.node !== undefined) {
       this.cache.assume(info, result.node);
       await this.acquireSlot();
@@ -223,6 +227,12 @@ export class Scheduler {
     log.debug('unschedulable', { pod: qp.key, message });
     this.queue.addUnschedulable(qp, diagnosis.unschedulablePlugins.size ? diagnosis.unschedulablePlugins : new Set(['*']));
     this.track(this.recordFailure(current, message, nominated));
+  }
+
+  /** Keep the most recent samples only (a long-running server must not grow without bound). */
+  private record(list: number[], v: number): void {
+    list.push(v);
+    if (list.length > 200_000) list.splice(0, 100_000);
   }
 
   private acquireSlot(): Promise<void> {
@@ -250,7 +260,7 @@ export class Scheduler {
         target: { apiVersion: 'v1', kind: 'Node', name: node },
       } as KubeObject, { subresource: 'binding', name: info.name });
       this.stats.scheduled++;
-      this.stats.latenciesMs.push(this.clock.now() - qp.initialAttemptAt);
+      this.record(this.stats.latenciesMs, this.clock.now() - qp.initialAttemptAt);
       this.queue.done(qp.key);
       this.failureEvents.delete(qp.key);
       if (this.opts.events !== false) {

@@ -76,6 +76,8 @@ export class PodInfo {
   readonly preferredAntiAffinity: AffinityTerm[];
   readonly hostPorts: HostPort[];
   readonly images: string[];
+  /** Requests > 0 in the order NodeResourcesFit checks them (cpu, memory, ephemeral-storage, then by name). */
+  readonly requestList: [string, number][];
 
   constructor(readonly pod: Pod) {
     const m = pod.metadata ?? {};
@@ -101,6 +103,9 @@ export class PodInfo {
       }
     }
     this.images = (spec.containers ?? []).map((c) => c.image ?? '').filter(Boolean);
+    const order = ['cpu', 'memory', 'ephemeral-storage'];
+    const names = [...order, ...[...this.requests.keys()].filter((k) => !order.includes(k) && k !== 'pods').sort()];
+    this.requestList = names.map((n) => [n, this.requests.get(n) ?? 0] as [string, number]).filter(([, v]) => v > 0);
   }
 
   get hasAffinity(): boolean {
@@ -141,7 +146,13 @@ export class NodeInfo {
     this.allowedPods = this.allocatable.get('pods') ?? 0;
     this.taints = node.spec?.taints ?? [];
     this.images = new Map();
-    for (const img of node.status?.images ?? []) for (const n of img.names ?? []) this.images.set(n, img.sizeBytes ?? 0);
+    for (const img of node.status?.images ?? []) {
+      for (const n of img.names ?? []) {
+        this.images.set(n, img.sizeBytes ?? 0);
+        const last = n.split('/').pop() ?? n;
+        if (!last.includes(':') && !n.includes('@')) this.images.set(`${n}:latest`, img.sizeBytes ?? 0);
+      }
+    }
     this.generation++;
   }
 
@@ -185,8 +196,16 @@ export interface ClusterView {
   namespaceLabels(ns: string): Record<string, string> | undefined;
   /** Existing assigned pods matching `term` (namespaces + selector), counted per node name. */
   countMatchingPerNode(term: AffinityTerm): Map<string, number>;
+  /** The same, per value of the term's topology key (live and incremental: read within one cycle only). */
+  countMatchingPerDomain(term: AffinityTerm): Map<string, number>;
   /** The terms of existing pods (required anti-affinity / preferred affinity...) with counts per topology value. */
   existingTerms(kind: ExistingTermKind): Iterable<ExistingTermEntry>;
+  /** Domains of a topology key: label value → number of nodes carrying it (incremental). */
+  topologyDomains(key: string): Map<string, number>;
+  /** How many nodes list an image (normalized name) in status.images. */
+  imageNodeCount(image: string): number;
+  /** Whether any node reports images at all. */
+  readonly anyNodeImages: boolean;
 }
 
 export type ExistingTermKind = 'requiredAntiAffinity' | 'requiredAffinity' | 'preferredAffinity' | 'preferredAntiAffinity';

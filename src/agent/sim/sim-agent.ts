@@ -38,6 +38,8 @@ export interface SimAgentOptions {
   /** Taints on every node at registration. */
   taints?: { key: string; value?: string; effect: string }[];
   leaseDurationSeconds?: number;
+  /** Renew each node's Lease every leaseDuration/4 (default true). */
+  renewLeases?: boolean;
   /** Run the pod lifecycle stages (default true). Off: nodes only (scheduler benchmarks). */
   simulatePods?: boolean;
   stages?: PodStage[];
@@ -104,7 +106,7 @@ export class SimAgent {
       onUpdate: (_o, n) => this.nodeChanged(n as Node),
     });
     await this.nodeInformer.start();
-    for (const n of all) this.scheduleLease(n, 0);
+    if (this.opts.renewLeases !== false) for (const n of all) this.scheduleLease(n, 0);
     if (this.opts.simulatePods !== false) {
       this.pods.addEventHandler({
         onAdd: (p) => this.podChanged(p as Pod),
@@ -134,7 +136,7 @@ export class SimAgent {
     n.alive = alive;
     n.leaseTimer?.cancel();
     if (alive) {
-      this.scheduleLease(n, 0);
+      if (this.opts.renewLeases !== false) this.scheduleLease(n, 0);
       const node = this.nodeInformer.get(name) as Node | undefined;
       if (node) this.nodeChanged(node);
       for (const p of this.pods.list()) if ((p as Pod).spec?.nodeName === name) this.podChanged(p as Pod);

@@ -20,14 +20,11 @@ export const imageLocalityScore: ScorePlugin = {
   name: 'ImageLocality',
   weight: 1,
   preScore(state, _nodes, view) {
+    if (!view.anyNodeImages) { state.data.delete('ImageLocality'); return; }
     const images = state.pod.images.map(normalizedImageName);
-    const all = view.nodes();
+    const total = view.nodes().length;
     const spread = new Map<string, number>();
-    for (const img of images) {
-      let n = 0;
-      for (const ni of all) if (ni.images.has(img)) n++;
-      spread.set(img, all.length === 0 ? 0 : n / all.length);
-    }
+    for (const img of images) spread.set(img, total === 0 ? 0 : view.imageNodeCount(img) / total);
     state.data.set('ImageLocality', { images, spread } satisfies ImageState);
   },
   score(state, node) {

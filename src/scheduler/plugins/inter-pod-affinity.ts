@@ -15,21 +15,14 @@ const NAME = 'InterPodAffinity';
 
 /** For each term: topology value → number of matching pods in that domain. */
 function domainCounts(terms: AffinityTerm[], view: ClusterView): Map<string, number>[] {
-  return terms.map((t) => {
-    const out = new Map<string, number>();
-    for (const [nodeName, c] of view.countMatchingPerNode(t)) {
-      const v = view.node(nodeName)?.labels[t.topologyKey];
-      if (v !== undefined && c > 0) out.set(v, (out.get(v) ?? 0) + c);
-    }
-    return out;
-  });
+  return terms.map((t) => view.countMatchingPerDomain(t));
 }
 
 interface PreFilterState {
   affinity: Map<string, number>[];
   anti: Map<string, number>[];
-  /** topology key → value → number of existing pods whose anti-affinity forbids this pod there */
-  existingAnti: Map<string, Map<string, number>>;
+  /** topology key → maps (value → number of existing pods whose anti-affinity forbids this pod there) */
+  existingAnti: Map<string, Map<string, number>[]>;
   selfMatchesAll: boolean;
   noneMatchAnywhere: boolean;
 }
@@ -39,12 +32,12 @@ export const interPodAffinityFilter: FilterPlugin = {
   preFilter(state, view) {
     const p = state.pod;
     const nsl = view.namespaceLabels(p.namespace);
-    const existingAnti = new Map<string, Map<string, number>>();
+    const existingAnti = new Map<string, Map<string, number>[]>();
     for (const e of view.existingTerms('requiredAntiAffinity')) {
       if (e.perTopology.size === 0 || !termMatches(e.term, p, nsl)) continue;
-      let m = existingAnti.get(e.term.topologyKey);
-      if (!m) existingAnti.set(e.term.topologyKey, (m = new Map()));
-      for (const [v, c] of e.perTopology) m.set(v, (m.get(v) ?? 0) + c);
+      let list = existingAnti.get(e.term.topologyKey);
+      if (!list) existingAnti.set(e.term.topologyKey, (list = []));
+      list.push(e.perTopology);
     }
     const affinity = domainCounts(p.requiredAffinity, view);
     const st: PreFilterState = {
@@ -78,9 +71,10 @@ export const interPodAffinityFilter: FilterPlugin = {
       const v = node.labels[p.requiredAntiAffinity[i].topologyKey];
       if (v !== undefined && (st.anti[i].get(v) ?? 0) > 0) return rejected(NAME, 'Unschedulable', ErrReasonAntiAffinityRulesNotMatch);
     }
-    for (const [key, m] of st.existingAnti) {
+    for (const [key, maps] of st.existingAnti) {
       const v = node.labels[key];
-      if (v !== undefined && (m.get(v) ?? 0) > 0) return rejected(NAME, 'Unschedulable', ErrReasonExistingAntiAffinityRulesNotMatch);
+      if (v === undefined) continue;
+      for (const m of maps) if ((m.get(v) ?? 0) > 0) return rejected(NAME, 'Unschedulable', ErrReasonExistingAntiAffinityRulesNotMatch);
     }
     return null;
   },
@@ -106,10 +100,7 @@ export const interPodAffinityScore: ScorePlugin = {
     const incoming: [AffinityTerm, number][] = [...p.preferredAffinity.map((t) => [t, t.weight] as [AffinityTerm, number]), ...p.preferredAntiAffinity.map((t) => [t, -t.weight] as [AffinityTerm, number])];
     for (const [t, w] of incoming) {
       if (w === 0) continue;
-      for (const [nodeName, c] of view.countMatchingPerNode(t)) {
-        const v = view.node(nodeName)?.labels[t.topologyKey];
-        if (v !== undefined && c > 0) addScore(ts, t.topologyKey, v, w * c);
-      }
+      for (const [v, c] of view.countMatchingPerDomain(t)) addScore(ts, t.topologyKey, v, w * c);
     }
     const nsl = view.namespaceLabels(p.namespace);
     const existing: [Iterable<{ term: AffinityTerm; perTopology: Map<string, number> }>, number][] = [

@@ -13,14 +13,7 @@ export function insufficientResources(pod: PodInfo, node: NodeInfo, podsOnNode =
   if (podsOnNode + 1 > node.allowedPods) {
     out.push({ resource: 'pods', reason: 'Too many pods', requested: 1, used: podsOnNode, capacity: node.allowedPods, unresolvable: false });
   }
-  let any = false;
-  for (const [, v] of pod.requests) if (v > 0) { any = true; break; }
-  if (!any) return out;
-  const order = ['cpu', 'memory', 'ephemeral-storage'];
-  const names = [...order, ...[...pod.requests.keys()].filter((k) => !order.includes(k) && k !== 'pods').sort()];
-  for (const r of names) {
-    const want = pod.requests.get(r) ?? 0;
-    if (want === 0) continue;
+  for (const [r, want] of pod.requestList) {
     const alloc = node.allocatable.get(r) ?? 0;
     const used = requested.get(r) ?? 0;
     if (want > alloc - used) {

@@ -63,6 +63,12 @@ function eligible(state: CycleState, node: NodeInfo, cs: Constraint[]): boolean 
 
 /** Per constraint: domain value → matching pods, over eligible nodes. */
 function countDomains(state: CycleState, cs: Constraint[], nodes: NodeInfo[], view: ClusterView): Map<string, number>[] {
+  const spec = state.pod.pod.spec;
+  const noNodeConstraints = !spec?.nodeSelector && !spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution && !cs[0].honorTaints;
+  if (cs.length === 1 && noNodeConstraints) {
+    // every node with the key is eligible: the cache's live per-domain counts serve as they are
+    return [view.countMatchingPerDomain(cs[0].term)];
+  }
   const counts = cs.map(() => new Map<string, number>());
   const eligibleNodes = new Set<string>();
   for (const n of nodes) {
@@ -85,16 +91,35 @@ function countDomains(state: CycleState, cs: Constraint[], nodes: NodeInfo[], vi
 
 interface FilterState { cs: Constraint[]; counts: Map<string, number>[]; minMatch: number[] }
 
+/** Eligible domains of each constraint (value → nodes), for the minimum over domains. */
+function eligibleDomains(state: CycleState, cs: Constraint[], view: ClusterView): Set<string>[] | Map<string, number>[] {
+  const spec = state.pod.pod.spec;
+  const noNodeConstraints = !spec?.nodeSelector && !spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution && !cs[0].honorTaints;
+  if (cs.length === 1 && noNodeConstraints) return [view.topologyDomains(cs[0].topologyKey)];
+  const out = cs.map(() => new Set<string>());
+  for (const n of view.nodes()) {
+    if (!eligible(state, n, cs)) continue;
+    for (let i = 0; i < cs.length; i++) out[i].add(n.labels[cs[i].topologyKey]);
+  }
+  return out;
+}
+
 export const podTopologySpreadFilter: FilterPlugin = {
   name: NAME,
   preFilter(state, view) {
     const cs = constraints(state, 'DoNotSchedule');
     if (cs.length === 0) { state.data.delete(NAME); return; }
     const counts = countDomains(state, cs, view.nodes(), view);
+    const domains = eligibleDomains(state, cs, view);
     const minMatch = counts.map((m, i) => {
-      if (m.size < cs[i].minDomains) return 0;
+      const ds = domains[i];
+      if (ds.size < cs[i].minDomains) return 0;
       let min = Infinity;
-      for (const c of m.values()) if (c < min) min = c;
+      for (const d of ds.keys()) {
+        const c = m.get(d) ?? 0;
+        if (c < min) min = c;
+        if (min === 0) break;
+      }
       return min === Infinity ? 0 : min;
     });
     state.data.set(NAME, { cs, counts, minMatch } satisfies FilterState);
