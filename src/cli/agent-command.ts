@@ -12,6 +12,7 @@ import { createNodeRuntime } from '../agent/node-runtime.js';
 import { joinCluster } from '../agent/join.js';
 import { AgentPaths } from '../agent/paths.js';
 import { HttpClient } from '../client/http-client.js';
+import { startNodeServices } from '../network/node-services.js';
 import { setLogLevel, logger } from '../util/log.js';
 
 const log = logger('agent-command');
@@ -72,6 +73,7 @@ export async function run(args: string[]): Promise<number> {
   const cred = await joinCluster({ server: values.server, token, nodeName, credentialsDir: paths.credentialsDir });
   const client = new HttpClient({ server: values.server, caPem: cred.ca, clientCertPem: cred.certificate, clientKeyPem: cred.key, servername: 'localhost', userAgent: `peapod-agent/${nodeName}` });
   const node = createNodeRuntime({ dataDir, podCidr: values['pod-cidr'], bridge: values.bridge });
+  const nodeServices = await startNodeServices({ client, podCidr: values['pod-cidr'], bridge: values.bridge });
   const agent = await Agent.start({
     client, nodeName, dataDir, runtime: node.runtime, images: node.images,
     nodeIp: values['node-ip'], maxPods: num('max-pods', values['max-pods']), podCidr: values['pod-cidr'],
@@ -85,6 +87,7 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await agent.stop();
+  await nodeServices.stop();
   client.close();
   return 0;
 }

@@ -32,6 +32,9 @@ import { createNodeRuntime } from '../agent/node-runtime.js';
 import { createPodStreamingHandlers } from '../apiserver/proxy/pod-streams.js';
 import { startNodeStreaming } from '../agent/streaming/node-streaming.js';
 import type { StreamingServer } from '../agent/streaming/server.js';
+import { startNodeServices, type NodeServices } from '../network/node-services.js';
+import { ensureKubeDns } from '../network/node-services-kube-dns.js';
+import { firstHost, parseCidr } from '../network/cni/ipv4.js';
 
 const log = logger('control-plane');
 
@@ -107,6 +110,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let agent: Agent | undefined;
   let nodeClient: HttpClient | undefined;
   let streaming: StreamingServer | undefined;
+  // Service proxy + cluster DNS of the embedded node (before its pods start), and kube-dns pointing at it.
+  let nodeServices: NodeServices | undefined;
+  if (opts.agent) nodeServices = await startNodeServices({ client, informers: controllers.informers, podCidr: opts.podCidr, bridge: opts.bridge });
+  await ensureKubeDns(client, nodeServices ? { dnsIp: nodeServices.dnsAddress.ip, dnsPort: nodeServices.dnsAddress.port } : { dnsIp: firstHost(parseCidr(opts.podCidr ?? '10.88.0.0/16')) });
   if (opts.agent) {
     const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
     const cred = await issueCert(pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'client', days: 365 });
@@ -130,6 +137,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       await agent?.stop();
       await streaming?.close();
       nodeClient?.close();
+      await nodeServices?.stop();
       await scheduler.stop();
       await controllers.stop();
       client.close();

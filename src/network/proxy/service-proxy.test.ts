@@ -145,7 +145,7 @@ test('a ClusterIP without a ready endpoint is refused at once (host and pod), an
 });
 
 test('NodePort on 127.0.0.1 (route_localnet) and refused without endpoints', { skip: !isRoot }, async () => {
-  restores.push(setSysctl('net.ipv4.conf.all.route_localnet', '1'));
+  restores.push(setSysctl(`net.ipv4.conf.${net.bridge}.route_localnet`, '1')); // per bridge: the outgoing device's setting is what counts
   const svc = await service('np', { type: 'NodePort' }, [{ ip: a.ip }, { ip: b.ip }]);
   await programmed('np', [a.ip, b.ip]);
   const seen = new Set<string>();
