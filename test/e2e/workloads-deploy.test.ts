@@ -95,6 +95,11 @@ describe('Deployment with the default kubectl', () => {
     const all = await k(['-n', ns, 'get', 'deploy,rs,pods']);
     assert.match(all, /deployment\.apps\/web\s+3\/3\s+3\s+3/);
     assert.match(all, /replicaset\.apps\/web-\w+\s+3\s+3\s+3/);
+    const desc = await k(['-n', ns, 'describe', 'deployment', 'web']);
+    assert.match(desc, new RegExp(`NewReplicaSet:\\s+${rs[1][0]} \\(3/3 replicas created\\)`));
+    assert.match(desc, /Replicas:\s+3 desired \| 3 updated \| 3 total \| 3 available \| 0 unavailable/);
+    assert.match(desc, /Available\s+True\s+MinimumReplicasAvailable/);
+    assert.match(desc, /Progressing\s+True\s+NewReplicaSetAvailable/);
     const ev = await k(['-n', ns, 'get', 'events', '--field-selector', 'involvedObject.kind=Deployment', '-o', 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}']);
     assert.match(ev, new RegExp(`ScalingReplicaSet: Scaled up replica set ${rs[1][0]} from 0 to 3`));
   });
@@ -151,6 +156,43 @@ describe('Deployment with the default kubectl', () => {
     const rs = await until(['-n', ns, 'get', 'rs', '-l', 'app=keep', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.ownerReferences}{"\\n"}{end}'], (o) => o.trim().split('\n').length === 1 && !o.includes('Deployment'), 'orphaned ReplicaSet');
     assert.match(rs, /^keep-\w+ \n?$/);
     assert.equal(rows(await k(['-n', ns, 'get', 'pods', '-l', 'app=keep', '--no-headers'])).length, 2);
+  });
+});
+
+describe('progress deadline and ReplicationController', () => {
+  const ns = 'deploy-e2e-2';
+  test('kubectl rollout status fails when the progress deadline passes', async () => {
+    await k(['create', 'namespace', ns]);
+    const manifest = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'stuck', namespace: ns },
+      spec: {
+        replicas: 2, progressDeadlineSeconds: 2, selector: { matchLabels: { app: 'stuck' } },
+        // no node has this label: the pods stay Pending
+        template: { metadata: { labels: { app: 'stuck' } }, spec: { nodeSelector: { 'example.com/none': 'x' }, containers: [{ name: 'c', image: 'busybox:1.36' }] } },
+      },
+    };
+    const r = await server.kubectl(['apply', '-f', '-'], { input: JSON.stringify(manifest) });
+    assert.equal(r.code, 0, r.stderr);
+    const st = await server.kubectl(['-n', ns, 'rollout', 'status', 'deployment/stuck', '--timeout=60s'], { timeoutMs: 70_000 });
+    assert.notEqual(st.code, 0);
+    assert.match(st.stderr, /error: deployment "stuck" exceeded its progress deadline/);
+    const reason = await k(['-n', ns, 'get', 'deploy', 'stuck', '-o', 'jsonpath={.status.conditions[?(@.type=="Progressing")].reason}/{.status.conditions[?(@.type=="Available")].reason}']);
+    assert.equal(reason, 'ProgressDeadlineExceeded/MinimumReplicasUnavailable');
+  });
+
+  test('ReplicationController: get columns, scale, delete removes its pods', async () => {
+    const rc = {
+      apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'rc', namespace: ns },
+      spec: { replicas: 2, selector: { app: 'rc' }, template: { metadata: { labels: { app: 'rc' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } },
+    };
+    const r = await server.kubectl(['apply', '-f', '-'], { input: JSON.stringify(rc) });
+    assert.equal(r.code, 0, r.stderr);
+    await until(['-n', ns, 'get', 'rc', 'rc', '--no-headers'], (o) => rows(o)[0]?.slice(1, 4).join(' ') === '2 2 2', 'rc 2/2 ready');
+    assert.deepEqual(rows(await k(['-n', ns, 'get', 'rc']))[0], ['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE']);
+    assert.equal((await k(['-n', ns, 'scale', 'rc/rc', '--replicas=4'])).trim(), 'replicationcontroller/rc scaled');
+    await until(['-n', ns, 'get', 'rc', 'rc', '--no-headers'], (o) => rows(o)[0]?.slice(1, 4).join(' ') === '4 4 4', 'rc 4/4 ready');
+    await k(['-n', ns, 'delete', 'rc', 'rc']);
+    await until(['-n', ns, 'get', 'pods', '-l', 'app=rc', '-o', 'name'], (o) => o.trim() === '', 'rc pods gone');
   });
 });
 
