@@ -5,7 +5,9 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type TestServer } from './harness.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { cliMain, startServer, type TestServer } from './harness.js';
 
 let server: TestServer;
 before(async () => { server = await startServer(); });
@@ -81,5 +83,74 @@ describe('StatefulSets and DaemonSets with kubectl', () => {
     // scale down removes the highest ordinal (no agent: the unbound pod goes at once)
     await k(['-n', 'sts1', 'scale', 'sts', 'web', '--replicas=2']);
     await until(async () => JSON.stringify(await podNames('sts1', 'app=web')) === '["web-0","web-1"]', 'web-2 removed');
+  });
+  test('DaemonSet: one pod per node (Node objects made with kubectl), pinned by node affinity; follows nodes; get ds columns', async () => {
+    await k(['create', 'namespace', 'ds1']);
+    const nodeJson = (name: string, extra: Record<string, unknown> = {}) => JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } }, spec: extra });
+    for (const n of ['e2e-n1', 'e2e-n2']) await k(['create', '-f', '-'], { input: nodeJson(n) });
+    await k(['create', '-f', '-'], { input: nodeJson('e2e-tainted', { taints: [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }] }) });
+    const manifest = {
+      apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'ds1' },
+      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'agent' }] } } },
+    };
+    assert.equal((await k(['apply', '-f', '-'], { input: JSON.stringify(manifest) })).trim(), 'daemonset.apps/agent created');
+    const pinned = async () => (await k(['-n', 'ds1', 'get', 'pods', '-l', 'app=agent', '-o', 'jsonpath={range .items[*]}{.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values[0]}{"\\n"}{end}']))
+      .split('\n').filter(Boolean).sort();
+    await until(async () => JSON.stringify(await pinned()) === '["e2e-n1","e2e-n2"]', 'a pod for each untainted node');
+    const t = rows(await k(['-n', 'ds1', 'get', 'ds']));
+    assert.deepEqual(t[0], ['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE']);
+    await until(async () => { const r = rows(await k(['-n', 'ds1', 'get', 'ds']))[1]; return JSON.stringify(r.slice(0, 7)) === JSON.stringify(['agent', '2', '2', '0', '2', '0', '<none>']); }, 'ds columns');
+    // a node joins
+    await k(['create', '-f', '-'], { input: nodeJson('e2e-n3') });
+    await until(async () => JSON.stringify(await pinned()) === '["e2e-n1","e2e-n2","e2e-n3"]', 'a pod for the new node');
+    // the nodes report the pods running and ready: rollout status finishes
+    for (const name of (await k(['-n', 'ds1', 'get', 'pods', '-l', 'app=agent', '-o', 'name'])).trim().split('\n')) await runPod('ds1', name.replace('pod/', ''));
+    const out = await k(['-n', 'ds1', 'rollout', 'status', 'daemonset/agent', '--timeout=60s']);
+    assert.equal(out.trim().split('\n').pop(), 'daemon set "agent" successfully rolled out');
+    // a node tainted NoExecute loses its pod
+    await k(['taint', 'node', 'e2e-n3', 'evict=now:NoExecute']);
+    await until(async () => JSON.stringify(await pinned()) === '["e2e-n1","e2e-n2"]', 'pod on the tainted node removed');
+  });
+  test('DaemonSet on simulated nodes (peapod sim-agent + the scheduler): rollout, then a rolling update', async (t) => {
+    const prefix = `sim-${process.pid}-`;
+    const agent: ChildProcess = spawn(process.execPath, [cliMain, 'sim-agent', '--server', server.url, '--token-file', join(server.dataDir, 'node-token'), '--nodes', '3', '--name-prefix', prefix], { stdio: ['ignore', 'ignore', 'pipe'] });
+    t.after(async () => {
+      if (agent.exitCode === null && agent.signalCode === null) {
+        const gone = new Promise((r) => agent.once('exit', r));
+        agent.kill('SIGTERM');
+        const timer = setTimeout(() => agent.kill('SIGKILL'), 10_000);
+        await gone;
+        clearTimeout(timer);
+      }
+    });
+    await new Promise<void>((resolve, reject) => {
+      let log = '';
+      const timer = setTimeout(() => reject(new Error(`sim-agent not running:\n${log}`)), 30_000);
+      agent.stderr!.on('data', (c: Buffer) => { log += c.toString(); if (log.includes('sim-agent running')) { clearTimeout(timer); resolve(); } });
+      agent.once('exit', (code) => { clearTimeout(timer); reject(new Error(`sim-agent exited ${code}:\n${log}`)); });
+    });
+    await k(['create', 'namespace', 'ds2']);
+    const manifest = (image: string) => JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'sim', namespace: 'ds2' },
+      spec: {
+        selector: { matchLabels: { app: 'sim' } },
+        template: { metadata: { labels: { app: 'sim' } }, spec: { nodeSelector: { 'peapod.io/e2e': 'sim' }, containers: [{ name: 'c', image }] } },
+      },
+    });
+    await k(['apply', '-f', '-'], { input: manifest('agent:1') });
+    for (let i = 0; i < 3; i++) await k(['label', 'node', `${prefix}${i}`, 'peapod.io/e2e=sim']);
+    await k(['-n', 'ds2', 'rollout', 'status', 'daemonset/sim', '--timeout=90s'], { timeoutMs: 100_000 });
+    const bound = async () => (await k(['-n', 'ds2', 'get', 'pods', '-l', 'app=sim', '-o', 'jsonpath={range .items[*]}{.spec.nodeName}{" "}{.spec.containers[0].image}{"\\n"}{end}'])).trim().split('\n').sort();
+    assert.deepEqual(await bound(), [0, 1, 2].map((i) => `${prefix}${i} agent:1`));
+    await k(['apply', '-f', '-'], { input: manifest('agent:2') });
+    const out = await k(['-n', 'ds2', 'rollout', 'status', 'daemonset/sim', '--timeout=90s'], { timeoutMs: 100_000 });
+    assert.equal(out.trim().split('\n').pop(), 'daemon set "sim" successfully rolled out');
+    await until(async () => JSON.stringify(await bound()) === JSON.stringify([0, 1, 2].map((i) => `${prefix}${i} agent:2`)), 'every node runs the new template');
+    const t2 = rows(await k(['-n', 'ds2', 'get', 'ds', 'sim']))[1];
+    assert.deepEqual(t2.slice(0, 6), ['sim', '3', '3', '3', '3', '3']);
+    const revs = (await k(['-n', 'ds2', 'get', 'controllerrevisions', '-o', 'name'])).trim().split('\n');
+    assert.equal(revs.length, 2);
+    const hist = await k(['-n', 'ds2', 'rollout', 'history', 'daemonset/sim']);
+    assert.match(hist, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
   });
 });
