@@ -117,10 +117,37 @@ describe('scheduling with kubectl and simulated nodes', { timeout: 240_000 }, ()
     await k(['uncordon', target]);
   });
 
-  test('a killed agent: node Unknown and tainted unreachable; back again: Ready and untainted', async () => {
+  test('a killed agent: node Unknown and tainted unreachable, workload pods replaced elsewhere, bare pod not; back again: Ready', async () => {
     // a fourth node in its own agent process, so the other nodes keep running
     const lone = startSimAgent(['--nodes', '1', '--first-index', '7']);
     await until('sim-node-7 Ready', async () => / Ready /.test(await k(['get', 'node', 'sim-node-7', '--no-headers'])));
+    // put a Deployment's pods and a bare pod on sim-node-7 (the others cordoned meanwhile)
+    for (const n of ['sim-node-0', 'sim-node-1', 'sim-node-2']) await k(['cordon', n]);
+    const tol = '      tolerations:\n      - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 2}\n';
+    const dep = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: mover}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: mover}}
+  template:
+    metadata: {labels: {app: mover}}
+    spec:
+${tol}      containers: [{name: c, image: registry.k8s.io/pause:3.9}]
+`;
+    const r = await server.kubectl(['apply', '-f', '-'], { input: dep });
+    assert.equal(r.code, 0, r.stderr);
+    const bare = podYaml('bare', tol.replace(/^ {4}/gm, ''));
+    const r2 = await server.kubectl(['apply', '-f', '-'], { input: bare });
+    assert.equal(r2.code, 0, r2.stderr);
+    const podsOn = async () => (await k(['get', 'pods', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.nodeName}={.metadata.deletionTimestamp}{"\\n"}{end}'])).trim().split('\n').filter(Boolean).map((l) => l.split('='));
+    await until('mover and bare on sim-node-7 and Running', async () => {
+      const ps = (await podsOn()).filter(([n]) => n.startsWith('mover') || n === 'bare');
+      const phases = await k(['get', 'pods', '-l', 'app=mover', '-o', 'jsonpath={.items[*].status.phase}']);
+      return ps.length === 3 && ps.every(([, node]) => node === 'sim-node-7') && phases === 'Running Running';
+    }, 60_000);
+    for (const n of ['sim-node-0', 'sim-node-1', 'sim-node-2']) await k(['uncordon', n]);
+
     lone.kill('SIGKILL');
     await new Promise((r) => lone.once('exit', r));
     const ready = await until('sim-node-7 Unknown', async () => {
@@ -134,8 +161,21 @@ describe('scheduling with kubectl and simulated nodes', { timeout: 240_000 }, ()
       return t.includes('unreachable:NoExecute') && t.includes('unreachable:NoSchedule') ? t : undefined;
     });
     assert.match(taints, /node.kubernetes.io\/unreachable:NoExecute/);
+    // after tolerationSeconds the pods are evicted: the Deployment's come back on healthy nodes, the bare pod does not
+    await until('2 mover pods Running on healthy nodes', async () => {
+      const ps = (await podsOn()).filter(([n, node, del]) => n.startsWith('mover') && node !== 'sim-node-7' && !del);
+      const running = await k(['get', 'pods', '-l', 'app=mover', '--field-selector', 'status.phase=Running', '-o', 'jsonpath={range .items[*]}{.spec.nodeName}{"\\n"}{end}']);
+      return ps.length === 2 && running.trim().split('\n').filter((n) => n && n !== 'sim-node-7').length >= 2;
+    }, 60_000);
+    const all = await podsOn();
+    const bareRow = all.find(([n]) => n === 'bare');
+    assert.ok(bareRow && bareRow[1] === 'sim-node-7' && bareRow[2], `bare pod is terminating on its node, not recreated: ${JSON.stringify(all)}`);
+    assert.equal(all.filter(([n]) => n === 'bare' || n.startsWith('bare')).length, 1);
+
     startSimAgent(['--nodes', '1', '--first-index', '7']);
     await until('sim-node-7 Ready again', async () => / Ready /.test(await k(['get', 'node', 'sim-node-7', '--no-headers'])), 60_000);
     await until('taints gone', async () => (await k(['get', 'node', 'sim-node-7', '-o', 'jsonpath={.spec.taints}'])).trim() === '');
+    // the returning agent finishes the evicted pods' termination
+    await until('bare pod gone', async () => (await server.kubectl(['get', 'pod', 'bare'])).code !== 0, 30_000);
   });
 });
