@@ -37,6 +37,9 @@ async function getNewReplicaSet(ctx: DeploymentContext, rsList: ReplicaSet[], ol
     if (annotationsUpdated || minReadyChanged) {
       rs.spec.minReadySeconds = d.spec.minReadySeconds ?? 0;
       rs = await ctx.client.update<ReplicaSet>(Resources.replicasets, rs.metadata.namespace, rs);
+      // later steps of this reconcile read the list again: give them what was written
+      const i = rsList.indexOf(existing);
+      if (i >= 0) rsList[i] = rs;
     }
     let needsStatus = false;
     await setDeploymentRevision(ctx, rs.metadata.annotations?.[REVISION] ?? '');
@@ -98,6 +101,7 @@ async function getNewReplicaSet(ctx: DeploymentContext, rsList: ReplicaSet[], ol
       throw err;
     }
   }
+  if (!rsList.some((rs) => rs.metadata.uid === created.metadata.uid)) rsList.push(created);
   if (!alreadyExists && newReplicas > 0) {
     ctx.recorder.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} from 0 to ${newReplicas}`);
   }
