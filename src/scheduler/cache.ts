@@ -34,6 +34,8 @@ export class SchedulerCache implements ClusterView {
   /** label key → value → number of (existing) nodes */
   private readonly domains = new Map<string, Map<string, number>>();
   private readonly imageNodes = new Map<string, number>();
+  private readonly nominated = new Map<string, Map<string, PodInfo>>();
+  private readonly nominatedNode = new Map<string, string>();
   private nodesWithImages = 0;
 
   constructor(private readonly nsLabels: (ns: string) => Record<string, string> | undefined = () => undefined) {}
@@ -96,6 +98,36 @@ export class SchedulerCache implements ClusterView {
 
   existingTerms(kind: ExistingTermKind): Iterable<ExistingTermEntry> {
     return this.terms.get(kind)!.values();
+  }
+
+  nominatedPods(nodeName: string): PodInfo[] {
+    const m = this.nominated.get(nodeName);
+    return m ? [...m.values()] : [];
+  }
+
+  /** Record (or clear, with undefined) the node a pending pod was nominated to. */
+  setNominated(info: PodInfo, nodeName: string | undefined): void {
+    const prev = this.nominatedNode.get(info.key);
+    if (prev !== undefined) {
+      const m = this.nominated.get(prev);
+      m?.delete(info.key);
+      if (m && m.size === 0) this.nominated.delete(prev);
+      this.nominatedNode.delete(info.key);
+    }
+    if (!nodeName) return;
+    let m = this.nominated.get(nodeName);
+    if (!m) this.nominated.set(nodeName, (m = new Map()));
+    m.set(info.key, info);
+    this.nominatedNode.set(info.key, nodeName);
+  }
+
+  clearNominated(key: string): void {
+    const prev = this.nominatedNode.get(key);
+    if (prev === undefined) return;
+    const m = this.nominated.get(prev);
+    m?.delete(key);
+    if (m && m.size === 0) this.nominated.delete(prev);
+    this.nominatedNode.delete(key);
   }
 
   topologyDomains(key: string): Map<string, number> { return this.domains.get(key) ?? new Map(); }

@@ -129,6 +129,7 @@ export class Scheduler {
     const key = this.key(p);
     if (p.spec?.nodeName) {
       this.queue.delete(key);
+      this.cache.clearNominated(key);
       if (isTerminal(p)) { this.cache.removePod(key); this.queue.moveAll(); return; }
       const wasAssigned = !!old?.spec?.nodeName && !isTerminal(old);
       this.cache.addOrUpdatePod(p);
@@ -140,8 +141,12 @@ export class Scheduler {
     }
     if (!this.responsibleFor(p) || p.metadata?.deletionTimestamp || isTerminal(p) || (p.spec?.schedulingGates?.length ?? 0) > 0) {
       this.queue.delete(key);
+      this.cache.clearNominated(key);
       return;
     }
+    const nominated = p.status?.nominatedNodeName;
+    if (nominated) this.cache.setNominated(new PodInfo(this.withPriority(p)), nominated);
+    else this.cache.clearNominated(key);
     // our own status writes (conditions, nominatedNodeName) do not re-queue a pod
     if (old && JSON.stringify(old.spec) === JSON.stringify(p.spec) && JSON.stringify(old.metadata?.labels) === JSON.stringify(p.metadata?.labels) && this.queue.has(key)) return;
     this.queue.add(key, p);
@@ -150,6 +155,7 @@ export class Scheduler {
   private podDeleted(p: Pod): void {
     const key = this.key(p);
     this.queue.delete(key);
+    this.cache.clearNominated(key);
     this.failureEvents.delete(key);
     if (p.spec?.nodeName || this.cache.nodeOf(key) !== undefined) {
       this.cache.removePod(key);
@@ -220,6 +226,7 @@ export class Scheduler {
       diagnosis.postFilterMsg = pre.message || undefined;
       if (pre.nominatedNode) {
         nominated = pre.nominatedNode;
+        this.cache.setNominated(info, nominated);
         for (const v of pre.victims) this.track(this.evictVictim(v, info, pre.nominatedNode));
       }
     }

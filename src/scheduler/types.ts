@@ -206,6 +206,8 @@ export interface ClusterView {
   imageNodeCount(image: string): number;
   /** Whether any node reports images at all. */
   readonly anyNodeImages: boolean;
+  /** Pending pods nominated to the node by preemption (their room is held for them). */
+  nominatedPods(nodeName: string): PodInfo[];
 }
 
 export type ExistingTermKind = 'requiredAntiAffinity' | 'requiredAffinity' | 'preferredAffinity' | 'preferredAntiAffinity';

@@ -31,8 +31,13 @@ export function fitStatus(ins: InsufficientResource[]): FilterStatus | null {
 
 export const nodeResourcesFitFilter: FilterPlugin = {
   name: 'NodeResourcesFit',
-  filter(state, node) {
-    return fitStatus(insufficientResources(state.pod, node));
+  filter(state, node, view) {
+    // room held for pods nominated here by preemption with at least this pod's priority
+    const held = view.nominatedPods(node.name).filter((p) => p.key !== state.pod.key && p.priority >= state.pod.priority);
+    if (held.length === 0) return fitStatus(insufficientResources(state.pod, node));
+    const requested = new Map(node.requested);
+    for (const p of held) for (const [k, v] of p.requests) requested.set(k, (requested.get(k) ?? 0) + v);
+    return fitStatus(insufficientResources(state.pod, node, node.pods.size + held.length, requested));
   },
 };
 

@@ -64,6 +64,15 @@ describe('NodeResourcesFit', () => {
     assert.equal(place(c, makePod('p', { cpu: '500m' })), 'n2');
     assert.equal(place(c, makePod('q', { cpu: '1500m' })), 'n2');
   });
+  test('room nominated for a preemptor is held against pods of lower priority', () => {
+    const c = cluster([makeNode('a', { cpu: '2' })]);
+    c.setNominated(new PodInfo(makePod('vip', { cpu: '2', priority: 100 })), 'a');
+    assert.equal(place(c, makePod('low', { cpu: '1', priority: 1 })), 'FAIL: 0/1 nodes are available: 1 Insufficient cpu.');
+    assert.equal(place(c, makePod('higher', { cpu: '1', priority: 200 })), 'a');
+    assert.equal(place(c, makePod('vip', { cpu: '2', priority: 100 })), 'a');
+    c.clearNominated('default/vip');
+    assert.equal(place(c, makePod('low', { cpu: '1', priority: 1 })), 'a');
+  });
   test('max pods per node holds', () => {
     const c = cluster([makeNode('n1', { pods: '2' })]);
     const r = placeAll(c, [makePod('a'), makePod('b'), makePod('c')]);
