@@ -4,7 +4,10 @@
  * with `peapod sim-agent --nodes M` playing the nodes (a pod turns Running+Ready 1–1.5 s after it is
  * bound; a deleted pod goes after min(grace, 1 s): those delays are part of every number below).
  *
- *   node dist/bench/controllers.js [--replicas N] [--nodes M]
+ *   node dist/bench/controllers.js [--replicas N] [--nodes M] [--attach DATA_DIR]
+ *
+ * --attach uses a `peapod server` already running on DATA_DIR (e.g. started with `node --cpu-prof`
+ * to profile it) instead of starting one; it is left running.
  *
  * Phases: create → all pods created, → all Ready (status availableReplicas = N); a rolling update
  * (new image, default maxSurge/maxUnavailable 25%) → rolled out. "pods/s" is the controllers'
@@ -13,7 +16,7 @@
  * Prints a table and writes bench/results/controllers.json.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,8 +62,16 @@ function startSimAgent(s: TestServer, nodes: number): Promise<ChildProcess> {
 
 interface Phase { seconds: number; podsCreated: number; podsPerSec: number; allCreatedSeconds?: number }
 
+async function attach(dataDir: string): Promise<TestServer> {
+  const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  const url = /server: (\S+)/.exec(readFileSync(kubeconfig, 'utf8'))?.[1];
+  if (!url) throw new Error(`no server URL in ${kubeconfig}`);
+  return { dataDir, kubeconfig, url, stop: async () => undefined } as unknown as TestServer;
+}
+
 async function main(): Promise<void> {
-  const server = await startServer();
+  const ai = process.argv.indexOf('--attach');
+  const server = ai > 0 ? await attach(process.argv[ai + 1]) : await startServer();
   let agent: ChildProcess | undefined;
   const client = HttpClient.fromKubeconfig(server.kubeconfig);
   const informers: Informer[] = [];

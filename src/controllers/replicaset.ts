@@ -75,11 +75,26 @@ interface ReplicaStatus {
   observedGeneration?: number; conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
 }
 
-/** Pods indexed by their controller's uid (shared by the workload controllers). */
+export const ORPHAN_POD_INDEX = 'orphan-namespace';
+
+/**
+ * Pods indexed by their controller's uid, and pods without a controller by namespace (shared by the
+ * workload controllers): a controller claims from its own pods and the orphans only, not from every
+ * pod in the namespace.
+ */
 export function podsByController(informers: SharedInformers): Informer {
   const pods = informers.for(Resources.pods);
   pods.addIndexer(POD_CONTROLLER_INDEX, (p) => { const r = controllerOf(p); return r ? [r.uid] : []; });
+  pods.addIndexer(ORPHAN_POD_INDEX, (p) => (controllerOf(p) ? [] : [String(p.metadata.namespace)]));
   return pods;
+}
+
+/** Candidates for claimObjects: the owner's own pods and the orphans of its namespace (active only). */
+export function claimCandidates(pods: Informer, owner: KubeObject): KubeObject[] {
+  return [
+    ...pods.byIndex(POD_CONTROLLER_INDEX, String(owner.metadata.uid)),
+    ...pods.byIndex(ORPHAN_POD_INDEX, String(owner.metadata.namespace)),
+  ].filter(isPodActive);
 }
 
 export function startReplicaSetController(opts: ReplicaSetControllerOptions): ReplicaController {
@@ -157,7 +172,7 @@ export function startReplicaController(kind: ReplicaKind, opts: ReplicaSetContro
       const spec = (owner.spec ?? {}) as ReplicaSpec;
       const needsSync = expectations.satisfied(key);
       const selector = kind.selector(owner);
-      const active = pods.byIndex('namespace', String(namespace)).filter(isPodActive);
+      const active = claimCandidates(pods, owner);
       const claimed = await claimObjects({
         client, owner, ownerRef: kind.ref, dependentRef: Resources.pods, selector, candidates: active,
         canAdopt: recheckOwner(client, kind.ref, owner),
