@@ -20,6 +20,8 @@ export interface QueuedPod {
   /** Last time it was (re-)queued; FIFO order within a priority. */
   timestamp: number;
   attempts: number;
+  /** Tie-breaker for equal timestamps (insertion order). */
+  seq: number;
   unschedulablePlugins: Set<string>;
   backoffExpiry: number;
 }
@@ -87,7 +89,7 @@ class Heap<T> {
 
 export class SchedulingQueue {
   private readonly clock: Clock;
-  private readonly active = new Heap<QueuedPod>((x, y) => x.priority > y.priority || (x.priority === y.priority && x.timestamp < y.timestamp));
+  private readonly active = new Heap<QueuedPod>((x, y) => x.priority > y.priority || (x.priority === y.priority && (x.timestamp < y.timestamp || (x.timestamp === y.timestamp && x.seq < y.seq))));
   private readonly backoff = new Heap<QueuedPod>((x, y) => x.backoffExpiry < y.backoffExpiry);
   private readonly unschedulable = new Map<string, QueuedPod>();
   /** Every pod the queue knows (in any part, or in flight). */
@@ -127,11 +129,14 @@ export class SchedulingQueue {
       } else if (w === 'active') {
         this.active.remove(existing);
         this.active.push(existing);
+      } else if (w === 'inflight') {
+        // changed while being scheduled: if this attempt fails, retry after backoff rather than wait
+        this.popCycle.set(key, -1);
       }
       return;
     }
     const now = this.clock.now();
-    const qp: QueuedPod = { key, pod, priority: pod.spec?.priority ?? 0, initialAttemptAt: now, timestamp: now, attempts: 0, unschedulablePlugins: new Set(), backoffExpiry: 0 };
+    const qp: QueuedPod = { key, pod, priority: pod.spec?.priority ?? 0, initialAttemptAt: now, timestamp: now, attempts: 0, seq: 0, unschedulablePlugins: new Set(), backoffExpiry: 0 };
     this.all.set(key, qp);
     this.pushActive(qp);
   }
@@ -223,7 +228,10 @@ export class SchedulingQueue {
     else this.pushActive(qp);
   }
 
+  private seq = 0;
+
   private pushActive(qp: QueuedPod): void {
+    qp.seq = this.seq++;
     const w = this.waiters.shift();
     if (w) { w(this.take(qp)); return; }
     this.where.set(qp.key, 'active');
