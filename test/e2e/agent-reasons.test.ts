@@ -9,6 +9,12 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureExampleImages } from '../../src/images/index.js';
+import { skopeoPush, startTestRegistry } from '../../src/images/testing/test-registry.js';
 import { Resources } from '../../src/client/resources.js';
 import type { KubeObject } from '../../src/api/object.js';
 import { containerLog, startAgentServer, waitFor, type AgentServer } from './agent-helpers.js';
@@ -166,4 +172,32 @@ test('securityContext (runAsUser/Group, readOnlyRootFilesystem, capabilities), p
   assert.equal(p.status!.podIP, '127.0.0.1', 'a hostNetwork pod has the node\'s IP');
   await waitFor(() => containerLog(s.paths, 'default', 'hostnet', 'c') === `${hostname()}\n`, 'the host\'s hostname');
   await del('secure', 'hostnet');
+});
+
+test('imagePullSecrets: a private loopback registry needs the secret; the pull is reported as the kubelet does', { skip: !isRoot }, async () => {
+  const reg = await startTestRegistry({ auth: { username: 'puller', password: 's3cret' } });
+  const layout = mkdtempSync(join(tmpdir(), 'peapod-layout-'));
+  try {
+    const [tarball] = (await ensureExampleImages()).filter((f) => f.endsWith('busybox.tar'));
+    execFileSync('tar', ['xf', tarball, '-C', layout]);
+    const image = `${reg.host}/private/bb:1.0`;
+    await skopeoPush(layout, '1.36', image, { creds: 'puller:s3cret' });
+    await apply(podYaml('nocreds', `  containers: [{name: c, image: "${image}", command: [sleep, '3600']}]\n`));
+    await waiting('nocreds', 'ErrImagePull').catch(() => waiting('nocreds', 'ImagePullBackOff'));
+    const failed = (await events('nocreds')).find((e) => e.reason === 'Failed' && e.message.startsWith('Failed to pull image'));
+    assert.match(failed?.message ?? '', /401|unauthorized|authentication/i);
+    const r = await s.server.kubectl(['create', 'secret', 'docker-registry', 'regcred', `--docker-server=${reg.host}`, '--docker-username=puller', '--docker-password=s3cret']);
+    assert.equal(r.code, 0, r.stderr);
+    await apply(podYaml('withcreds', `  imagePullSecrets: [{name: regcred}]\n  containers: [{name: c, image: "${image}", command: [sleep, '3600']}]\n`));
+    const p = await waitFor(async () => { const x = await getPod('withcreds'); return x.status?.phase === 'Running' ? x : undefined; }, 'withcreds Running', 60_000);
+    assert.equal(p.status!.containerStatuses![0].image, image);
+    assert.match(p.status!.containerStatuses![0].imageID, new RegExp(`^${reg.host.replace(/\./g, '\\.')}/private/bb@sha256:[0-9a-f]{64}$`));
+    const ev = await events('withcreds');
+    const pulled = ev.find((e) => e.reason === 'Pulled');
+    assert.match(pulled?.message ?? '', new RegExp(`^Successfully pulled image "${image.replace(/\./g, '\\.')}" in ([\\d.]+(ms|s|µs)) \\(\\1 including waiting\\)\\. Image size: \\d+ bytes\\.$`));
+    await del('nocreds', 'withcreds');
+  } finally {
+    await reg.stop();
+    rmSync(layout, { recursive: true, force: true });
+  }
 });

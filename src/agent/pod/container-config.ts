@@ -13,6 +13,7 @@ import type { Container, Pod, SecurityContext, PodSecurityContext } from 'kubern
 import type { ImageRecord } from '../../images/image-store.js';
 import type { ContainerConfig, Mount } from '../../runtime/runtime.js';
 import { parseQuantity } from '../../api/quantity.js';
+import { formatReference, parseReference, repositoryName } from '../../images/reference.js';
 import type { PodContext } from './pod-context.js';
 import { expand, resolveEnv } from './env.js';
 import { serviceEnv } from './service-env.js';
@@ -29,6 +30,24 @@ export const ANNOTATIONS = {
   terminationLog: 'peapod.io/termination-log',
   terminationPolicy: 'io.kubernetes.container.terminationMessagePolicy',
 } as const;
+
+/**
+ * What the status reports for the container's image, as containerd does: the reference it was asked
+ * for (normalized), and the repo digest of that repository (else another repo digest, else the ID).
+ */
+export function imageNames(requested: string, image: ImageRecord): { image: string; imageId: string } {
+  let ref: string;
+  let repo = '';
+  try {
+    const parsed = parseReference(requested);
+    ref = formatReference(parsed);
+    repo = repositoryName(parsed);
+  } catch {
+    ref = image.repoTags[0] ?? requested;
+  }
+  const digest = image.repoDigests.find((d) => d.startsWith(`${repo}@`)) ?? image.repoDigests[0] ?? image.id;
+  return { image: image.repoTags.includes(ref) || ref.includes('@') ? ref : image.repoTags[0] ?? ref, imageId: digest };
+}
 
 export function containerHash(c: Container): string {
   return createHash('sha256').update(JSON.stringify(c)).digest('hex').slice(0, 16);
@@ -115,6 +134,7 @@ export async function buildContainerConfig(ctx: PodContext, input: BuildInput): 
   const { svc, pod, uid } = ctx;
   const md = pod.metadata!;
   const imgCfg = await svc.images.config(image);
+  const names = imageNames(c.image ?? '', image);
   const rt = { podIP: ctx.state.readySandbox?.ip, hostIP: svc.nodeIp, nodeName: svc.nodeName };
   let env: Array<{ name: string; value: string }>;
   try {
@@ -172,7 +192,7 @@ export async function buildContainerConfig(ctx: PodContext, input: BuildInput): 
     name: c.name,
     lowerDirs: await svc.images.lowerDirs(image),
     image: { entrypoint: imgCfg.entrypoint, cmd: imgCfg.cmd, env: imgCfg.env, workingDir: imgCfg.workingDir, user: imgCfg.user, stopSignal: imgCfg.stopSignal },
-    imageRef: image.repoTags[0] ?? c.image,
+    imageRef: names.image,
     ...(c.command?.length ? { command: c.command.map((s) => expand(s, vars)) } : {}),
     ...(c.args?.length ? { args: c.args.map((s) => expand(s, vars)) } : {}),
     env,
@@ -191,8 +211,8 @@ export async function buildContainerConfig(ctx: PodContext, input: BuildInput): 
     logPath: svc.paths.containerLog(md.namespace!, md.name!, uid, c.name, attempt),
     attempt,
     annotations: {
-      [ANNOTATIONS.image]: image.repoTags[0] ?? c.image ?? '',
-      [ANNOTATIONS.imageId]: image.repoDigests[0] ?? image.id,
+      [ANNOTATIONS.image]: names.image,
+      [ANNOTATIONS.imageId]: names.imageId,
       [ANNOTATIONS.specHash]: containerHash(c),
       [ANNOTATIONS.terminationMessagePath]: termPath,
       [ANNOTATIONS.terminationLog]: termFile,
