@@ -10,8 +10,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get } from 'node:http';
-import { Exec, KubeConfig } from '@kubernetes/client-node';
-import { Writable } from 'node:stream';
+import { Exec, KubeConfig, PortForward } from '@kubernetes/client-node';
+import { WebSocket } from 'ws';
+import { parse as parseYaml } from 'yaml';
+import { PassThrough, Writable } from 'node:stream';
 import { isRoot } from '../../src/runtime/oci/test-fixtures.js';
 import { kubectlBinary } from './harness.js';
 import { Resources } from '../../src/client/resources.js';
@@ -32,6 +34,8 @@ describe('kubectl streaming (logs, exec, attach, cp, port-forward)', { skip }, (
       { name: 'sidecar', command: ['sh', '-c', 'echo first run; exit 1'] },
       { name: 'sh127', command: ['sh'], stdin: true, stdinOnce: true },
       { name: 'sh133', command: ['sh'], stdin: true, stdinOnce: true },
+      { name: 'tty127', command: ['sh'], stdin: true, stdinOnce: true, tty: true },
+      { name: 'tty133', command: ['sh'], stdin: true, stdinOnce: true, tty: true },
     ]);
     // The sidecar "restarts": attempt 0 exited, attempt 1 runs.
     await pollUntil(async () => (await f.rt.containerStatus(web.ids.sidecar)).state === 'exited', 'sidecar attempt 0 to exit');
@@ -45,7 +49,7 @@ describe('kubectl streaming (logs, exec, attach, cp, port-forward)', { skip }, (
   test('API answers with Kubernetes messages for bad container choices', async () => {
     const r = await f.server.kubectl(['get', '--raw', '/api/v1/namespaces/default/pods/web/log']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /a container name must be specified for pod web, choose one of: \[web sidecar sh127 sh133\]/);
+    assert.match(r.stderr, /a container name must be specified for pod web, choose one of: \[web sidecar sh127 sh133 tty127 tty133\]/);
     const r2 = await f.server.kubectl(['logs', 'web', '-c', 'nope']);
     assert.match(r2.stderr, /container nope is not valid for pod web/);
     await f.client.create(Resources.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unbound' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });
@@ -123,6 +127,17 @@ describe('kubectl streaming (logs, exec, attach, cp, port-forward)', { skip }, (
         assert.equal(code, 0, o.stderr());
       });
 
+      test('attach -it to a terminal container: its size follows ours', async () => {
+        const bin = kubectlBinary(version)!;
+        const name = `tty${version.replace('.', '')}`;
+        const child = f.spawnKubectlRaw('script', ['-qec', `stty cols 77 rows 22; exec ${bin} attach -it web -c ${name}`, '/dev/null']);
+        const o = watchOutput(child);
+        child.stdin!.write('i=0; until [ "$(stty size)" = "22 77" ] || [ $i -ge 250 ]; do i=$((i+1)); usleep 20000; done; echo "attached size=$(stty size)"; exit\n');
+        const code = await o.exited;
+        assert.match(o.stdout(), /attached size=22 77/, JSON.stringify(o.stdout()));
+        assert.equal(code, 0, o.stdout() + o.stderr());
+      });
+
       test('cp to and from a container', async () => {
         const src = join(local, `in-${version}.txt`);
         const content = `copied by kubectl ${version}\n`.repeat(5000);
@@ -159,7 +174,7 @@ describe('kubectl streaming (logs, exec, attach, cp, port-forward)', { skip }, (
     });
   }
 
-  test('@kubernetes/client-node Exec (v4.channel.k8s.io): output and the exit status', async () => {
+  test('@kubernetes/client-node Exec (negotiates v5.channel.k8s.io, the first it offers): output and the exit status', async () => {
     const kc = new KubeConfig();
     kc.loadFromFile(f.server.kubeconfig);
     const exec = new Exec(kc);
@@ -175,5 +190,54 @@ describe('kubectl streaming (logs, exec, attach, cp, port-forward)', { skip }, (
     assert.equal(status.status, 'Failure');
     assert.equal(status.reason, 'NonZeroExitCode');
     assert.deepEqual((status.details as { causes: unknown[] }).causes, [{ reason: 'ExitCode', message: '5' }]);
+  });
+  test('@kubernetes/client-node PortForward (WebSocket v4 channels with the port prefix)', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(f.server.kubeconfig);
+    let out = '';
+    let err = '';
+    const input = new PassThrough();
+    const ws = await new PortForward(kc).portForward('default', 'web', [8080],
+      new Writable({ write(c: Buffer, _e, cb) { out += c.toString(); cb(); } }),
+      new Writable({ write(c: Buffer, _e, cb) { err += c.toString(); cb(); } }), input);
+    input.write('GET / HTTP/1.0\r\n\r\n');
+    await pollUntil(() => out.includes('hello from pod\n'), 'the HTTP answer through client-node port-forward', 15_000);
+    assert.match(out, /^HTTP\/1\.[01] 200 OK/);
+    assert.equal(err, '');
+    (ws as { close(): void }).close();
+  });
+
+  /** A raw WebSocket exec against the API server with the admin certificate. */
+  function rawExec(protocol: string, command: string): Promise<{ messages: Array<string | Buffer>; protocol: string }> {
+    const cfg = parseYaml(readFileSync(f.server.kubeconfig, 'utf8')) as { clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }>; users: Array<{ user: Record<string, string> }> };
+    const b64 = (s: string) => Buffer.from(s, 'base64');
+    const q = new URLSearchParams({ container: 'web', stdout: 'true', stderr: 'true' });
+    for (const c of ['sh', '-c', command]) q.append('command', c);
+    const url = `${cfg.clusters[0].cluster.server.replace('https', 'wss')}/api/v1/namespaces/default/pods/web/exec?${q}`;
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, [protocol], { ca: b64(cfg.clusters[0].cluster['certificate-authority-data']), cert: b64(cfg.users[0].user['client-certificate-data']), key: b64(cfg.users[0].user['client-key-data']) });
+      const messages: Array<string | Buffer> = [];
+      ws.on('message', (d: Buffer, binary: boolean) => messages.push(binary ? Buffer.from(d) : d.toString()));
+      ws.on('close', () => resolve({ messages, protocol: ws.protocol }));
+      ws.on('error', reject);
+    });
+  }
+
+  test('older WebSocket protocols: base64.channel.k8s.io and channel.k8s.io (error text, no Status)', async () => {
+    const b = await rawExec('base64.channel.k8s.io', 'echo b64-out; echo b64-err >&2; exit 2');
+    assert.equal(b.protocol, 'base64.channel.k8s.io');
+    const texts = b.messages.map(String);
+    const chan = (n: number) => texts.filter((m) => m[0] === String(n)).map((m) => Buffer.from(m.slice(1), 'base64').toString()).join('');
+    assert.equal(chan(1), 'b64-out\n');
+    assert.equal(chan(2), 'b64-err\n');
+    assert.match(chan(3), /^command terminated with non-zero exit code/);
+    const v1 = await rawExec('channel.k8s.io', 'echo v1-out; exit 0');
+    assert.equal(v1.protocol, 'channel.k8s.io');
+    const bins = v1.messages.filter((m): m is Buffer => Buffer.isBuffer(m));
+    assert.equal(Buffer.concat(bins.filter((m) => m[0] === 1).map((m) => m.subarray(1))).toString(), 'v1-out\n');
+    assert.equal(bins.filter((m) => m[0] === 3 && m.length > 1).length, 0, 'success says nothing on the error channel before v4');
+    const v4 = await rawExec('v4.channel.k8s.io', 'exit 6');
+    const status = JSON.parse(Buffer.concat(v4.messages.filter((m): m is Buffer => Buffer.isBuffer(m) && m[0] === 3).map((m) => m.subarray(1))).toString());
+    assert.deepEqual(status.details, { causes: [{ reason: 'ExitCode', message: '6' }] });
   });
 });
