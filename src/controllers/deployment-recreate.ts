@@ -6,7 +6,6 @@ import type { KubeObject } from '../api/object.js';
 import { replicasOf, activeReplicaSets, actualReplicas, deploymentComplete, type ReplicaSet } from './deployment-util.js';
 import { getAllReplicaSetsAndSyncRevision, scaleReplicaSetAndRecordEvent, cleanupDeployment } from './deployment-sync.js';
 import { syncRolloutStatus } from './deployment-progress.js';
-import { calculateStatus } from './deployment-status.js';
 import { POD_CONTROLLER_INDEX } from './replicaset.js';
 import { podPhase } from './pod-template.js';
 import type { DeploymentContext } from './deployment-context.js';
@@ -28,7 +27,8 @@ export async function rolloutRecreate(ctx: DeploymentContext, rsList: ReplicaSet
   if (!newRS) ({ newRS, oldRSs } = await getAllReplicaSetsAndSyncRevision(ctx, rsList, true));
   const up = await scaleReplicaSetAndRecordEvent(ctx, newRS!, replicasOf(ctx.d));
   newRS = up.rs;
-  if (deploymentComplete(ctx.d, calculateStatus([...oldRSs, newRS], newRS, ctx.d, ctx.clock.now()))) await cleanupDeployment(ctx, oldRSs);
+  // as Kubernetes: judged on the status last written (the cleanup waits one sync after completion)
+  if (deploymentComplete(ctx.d, ctx.d.status ?? {})) await cleanupDeployment(ctx, oldRSs);
   return syncRolloutStatus(ctx, [...oldRSs, newRS], newRS);
 }
 

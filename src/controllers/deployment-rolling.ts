@@ -8,7 +8,6 @@ import {
 } from './deployment-util.js';
 import { getAllReplicaSetsAndSyncRevision, newRSNewReplicas, scaleReplicaSetAndRecordEvent, cleanupDeployment } from './deployment-sync.js';
 import { syncRolloutStatus } from './deployment-progress.js';
-import { calculateStatus } from './deployment-status.js';
 import type { DeploymentContext } from './deployment-context.js';
 
 export async function rolloutRolling(ctx: DeploymentContext, rsList: ReplicaSet[]): Promise<void> {
@@ -23,7 +22,8 @@ export async function rolloutRolling(ctx: DeploymentContext, rsList: ReplicaSet[
   const down = await reconcileOldReplicaSets(ctx, [...oldRSs, newRS], activeReplicaSets(oldRSs), newRS);
   oldRSs = oldRSs.map((rs) => down.updated.get(String(rs.metadata.uid)) ?? rs);
   if (down.scaled) return syncRolloutStatus(ctx, [...oldRSs, newRS], newRS);
-  if (deploymentComplete(ctx.d, calculateStatus([...oldRSs, newRS], newRS, ctx.d, ctx.clock.now()))) await cleanupDeployment(ctx, oldRSs);
+  // as Kubernetes: judged on the status last written (the cleanup waits one sync after completion)
+  if (deploymentComplete(ctx.d, ctx.d.status ?? {})) await cleanupDeployment(ctx, oldRSs);
   return syncRolloutStatus(ctx, [...oldRSs, newRS], newRS);
 }
 
