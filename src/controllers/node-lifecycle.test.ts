@@ -122,6 +122,30 @@ describe('node lifecycle', () => {
     await waitFor('evicted pods gone', async () => (await e.api.client.list(Resources.pods, 'default')).items.map((x) => x.metadata.name).join() === 'p-forever');
   });
 
+  test('a node that reports Ready=False gets the not-ready taints; cordon adds the unschedulable taint', async (t) => {
+    const e = await env(2);
+    t.after(() => e.close());
+    await step(e, 1000);
+    // the agent reports NotReady (and stops there, so it does not post Ready again)
+    e.agent.setNodeAlive('sim-node-1', false);
+    const n = await node(e, 'sim-node-1');
+    const conds = n.status!.conditions!.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', reason: 'KubeletNotReady', message: 'container runtime is down' } : c));
+    await e.api.client.update(Resources.nodes, undefined, { ...n, status: { ...n.status, conditions: conds } } as KubeObject, { subresource: 'status' });
+    await waitFor('informer sees NotReady', () => (e.informers.for<KubeObject>(Resources.nodes).get('sim-node-1') as Node | undefined)?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'False'));
+    await e.nlc.monitorNodeHealth();
+    const taints = await waitFor('not-ready taints', async () => {
+      const ts = (await node(e, 'sim-node-1')).spec?.taints ?? [];
+      return ts.length === 2 ? ts.map((x) => `${x.key}:${x.effect}`).sort() : undefined;
+    });
+    assert.deepEqual(taints, ['node.kubernetes.io/not-ready:NoExecute', 'node.kubernetes.io/not-ready:NoSchedule']);
+    const n0 = await node(e, 'sim-node-0');
+    await e.api.client.update(Resources.nodes, undefined, { ...n0, spec: { ...n0.spec, unschedulable: true } } as KubeObject);
+    await waitFor('unschedulable taint', async () => ((await node(e, 'sim-node-0')).spec?.taints ?? []).some((x) => x.key === 'node.kubernetes.io/unschedulable' && x.effect === 'NoSchedule'));
+    const n0b = await node(e, 'sim-node-0');
+    await e.api.client.update(Resources.nodes, undefined, { ...n0b, spec: { ...n0b.spec, unschedulable: false } } as KubeObject);
+    await waitFor('unschedulable taint removed', async () => ((await node(e, 'sim-node-0')).spec?.taints ?? []).length === 0);
+  });
+
   test('NoExecute tainting is rate limited per zone and stops in a partially disrupted small zone', async (t) => {
     const e = await env(6);
     t.after(() => e.close());
