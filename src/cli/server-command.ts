@@ -17,6 +17,12 @@ export const serverUsage = `usage: peapod server [options]
   --node-ip IP            this node's address (default 127.0.0.1)
   --store sqlite|etcd     object store (default sqlite, embedded)
   --etcd-endpoints URLS   comma-separated etcd client URLs (with --store etcd)
+  --etcd-cafile FILE      CA of the etcd members' certificates (https endpoints)
+  --etcd-certfile FILE    client certificate for etcd (with --etcd-keyfile)
+  --etcd-keyfile FILE     its key
+  --etcd-prefix PREFIX    prefix of every etcd key (default none: keys as /registry/...)
+  --token-file FILE       join the cluster of the servers on this etcd (a copy of a server's
+                          DATA-DIR/node-token); the CA and keys come from the store
   --no-agent              do not run the embedded node agent
   --node-monitor-grace-period D   time without node heartbeats before a node is Unknown (default 40s)
   --node-name NAME        the embedded agent's node name (default: the host name)
@@ -37,6 +43,11 @@ export async function run(args: string[]): Promise<number> {
       'node-name': { type: 'string' },
       store: { type: 'string' },
       'etcd-endpoints': { type: 'string' },
+      'etcd-cafile': { type: 'string' },
+      'etcd-certfile': { type: 'string' },
+      'etcd-keyfile': { type: 'string' },
+      'etcd-prefix': { type: 'string' },
+      'token-file': { type: 'string' },
       'no-agent': { type: 'boolean' },
       'node-monitor-grace-period': { type: 'string' },
       'pod-cidr': { type: 'string' },
@@ -62,6 +73,11 @@ export async function run(args: string[]): Promise<number> {
     nodeName: values['node-name'],
     store: storeKind,
     etcdEndpoints: values['etcd-endpoints']?.split(',').filter(Boolean),
+    etcdCaFile: values['etcd-cafile'],
+    etcdCertFile: values['etcd-certfile'],
+    etcdKeyFile: values['etcd-keyfile'],
+    etcdPrefix: values['etcd-prefix'],
+    tokenFile: values['token-file'],
     agent: !values['no-agent'],
     nodeMonitorGracePeriodMs: values['node-monitor-grace-period'] === undefined ? undefined : parseDuration('--node-monitor-grace-period', values['node-monitor-grace-period']),
     podCidr: values['pod-cidr'],

@@ -7,7 +7,8 @@
  *   DIR/kubeconfig.yaml   admin kubeconfig, written once the API answers
  *   DIR/node-token        join token for agents
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreatePki, defaultServingNames } from '../pki/cluster-pki.js';
@@ -35,6 +36,8 @@ import type { StreamingServer } from '../agent/streaming/server.js';
 import { startNodeServices, type NodeServices } from '../network/node-services.js';
 import { ensureKubeDns } from '../network/node-services-kube-dns.js';
 import { firstHost, parseCidr } from '../network/cni/ipv4.js';
+import { reconcileBootstrapData } from './bootstrap-data.js';
+import { runWhileLeader, type LeaderGate } from './leader-election-runner.js';
 
 const log = logger('control-plane');
 
@@ -47,6 +50,15 @@ export interface ControlPlaneOptions {
   nodeName?: string;
   store: StoreKind;
   etcdEndpoints?: string[];
+  /** --store etcd over https: CA, client certificate and key files; key prefix (default ""). */
+  etcdCaFile?: string;
+  etcdCertFile?: string;
+  etcdKeyFile?: string;
+  etcdPrefix?: string;
+  /** --token-file: join another server's cluster (its DIR/node-token); the PKI comes from the store. */
+  tokenFile?: string;
+  /** Run controllers and the scheduler only while holding the kube-system/peapod-controllers Lease (default: with --store etcd). */
+  leaderElect?: boolean;
   /** Run the embedded node agent. */
   agent: boolean;
   /** Embedded agent: pod subnet (default 10.88.0.0/16), bridge (default peapod0), max pods (default 110). */
@@ -74,12 +86,25 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const extraIps = opts.nodeIp && opts.nodeIp !== '127.0.0.1' ? [opts.nodeIp] : [];
   if (opts.bind !== '127.0.0.1' && opts.bind !== '0.0.0.0' && opts.bind !== '::') extraIps.push(opts.bind);
-  const pki = await loadOrCreatePki(opts.dataDir, defaultServingNames(hostname(), extraIps));
+  const servingNames = defaultServingNames(hostname(), extraIps);
   const nodeTokenPath = join(opts.dataDir, 'node-token');
+  const store = await openStore(opts.store, {
+    dataDir: opts.dataDir, etcdEndpoints: opts.etcdEndpoints, etcdCaFile: opts.etcdCaFile, etcdCertFile: opts.etcdCertFile, etcdKeyFile: opts.etcdKeyFile, etcdPrefix: opts.etcdPrefix,
+  });
+  if (opts.tokenFile && opts.store !== 'etcd') throw new Error('--token-file joins servers that share a store: it needs --store etcd');
+  if (opts.store === 'etcd') {
+    // Servers on one etcd share the CA, SA key, admin cert and join token through the store (bootstrap-data.ts).
+    await reconcileBootstrapData(store, {
+      dataDir: opts.dataDir,
+      token: opts.tokenFile ? readFileSync(opts.tokenFile, 'utf8') : undefined,
+      createPki: async () => { await loadOrCreatePki(opts.dataDir, servingNames); },
+      createToken: (caPem) => loadOrCreateNodeToken(nodeTokenPath, caPem),
+    });
+  }
+  const pki = await loadOrCreatePki(opts.dataDir, servingNames);
   const nodeToken = loadOrCreateNodeToken(nodeTokenPath, pki.ca.certPem);
   const tokens = new TokenIssuer(pki.saKeyPem, pki.saPubPem, undefined, clock);
 
-  const store = await openStore(opts.store, { dataDir: opts.dataDir, etcdEndpoints: opts.etcdEndpoints });
   const metrics = new ApiMetrics();
   // pods/log, exec, attach, portforward: proxied to the node agents with this client identity.
   const agentClient = await issueCert(pki.ca, { commonName: 'peapod-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client', days: 365 });
@@ -103,8 +128,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   // Controllers use the API like any client (over loopback with the admin credential for now).
   const client = new HttpClient({ server: url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem, servername: 'localhost', userAgent: 'peapod-controller-manager' });
-  const controllers = await startControllerManager({ client, clock, caPem: pki.ca.certPem, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs });
-  const scheduler = await startScheduler({ client, clock, informers: controllers.informers });
+  // Controllers and the scheduler run on one server at a time: with several servers on one etcd,
+  // only on the holder of the kube-system/peapod-controllers Lease (leader-election.ts).
+  const startLeaderWork = async () => {
+    const controllers = await startControllerManager({ client, clock, caPem: pki.ca.certPem, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs });
+    const scheduler = await startScheduler({ client, clock, informers: controllers.informers });
+    return { controllers, async stop() { await scheduler.stop(); await controllers.stop(); } };
+  };
+  const leaderElect = opts.leaderElect ?? opts.store === 'etcd';
+  const unelected = leaderElect ? undefined : await startLeaderWork();
+  const leaderGate: LeaderGate | undefined = leaderElect ? runWhileLeader({ client, clock, identity: `${hostname()}_${https.port}_${randomUUID()}` }, startLeaderWork) : undefined;
 
   // The embedded agent: a node named after the host, with its own system:node:NAME credential.
   let agent: Agent | undefined;
@@ -112,7 +145,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let streaming: StreamingServer | undefined;
   // Service proxy + cluster DNS of the embedded node (before its pods start), and kube-dns pointing at it.
   let nodeServices: NodeServices | undefined;
-  if (opts.agent) nodeServices = await startNodeServices({ client, informers: controllers.informers, podCidr: opts.podCidr, bridge: opts.bridge });
+  if (opts.agent) nodeServices = await startNodeServices({ client, informers: unelected?.controllers.informers, podCidr: opts.podCidr, bridge: opts.bridge });
   await ensureKubeDns(client, nodeServices ? { dnsIp: nodeServices.dnsAddress.ip, dnsPort: nodeServices.dnsAddress.port } : { dnsIp: firstHost(parseCidr(opts.podCidr ?? '10.88.0.0/16')) });
   if (opts.agent) {
     const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
@@ -138,8 +171,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       await streaming?.close();
       nodeClient?.close();
       await nodeServices?.stop();
-      await scheduler.stop();
-      await controllers.stop();
+      await leaderGate?.stop();
+      await unelected?.stop();
       client.close();
       podStreams.close();
       await https.close();

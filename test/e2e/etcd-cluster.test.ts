@@ -1,0 +1,127 @@
+/**
+ * Several `peapod server`s on one etcd (started by the test on free loopback ports):
+ * kubectl create/get/watch through a server on etcd; a second server joins with the first one's
+ * token file only (CA, keys and token come from the store) and serves the same objects to the
+ * same kubeconfig; one leader runs the controllers; when the leader is killed the other takes
+ * the Lease over within leaseDuration (15 s) + a retry period, and the controllers run there.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, kubectlBinary, type TestServer } from './harness.js';
+import { startTestEtcd, type TestEtcd } from '../../src/storage/etcd/test-etcd.js';
+
+let etcd: TestEtcd | undefined;
+const servers: TestServer[] = [];
+after(async () => {
+  for (const s of servers) await s.stop().catch(() => undefined);
+  await etcd?.stop();
+});
+
+const etcdArgs = () => ['--store', 'etcd', '--etcd-endpoints', etcd!.endpoint];
+
+/** Poll `fn` until it returns a value (bounded). */
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+interface LeaseView { holder: string; transitions: number; port: number }
+async function lease(s: TestServer): Promise<LeaseView | undefined> {
+  const r = await s.kubectl(['get', 'lease', '-n', 'kube-system', 'peapod-controllers', '-o', 'json']);
+  if (r.code !== 0) return undefined;
+  const spec = JSON.parse(r.stdout).spec ?? {};
+  const holder = String(spec.holderIdentity ?? '');
+  if (!holder) return undefined;
+  return { holder, transitions: Number(spec.leaseTransitions ?? 0), port: Number(holder.split('_').at(-2)) };
+}
+
+test('kubectl create, get and watch through a server on etcd; a second server joins by token; leader failover', { timeout: 240_000 }, async () => {
+  etcd = await startTestEtcd();
+  const a = await startServer({ args: etcdArgs() });
+  servers.push(a);
+
+  // create / get
+  let r = await a.kubectl(['create', 'configmap', 'one', '--from-literal=k=v1']);
+  assert.equal(r.code, 0, r.stderr);
+  r = await a.kubectl(['get', 'configmap', 'one', '-o', 'jsonpath={.data.k} {.metadata.resourceVersion}']);
+  assert.equal(r.code, 0, r.stderr);
+  const [val, rv] = r.stdout.split(' ');
+  assert.equal(val, 'v1');
+  // the resourceVersion is etcd's revision of the key
+  const raw = await fetchEtcdModRevision('/registry/configmaps/default/one');
+  assert.equal(Number(rv), raw);
+
+  // watch: kubectl get -w sees a configmap created afterwards
+  const watch = spawn(kubectlBinary()!, ['get', 'configmaps', '-w', '-o', 'name'], { env: { ...process.env, KUBECONFIG: a.kubeconfig, HOME: a.dataDir } });
+  let out = '';
+  watch.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  try {
+    await until('the watch to list configmap/one', async () => (out.includes('configmap/one') ? true : undefined), 20_000);
+    r = await a.kubectl(['create', 'configmap', 'two', '--from-literal=k=v2']);
+    assert.equal(r.code, 0, r.stderr);
+    await until('the watch to see configmap/two', async () => (out.includes('configmap/two') ? true : undefined), 20_000);
+  } finally {
+    watch.kill('SIGKILL');
+  }
+
+  // a second server with only the first one's token file
+  const tokenFile = join(a.dataDir, 'node-token');
+  const b = await startServer({ args: [...etcdArgs(), '--token-file', tokenFile] });
+  servers.push(b);
+  assert.equal(readFileSync(join(b.dataDir, 'pki', 'ca.crt'), 'utf8'), readFileSync(join(a.dataDir, 'pki', 'ca.crt'), 'utf8'));
+  assert.equal(readFileSync(join(b.dataDir, 'node-token'), 'utf8'), readFileSync(tokenFile, 'utf8'));
+  // A's kubeconfig works against B (same CA, same admin credential); B sees what A wrote
+  r = await a.kubectl(['--server', b.url, 'get', 'configmap', 'one', 'two', '-o', 'name']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['configmap/one', 'configmap/two']);
+  r = await b.kubectl(['--server', a.url, 'create', 'configmap', 'three']);
+  assert.equal(r.code, 0, r.stderr);
+
+  // one leader among the two
+  const first = await until('a lease holder', () => lease(a));
+  const ports = [a, b].map((s) => Number(new URL(s.url).port));
+  assert.ok(ports.includes(first.port), `holder ${first.holder} is one of the servers (${ports})`);
+  const leader = first.port === ports[0] ? a : b;
+  const follower = leader === a ? b : a;
+
+  // kill the leader: the follower takes the lease over within 15 s + a retry period
+  const killedAt = Date.now();
+  await leader.kill();
+  const next = await until('the follower to hold the lease', async () => {
+    const l = await lease(follower);
+    return l && l.holder !== first.holder ? l : undefined;
+  }, 40_000);
+  const failoverMs = Date.now() - killedAt;
+  assert.equal(next.port, Number(new URL(follower.url).port));
+  assert.equal(next.transitions, first.transitions + 1);
+  assert.ok(failoverMs <= 20_000, `failover took ${failoverMs} ms`);
+  process.stderr.write(`# leader failover: ${failoverMs} ms\n`);
+
+  // the controllers now run on the survivor: a new namespace gets its default ServiceAccount
+  r = await follower.kubectl(['create', 'namespace', 'after-failover']);
+  assert.equal(r.code, 0, r.stderr);
+  await until('the default ServiceAccount in the new namespace', async () => {
+    const g = await follower.kubectl(['get', 'serviceaccount', 'default', '-n', 'after-failover', '-o', 'name']);
+    return g.code === 0 ? true : undefined;
+  }, 20_000);
+});
+
+/** The mod revision etcd holds for a key, read with etcdctl (a second, independent client). */
+async function fetchEtcdModRevision(key: string): Promise<number> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const p = spawn('etcdctl', ['--endpoints', etcd!.endpoint, 'get', key, '-w', 'json'], { env: { ...process.env, ETCDCTL_API: '3' } });
+    let s = '';
+    p.stdout.on('data', (c: Buffer) => { s += c.toString(); });
+    p.on('error', reject);
+    p.on('exit', (code) => (code === 0 ? resolve(s) : reject(new Error(`etcdctl exited ${code}`))));
+  });
+  return Number(JSON.parse(out).kvs[0].mod_revision);
+}
