@@ -38,13 +38,23 @@ export function definitionName(group: string, version: string, kind: string): st
   return nameByKind.get(`${group}/${version}/${kind}`);
 }
 
+/**
+ * Node refuses header strings with characters above U+00FF or DEL (a field name with an emoji was
+ * a 500); those are written as JSON escapes (\\uXXXX), as JSON.stringify already writes control
+ * characters and lone surrogates. Latin-1 letters go out as before.
+ */
+function headerSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\t\x20-\x7e\x80-\xff]/.test(text) ? text.replace(/[^\t\x20-\x7e\x80-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
+}
+
 /** Add one `Warning` header per message, as Kubernetes does (code 299, agent "-"). */
 export function addWarnings(res: ServerResponse, messages: string[]): void {
   if (messages.length === 0 || res.headersSent) return;
   const prev = res.getHeader('Warning');
   const list = Array.isArray(prev) ? prev.map(String) : prev !== undefined ? [String(prev)] : [];
   for (const m of messages) {
-    const h = `299 - ${JSON.stringify(m)}`;
+    const h = headerSafe(`299 - ${JSON.stringify(m)}`);
     if (!list.includes(h)) list.push(h);
   }
   res.setHeader('Warning', list);
