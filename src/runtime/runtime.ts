@@ -188,6 +188,8 @@ export interface ExecOptions {
   resize?: AsyncIterable<TerminalSize>;
   /** Kill the process after this many seconds; default no limit. */
   timeoutSeconds?: number;
+  /** Kills the process (SIGKILL) when aborted, e.g. when the exec client went away. */
+  signal?: AbortSignal;
 }
 
 export interface ExecSyncResult {

@@ -116,6 +116,25 @@ describe('kubectl streaming (logs, exec, attach, cp, port-forward)', { skip }, (
         assert.equal(code, 7, o.stdout() + o.stderr());
       });
 
+      test('a client that vanishes mid-exec leaves no process behind', async () => {
+        const bin = kubectlBinary(version)!;
+        const tag = `vanish${version.replace('.', '')}`;
+        const child = f.spawnKubectlRaw('script', ['-qec', `exec ${bin} exec -it web -c web -- sh -c 'echo ready-${tag}; exec cat'`, '/dev/null']);
+        const o = watchOutput(child);
+        await o.waitFor(`ready-${tag}`);
+        const ps = async () => (await f.rt.execSync(web.ids.web, ['ps', '-o', 'pid,args'], 10)).stdout.toString();
+        assert.match(await ps(), /cat/);
+        child.kill('SIGKILL');
+        await o.exited;
+        await pollUntil(async () => !/\bcat\b/.test(await ps()), 'the exec\'d cat to be gone', 15_000);
+        const plain = f.spawnKubectl(['exec', '-i', 'web', '-c', 'web', '--', 'sh', '-c', `echo ready2-${tag}; exec cat`], version);
+        const o2 = watchOutput(plain);
+        await o2.waitFor(`ready2-${tag}`);
+        plain.kill('SIGKILL');
+        await o2.exited;
+        await pollUntil(async () => !/\bcat\b/.test(await ps()), 'the exec\'d cat (no terminal) to be gone', 15_000);
+      });
+
       test('attach -i to a container\'s stdin', async () => {
         const name = `sh${version.replace('.', '')}`;
         const child = f.spawnKubectl(['attach', '-i', 'web', '-c', name], version);

@@ -226,7 +226,8 @@ export async function startStreamingServer(opts: StreamingServerOptions): Promis
   const runCommand = async (session: RemoteCommandSession, t: Target, c: ContainerStatus, command: string[] | undefined, tty: boolean): Promise<void> => {
     try {
       if (t.kind === 'exec') {
-        const code = await rt.exec(c.id, command!, { tty, stdin: session.stdin, stdout: session.stdout, stderr: session.stderr, resize: session.resize });
+        // A client that goes away takes its process with it (a terminal exec would otherwise live on under conmon).
+        const code = await rt.exec(c.id, command!, { tty, stdin: session.stdin, stdout: session.stdout, stderr: session.stderr, resize: session.resize, signal: session.gone });
         await session.finish({ exitCode: code });
       } else {
         const ac = new AbortController();

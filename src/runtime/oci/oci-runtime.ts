@@ -559,17 +559,20 @@ export class OciRuntime implements Runtime {
     pipeOut(child.stdout!, o.stdout);
     pipeOut(child.stderr!, o.stderr);
     let timedOut = false;
-    const timer = o.timeoutSeconds ? setTimeout(() => {
-      timedOut = true;
+    const kill = () => {
       try {
         const pid = Number(readFileSync(pidFile, 'utf8').trim());
         if (pid > 0) process.kill(pid, 'SIGKILL');
       } catch { /* not started or gone */ }
       child.kill('SIGKILL');
-    }, o.timeoutSeconds * 1000) : undefined;
+    };
+    const timer = o.timeoutSeconds ? setTimeout(() => { timedOut = true; kill(); }, o.timeoutSeconds * 1000) : undefined;
+    o.signal?.addEventListener('abort', kill);
+    if (o.signal?.aborted) kill();
     return new Promise((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code, signal) => {
+        o.signal?.removeEventListener('abort', kill);
         if (timer) clearTimeout(timer);
         if (o.stdin) o.stdin.unpipe(child.stdin!);
         if (timedOut) reject(new ExecTimeoutError(o.timeoutSeconds!));
@@ -595,12 +598,12 @@ export class OciRuntime implements Runtime {
     const resizes = session.pid.then(() => forwardResizes(join(dir, 'ctl'), o.resize, session.exitCode));
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    const kill = () => { session.pid.then((pid) => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, () => undefined); };
     if (o.timeoutSeconds) {
-      timer = setTimeout(() => {
-        timedOut = true;
-        session.pid.then((pid) => { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }, () => undefined);
-      }, o.timeoutSeconds * 1000);
+      timer = setTimeout(() => { timedOut = true; kill(); }, o.timeoutSeconds * 1000);
     }
+    o.signal?.addEventListener('abort', kill);
+    if (o.signal?.aborted) kill();
     try {
       const code = await session.exitCode;
       // conmon drained the output before reporting; the socket closes when conmon exits.
@@ -608,6 +611,7 @@ export class OciRuntime implements Runtime {
       if (timedOut) throw new ExecTimeoutError(o.timeoutSeconds!);
       return code;
     } finally {
+      o.signal?.removeEventListener('abort', kill);
       if (timer) clearTimeout(timer);
       relay?.close();
       void resizes.catch(() => undefined);
