@@ -12,6 +12,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { runStoreContract } from '../store-contract.js';
 import { CompactedError, StoreClosedError, type KeyValue, type Store, type WatchEvent } from '../store.js';
 import { EtcdStore } from './etcd-store.js';
+import { createCA, issueCert } from '../../pki/certs.js';
 import { startTestEtcd, type TestEtcd } from './test-etcd.js';
 
 /** Fresh etcd members, one warming up ahead of use. */
@@ -223,6 +224,34 @@ describe('EtcdStore on a real etcd', () => {
     await wb.until(() => wb.events.length >= 1 && wb.progress.length > 0, "b's event");
     assert.deepEqual(wb.events.map((e) => e.revision), [kb.modRevision]);
     assert.equal(wb.events[0]!.kv.key, '/registry/pods/ns/x');
+  });
+
+  it('connects over TLS with a private CA and a client certificate (--client-cert-auth)', async (t) => {
+    const ca = await createCA('etcd-test-ca');
+    const serving = await issueCert(ca, { commonName: 'etcd', ips: ['127.0.0.1'], dnsNames: ['localhost'], usage: 'server+client' });
+    const client = await issueCert(ca, { commonName: 'peapod', usage: 'client' });
+    const etcd = await startTestEtcd({ tls: { ...serving, clientCa: ca.certPem } });
+    t.after(() => etcd.stop());
+    assert.match(etcd.endpoint, /^https:/);
+    const s = new EtcdStore({ endpoints: [etcd.endpoint], ca: ca.certPem, cert: client.certPem, key: client.keyPem });
+    t.after(() => s.close());
+    const kv = await s.create('/registry/pods/ns/a', 'x');
+    assert.deepEqual((await s.get('/registry/pods/ns/a')).kv, kv);
+    const w = watchAll(s, '/registry/pods/', 0);
+    t.after(() => w.watcher.cancel());
+    await w.until(() => w.progress.length > 0, 'watch start');
+    const kv2 = await s.update(kv.key, 'y', kv.modRevision);
+    await w.until(() => w.events.length === 1, 'the event over TLS');
+    assert.deepEqual(w.events[0]!.kv, kv2);
+    // without the client certificate etcd refuses the connection
+    const anon = new EtcdStore({ endpoints: [etcd.endpoint], ca: ca.certPem, readRetryMs: 0, callTimeoutMs: 3000 });
+    t.after(() => anon.close());
+    await assert.rejects(anon.get('/registry/pods/ns/a'));
+    // and a client that does not trust the CA refuses etcd
+    const other = await createCA('another-ca');
+    const untrusting = new EtcdStore({ endpoints: [etcd.endpoint], ca: other.certPem, cert: client.certPem, key: client.keyPem, readRetryMs: 0, callTimeoutMs: 3000 });
+    t.after(() => untrusting.close());
+    await assert.rejects(untrusting.get('/registry/pods/ns/a'));
   });
 
   it('calls on an unreachable etcd fail instead of hanging, and the store still closes', async (t) => {

@@ -10,7 +10,7 @@
  *   new EtcdStore({ endpoints: [etcd.endpoint] });
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +31,7 @@ export function freePort(): Promise<number> {
 }
 
 export interface TestEtcd {
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (https with `tls`) */
   readonly endpoint: string;
   readonly clientPort: number;
   readonly peerPort: number;
@@ -56,6 +56,11 @@ export interface TestEtcdOptions {
   readyTimeoutMs?: number;
   /** Extra etcd flags. */
   extraArgs?: string[];
+  /**
+   * Serve clients over TLS with this serving certificate (PEM); with `clientCa`, require client
+   * certificates signed by it (--client-cert-auth).
+   */
+  tls?: { certPem: string; keyPem: string; clientCa?: string };
 }
 
 export async function startTestEtcd(opts: TestEtcdOptions = {}): Promise<TestEtcd> {
@@ -67,16 +72,27 @@ export async function startTestEtcd(opts: TestEtcdOptions = {}): Promise<TestEtc
   let proc: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let stopped = false;
+  const scheme = opts.tls ? 'https' : 'http';
+  const tlsArgs: string[] = [];
+  if (opts.tls) {
+    writeFileSync(join(dataDir, 'server.crt'), opts.tls.certPem);
+    writeFileSync(join(dataDir, 'server.key'), opts.tls.keyPem, { mode: 0o600 });
+    tlsArgs.push('--cert-file', join(dataDir, 'server.crt'), '--key-file', join(dataDir, 'server.key'));
+    if (opts.tls.clientCa) {
+      writeFileSync(join(dataDir, 'client-ca.crt'), opts.tls.clientCa);
+      tlsArgs.push('--client-cert-auth', '--trusted-ca-file', join(dataDir, 'client-ca.crt'));
+    }
+  }
 
   const launch = (): Promise<void> => {
-    const client = `http://127.0.0.1:${clientPort}`;
+    const client = `${scheme}://127.0.0.1:${clientPort}`;
     const peer = `http://127.0.0.1:${peerPort}`;
     const args = [
       '--name', name, '--data-dir', join(dataDir, 'member-data'),
       '--listen-client-urls', client, '--advertise-client-urls', client,
       '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
       '--initial-cluster', `${name}=${peer}`, '--initial-cluster-state', 'new',
-      '--log-level', 'info', ...(opts.extraArgs ?? []),
+      '--log-level', 'info', ...tlsArgs, ...(opts.extraArgs ?? []),
     ];
     const child = spawn(etcdBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
     proc = child;
@@ -126,7 +142,7 @@ export async function startTestEtcd(opts: TestEtcdOptions = {}): Promise<TestEtc
   }
 
   const etcd: TestEtcd = {
-    get endpoint() { return `http://127.0.0.1:${clientPort}`; },
+    get endpoint() { return `${scheme}://127.0.0.1:${clientPort}`; },
     get clientPort() { return clientPort; },
     get peerPort() { return peerPort; },
     dataDir,
