@@ -157,6 +157,32 @@ describe('kubectl streaming (logs, exec, attach, cp, port-forward)', { skip }, (
         assert.equal(code, 0, o.stdout() + o.stderr());
       });
 
+      test('debug -it --target: kubectl adds an ephemeral container and attaches to it', async () => {
+        const bin = kubectlBinary(version)!;
+        const before = new Set(((await f.client.get(Resources.pods, 'default', 'web')).spec as { ephemeralContainers?: Array<{ name: string }> }).ephemeralContainers?.map((c) => c.name) ?? []);
+        const child = f.spawnKubectlRaw('script', ['-qec', `exec ${bin} debug -it web --image=busybox:1.36 --target=web`, '/dev/null']);
+        const o = watchOutput(child);
+        // Stand-in for the agent's ephemeral container support (not in the agent yet): run what kubectl added.
+        const added = await pollUntil(async () => {
+          const p = await f.client.get(Resources.pods, 'default', 'web');
+          const ecs = (p.spec as { ephemeralContainers?: Array<{ name: string; stdin?: boolean; tty?: boolean; targetContainerName?: string }> }).ephemeralContainers ?? [];
+          return ecs.find((c) => !before.has(c.name));
+        }, 'kubectl debug to add an ephemeral container', 20_000);
+        assert.equal(added.targetContainerName, 'web');
+        assert.equal(added.tty, true);
+        await f.runContainer(web.sandboxId, { name: added.name, command: ['sh'], stdin: true, stdinOnce: true, tty: true });
+        const pod = await f.client.get(Resources.pods, 'default', 'web');
+        const st = (pod.status ?? {}) as Record<string, unknown>;
+        st.ephemeralContainerStatuses = [...((st.ephemeralContainerStatuses as unknown[]) ?? []), { name: added.name, image: 'busybox:1.36', imageID: '', ready: false, restartCount: 0, state: { running: { startedAt: new Date().toISOString() } } }];
+        pod.status = st;
+        await f.client.update(Resources.pods, 'default', pod, { subresource: 'status' });
+        await o.waitFor(/If you don't see a command prompt|#/);
+        child.stdin!.write('echo debug-$((6*7)); exit\n');
+        const code = await o.exited;
+        assert.match(o.stdout(), /debug-42/, JSON.stringify(o.stdout()));
+        assert.equal(code, 0, o.stdout() + o.stderr());
+      });
+
       test('cp to and from a container', async () => {
         const src = join(local, `in-${version}.txt`);
         const content = `copied by kubectl ${version}\n`.repeat(5000);
