@@ -13,6 +13,7 @@ import { rfc3339 } from './registry.js';
 import { schemas } from './field-validation.js';
 import { handleTokenRequest } from './token-request.js';
 import { admitPodServiceAccount } from '../api/defaults/index.js';
+import { createQuotaAdmission } from '../controllers/resourcequota-admission.js';
 import type { KubeObject } from '../api/object.js';
 import type { ResourceDef } from '../api/resources/types.js';
 import type { Store } from '../storage/store.js';
@@ -83,6 +84,8 @@ export interface ApiHandlerDeps {
   compaction?: AutoCompactionOptions;
   /** Events expire this long after their last write (kube-apiserver --event-ttl). Default 1 h; 0 = never. */
   eventTtlMs?: number;
+  /** ResourceQuota admission on creates (default 'on'). */
+  quotaAdmission?: 'on' | 'off';
   /** Skip creating default/kube-system/kube-public/kube-node-lease (tests). Default false. */
   skipBootstrap?: boolean;
 }
@@ -155,6 +158,24 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     served.set(`${def.group}/${def.version}/${def.plural}`, s);
     if (!def.storage || !byKind.has(`${def.group}/${def.kind}`)) byKind.set(`${def.group}/${def.kind}`, s);
     list.push(s);
+  }
+
+  // ResourceQuota admission (validating, on create) for every namespaced resource
+  const quotaServed = served.get('/v1/resourcequotas');
+  if (quotaServed && deps.quotaAdmission !== 'off') {
+    const quota = createQuotaAdmission({
+      now: () => clock.now(),
+      list: async (ns) => (await store.list(quotaServed.registry.prefix(ns))).kvs.map((kv) => JSON.parse(kv.value) as KubeObject),
+      updateUsed: async (ns, name, update) => {
+        await quotaServed.registry.guaranteedUpdate(ns, name, (cur) => {
+          if (!cur) throw quotaServed.registry.notFound(name);
+          return { ...cur, status: { ...((cur.status ?? {}) as Record<string, unknown>), used: update(cur) } };
+        });
+      },
+    });
+    for (const s of list) {
+      if (s.def.namespaced && !s.def.storage) s.registry.validateCreateAdmission = (obj, ns, dryRun) => quota({ plural: s.def.plural, group: s.def.group }, obj, String(ns), dryRun);
+    }
   }
 
   const deleter: Deleter = async (s, ns, name, opts: DeleteOptions) => {

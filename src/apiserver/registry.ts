@@ -83,6 +83,12 @@ export class ResourceRegistry {
     this.qualified = def.group ? `${def.plural}.${def.group}` : def.plural;
   }
 
+  /**
+   * Validating admission on create, after validation and before the object is stored (ResourceQuota):
+   * throws to refuse. Set by the API handler.
+   */
+  validateCreateAdmission?: (obj: KubeObject, namespace: string | undefined, dryRun: boolean) => Promise<void>;
+
   get apiVersion(): string { return this.def.group ? `${this.def.group}/${this.def.version}` : this.def.version; }
 
   key(namespace: string | undefined, name: string): string { return objectKey(this.def, namespace, name); }
@@ -185,6 +191,7 @@ export class ResourceRegistry {
     }
     const generated = !obj.metadata.name && !!obj.metadata.generateName;
     await this.prepareCreate(obj, namespace, opts.manager);
+    await this.validateCreateAdmission?.(obj, namespace, !!opts.dryRun);
     // a generated name that collides is generated again (Kubernetes' RetryGenerateName: up to 8 tries)
     for (let attempt = 0; ; attempt++) {
       const name = obj.metadata.name!;
@@ -284,6 +291,7 @@ export class ResourceRegistry {
         next.metadata.name = name;
         delete next.metadata.resourceVersion;
         await this.prepareCreate(next, namespace, opts.manager);
+        await this.validateCreateAdmission?.(next, namespace, !!opts.dryRun);
         if (opts.dryRun) return { obj: next, created: true };
         try {
           const kv = await this.store.create(key, encodeObject(this.toStored(next)));

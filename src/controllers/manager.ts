@@ -16,6 +16,7 @@ import { startTtlAfterFinishedController } from './ttl-after-finished.js';
 import { startCronJobController } from './cronjob.js';
 import { startStatefulSetController } from './statefulset.js';
 import { startDaemonSetController } from './daemonset.js';
+import { startResourceQuotaController } from './resourcequota.js';
 import { startDeploymentController } from './deployment.js';
 import { startGarbageCollector } from './garbage-collector.js';
 import { startNodeLifecycleController } from './node-lifecycle.js';
@@ -49,6 +50,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     startCronJobController({ client: opts.client, informers, clock: opts.clock }),
     startStatefulSetController({ client: opts.client, informers, clock: opts.clock }),
     startDaemonSetController({ client: opts.client, informers, clock: opts.clock }),
+    startResourceQuotaController({ client: opts.client, informers, clock: opts.clock }),
     startDeploymentController({ client: opts.client, informers, clock: opts.clock }),
     startGarbageCollector({ client: opts.client, informers, clock: opts.clock }),
     startDisruptionController({ client: opts.client, informers, clock: opts.clock }),
