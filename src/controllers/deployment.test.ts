@@ -191,6 +191,23 @@ describe('Deployment controller', () => {
     assert.equal(l[1].metadata.annotations?.['deployment.kubernetes.io/max-replicas'], '25');
   });
 
+  test('a name collision with a foreign ReplicaSet bumps status.collisionCount and picks another hash', async () => {
+    // paused and without ReplicaSets: nothing is created yet, so the hash can be taken first
+    await c.client.create(Resources.deployments, 'default', deployment('col', { replicas: 1, paused: true }));
+    const d = await waitFor(async () => { const x = await getD(c.client, 'col'); return x.status?.observedGeneration === 1 && x; }, 'observed');
+    const hash = computeHash(d.spec.template);
+    await c.client.create(Resources.replicasets, 'default', {
+      apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `col-${hash}` },
+      spec: { replicas: 0, selector: { matchLabels: { app: 'other' } }, template: { metadata: { labels: { app: 'other' } }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } },
+    });
+    await c.client.patch(Resources.deployments, 'default', 'col', 'merge', { spec: { paused: false } });
+    // the failed create is retried after its backoff (fake clock)
+    const [rs] = await waitFor(async () => { await c.clock.advance(100); const l = await rsOf(c.client, 'col'); return l.length === 1 && l; }, 'own ReplicaSet');
+    assert.equal((await getD(c.client, 'col')).status?.collisionCount, 1);
+    assert.equal(rs.metadata.name, `col-${computeHash(d.spec.template, 1)}`);
+    assert.notEqual(rs.metadata.name, `col-${hash}`);
+  });
+
   test('revisionHistoryLimit: old idle ReplicaSets beyond the limit are deleted', async () => {
     await c.client.create(Resources.deployments, 'default', deployment('hist', { replicas: 1, revisionHistoryLimit: 1 }));
     for (const img of ['busybox:1.36', 'busybox:1.37', 'busybox:1.38']) {
