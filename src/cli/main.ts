@@ -13,6 +13,7 @@ const commands: Record<string, Command> = {
   kubectl: { describe: 'run the kubectl on PATH against the local server', load: () => import('./kubectl-command.js') },
   'sim-agent': { describe: 'run N simulated nodes (no containers) for scale tests and benchmarks', load: () => import('./sim-agent-command.js') },
   images: { describe: 'list, import, pull and remove images in the node image store', load: () => import('./images-command.js') },
+  store: { describe: 'store maintenance: migrate every key from sqlite to etcd (or back)', load: () => import('./store-command.js') },
 };
 
 function usage(): string {
