@@ -1,0 +1,72 @@
+/**
+ * ResourceQuota (controller + admission) and PodDisruptionBudget status with the real kubectl
+ * against a real `peapod server` (--no-agent: the test reports pod status as the node would).
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, type TestServer } from './harness.js';
+
+let server: TestServer;
+before(async () => { server = await startServer(); });
+after(async () => { await server?.stop(); });
+
+async function k(args: string[], opts: { input?: string } = {}): Promise<string> {
+  const r = await server.kubectl(args, opts);
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+function rows(out: string): string[][] {
+  return out.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
+}
+
+async function until<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Pods need their namespace's default ServiceAccount, made by the ServiceAccount controller. */
+async function namespace(ns: string): Promise<void> {
+  await k(['create', 'namespace', ns]);
+  await until(async () => (await server.kubectl(['-n', ns, 'get', 'serviceaccount', 'default'])).code === 0, 'default service account');
+}
+
+describe('ResourceQuota and PodDisruptionBudget with kubectl', () => {
+  test('kubectl create quota: get quota shows used/hard; a pod over the quota is refused with Kubernetes\' message', async () => {
+    await namespace('quota1');
+    assert.equal((await k(['-n', 'quota1', 'create', 'quota', 'q', '--hard=pods=1,requests.cpu=1'])).trim(), 'resourcequota/q created');
+    await until(async () => (await k(['-n', 'quota1', 'get', 'quota', 'q', '-o', 'jsonpath={.status.used.pods}'])) === '0', 'quota status');
+    const t = rows(await k(['-n', 'quota1', 'get', 'quota']));
+    assert.deepEqual(t[0], ['NAME', 'AGE', 'REQUEST', 'LIMIT']);
+    assert.equal(t[1][2], 'pods: 0/1, requests.cpu: 0/1');
+    await k(['-n', 'quota1', 'run', 'p1', '--image=busybox', '--restart=Never', '--overrides', JSON.stringify({ spec: { containers: [{ name: 'p1', image: 'busybox', resources: { requests: { cpu: '200m' } } }] } })]);
+    assert.equal(await k(['-n', 'quota1', 'get', 'quota', 'q', '-o', 'jsonpath={.status.used.pods} {.status.used.requests\\.cpu}']), '1 200m');
+    const r = await server.kubectl(['-n', 'quota1', 'run', 'p2', '--image=busybox', '--restart=Never', '--overrides', JSON.stringify({ spec: { containers: [{ name: 'p2', image: 'busybox', resources: { requests: { cpu: '200m' } } }] } })]);
+    assert.notEqual(r.code, 0);
+    assert.equal(r.stderr.trim(), 'Error from server (Forbidden): pods "p2" is forbidden: exceeded quota: q, requested: pods=1, used: pods=1, limited: pods=1');
+    // the finished pod gives its unit back
+    await k(['-n', 'quota1', 'patch', 'pod', 'p1', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Succeeded"}}']);
+    await until(async () => (await k(['-n', 'quota1', 'get', 'quota', 'q', '-o', 'jsonpath={.status.used.pods}'])) === '0', 'replenished');
+    await k(['-n', 'quota1', 'run', 'p3', '--image=busybox', '--restart=Never', '--overrides', JSON.stringify({ spec: { containers: [{ name: 'p3', image: 'busybox', resources: { requests: { cpu: '200m' } } }] } })]);
+  });
+
+  test('kubectl create pdb: ALLOWED DISRUPTIONS follows ready pods', async () => {
+    await namespace('pdb1');
+    for (const n of ['a', 'b']) {
+      await k(['-n', 'pdb1', 'run', n, '--image=busybox', '--labels=app=web', '--restart=Never']);
+      const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      await k(['-n', 'pdb1', 'patch', 'pod', n, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } })]);
+    }
+    assert.equal((await k(['-n', 'pdb1', 'create', 'pdb', 'web', '--selector=app=web', '--min-available=1'])).trim(), 'poddisruptionbudget.policy/web created');
+    await until(async () => (await k(['-n', 'pdb1', 'get', 'pdb', 'web', '-o', 'jsonpath={.status.disruptionsAllowed}'])) === '1', 'disruptionsAllowed 1');
+    const t = rows(await k(['-n', 'pdb1', 'get', 'pdb']));
+    assert.deepEqual(t[0], ['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE']);
+    assert.deepEqual(t[1].slice(0, 4), ['web', '1', 'N/A', '1']);
+    assert.equal(await k(['-n', 'pdb1', 'get', 'pdb', 'web', '-o', 'jsonpath={.status.currentHealthy}/{.status.desiredHealthy}/{.status.expectedPods} {.status.conditions[0].reason}']), '2/1/2 SufficientPods');
+  });
+});
