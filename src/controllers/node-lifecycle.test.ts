@@ -167,6 +167,11 @@ describe('node lifecycle', () => {
     assert.equal(await noExec('sim-node-2'), false);
     assert.equal(await noExec('sim-node-3'), false);
     await waitFor('NoSchedule taint still applied', async () => ((await node(e, 'sim-node-3')).spec?.taints ?? []).some((x) => x.effect === 'NoSchedule'));
-    for (const n of ['sim-node-0', 'sim-node-1', 'sim-node-2', 'sim-node-3']) dead.delete(n);
+    // every node down: the controller assumes it lost the nodes (not the nodes their work) and lifts NoExecute taints
+    for (const n of ['sim-node-4', 'sim-node-5']) { dead.add(n); e.agent.setNodeAlive(n, false); }
+    for (let i = 0; i < 12; i++) await step(e, 5000);
+    assert.deepEqual([...e.nlc.zoneStates.values()], ['FullDisruption']);
+    for (const n of ['sim-node-0', 'sim-node-1', 'sim-node-4']) assert.equal(await noExec(n), false, n);
+    for (const n of ['sim-node-0', 'sim-node-1', 'sim-node-2', 'sim-node-3', 'sim-node-4', 'sim-node-5']) dead.delete(n);
   });
 });
