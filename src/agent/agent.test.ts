@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -63,4 +63,33 @@ test('crash-loop back-off on the agent\'s clock: restart at once, then after 10 
   assert.equal((await status())?.restartCount, 2, 'still backing off 100 ms before the end');
   await clock.advance(100);
   await backingOff(3, '40s');
+});
+
+test('static pods run without an API server: start, edit replaces, removal stops and cleans up', { skip: !isRoot }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'peapod-agent-static-'));
+  const { bridge, subnet } = freeTestSubnet();
+  const node = createNodeRuntime({ dataDir: dir, podCidr: subnet, bridge });
+  let agent: Agent | undefined;
+  t.after(async () => {
+    await agent?.stop();
+    for (const sb of await node.runtime.listPodSandboxes()) await node.runtime.removePodSandbox(sb.id);
+    await node.network.teardown();
+    removeTestDir(dir);
+  });
+  await importExampleImages(node.images);
+  const manifests = join(dir, 'manifests');
+  mkdirSync(manifests);
+  const file = join(manifests, 'solo.yaml');
+  const manifest = (arg: string) => `apiVersion: v1\nkind: Pod\nmetadata: {name: solo}\nspec:\n  terminationGracePeriodSeconds: 1\n  containers: [{name: c, image: busybox:1.36, command: [sleep, "${arg}"]}]\n`;
+  writeFileSync(file, manifest('3600'));
+  agent = await Agent.start({ nodeName: 'lonely', dataDir: dir, runtime: node.runtime, images: node.images, podManifestPath: manifests });
+  const running = () => node.runtime.listContainers({ state: 'running' });
+  const first = await pollUntil(async () => { const r = await running(); return r.length === 1 ? r[0] : undefined; }, 'the static pod running', 30_000);
+  assert.equal(first.labels['io.kubernetes.pod.name'], 'solo-lonely');
+  writeFileSync(file, manifest('3601'));
+  const second = await pollUntil(async () => { const r = await running(); return r.length === 1 && r[0].id !== first.id ? r[0] : undefined; }, 'the edited static pod replacing the first', 30_000);
+  assert.notEqual(second.labels['io.kubernetes.pod.uid'], first.labels['io.kubernetes.pod.uid']);
+  await pollUntil(async () => (await node.runtime.listPodSandboxes({ podUid: first.labels['io.kubernetes.pod.uid'] })).length === 0, 'the old pod to be removed', 30_000);
+  unlinkSync(file);
+  await pollUntil(async () => (await node.runtime.listPodSandboxes()).length === 0, 'the static pod to be removed', 30_000);
 });

@@ -70,6 +70,8 @@ export interface AgentOptions {
   clock?: Clock;
   /** Resync of every pod; default 10 s. */
   resyncMs?: number;
+  /** How long start() waits for the first API sync before returning (pods follow when it comes); default 30 s. */
+  apiWaitMs?: number;
 }
 
 export class Agent implements PodWorkerHost {
@@ -163,10 +165,19 @@ export class Agent implements PodWorkerHost {
         onDelete: (p) => this.onApiPodDeleted(p as unknown as Pod),
       });
       this.services = new Informer(opts.client, Resources.services, { clock: this.clock });
-      await Promise.all([this.informer.start(), this.services.start()]);
-      void this.mirrors.sync();
+      // Static pods run meanwhile; an API that is not reachable yet only delays API pods.
+      const synced = Promise.all([this.informer.start(), this.services.start()]).then(async () => {
+        if (this.stopped) return;
+        void this.mirrors?.sync();
+        await this.removeOrphans();
+      });
+      let waitTimer: Timer | undefined;
+      await Promise.race([synced, new Promise<void>((r) => { waitTimer = this.clock.setTimeout(r, opts.apiWaitMs ?? 30_000); })]);
+      waitTimer?.cancel();
+      synced.catch((e) => log.warn('start-up after the API sync failed', { err: e instanceof Error ? e.message : String(e) }));
+    } else {
+      await this.removeOrphans();
     }
-    await this.removeOrphans();
     if (opts.runtime.watchExits) {
       this.stopExits = opts.runtime.watchExits((id) => void this.onExit(id));
     }
