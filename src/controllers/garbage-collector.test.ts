@@ -47,6 +47,15 @@ describe('garbage collector', () => {
     assert.equal(kept.metadata.ownerReferences?.[0].uid, live.metadata.uid);
   });
 
+  test('a cluster-scoped owner (a Node): its namespaced dependents go with it', async () => {
+    const node = await c.client.create<KubeObject>(Resources.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'gc-node' } });
+    await mkCm(c.client, 'node-owned', [{ apiVersion: 'v1', kind: 'Node', name: 'gc-node', uid: String(node.metadata.uid) }]);
+    await mkCm(c.client, 'node-bystander');
+    await c.client.delete(Resources.nodes, undefined, 'gc-node');
+    await waitFor(async () => !(await exists(c.client, 'node-owned')), 'dependent of the node deleted');
+    assert.ok(await exists(c.client, 'node-bystander'));
+  });
+
   test('foreground: blocking dependents (and theirs) go first, then the owner', async () => {
     const a = await mkCm(c.client, 'fg-a');
     const b = await mkCm(c.client, 'fg-b', [cmRef(a, true)]);

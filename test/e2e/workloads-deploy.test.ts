@@ -146,7 +146,7 @@ describe('Deployment with the default kubectl', () => {
     await until(['-n', ns, 'get', 'pods', '--no-headers'], (o) => rows(o).length === 5 && rows(o).every((r) => r[2] === 'Running'), '5 running pods');
   });
 
-  test('kubectl delete deployment removes its ReplicaSets and pods; --cascade=orphan keeps them', async () => {
+  test('kubectl delete deployment removes its ReplicaSets and pods; --cascade=orphan keeps them; --cascade=foreground removes them first', async () => {
     await k(['-n', ns, 'create', 'deployment', 'keep', '--image=busybox:1.36', '--replicas=2']);
     await rolloutStatus(ns, 'keep');
     assert.equal((await k(['-n', ns, 'delete', 'deployment', 'web'])).trim(), 'deployment.apps "web" deleted');
@@ -156,6 +156,11 @@ describe('Deployment with the default kubectl', () => {
     const rs = await until(['-n', ns, 'get', 'rs', '-l', 'app=keep', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.ownerReferences}{"\\n"}{end}'], (o) => o.trim().split('\n').length === 1 && !o.includes('Deployment'), 'orphaned ReplicaSet');
     assert.match(rs, /^keep-\w+ \n?$/);
     assert.equal(rows(await k(['-n', ns, 'get', 'pods', '-l', 'app=keep', '--no-headers'])).length, 2);
+    // foreground: kubectl waits for the Deployment to be gone, which is after its ReplicaSets and pods
+    await k(['-n', ns, 'create', 'deployment', 'fg', '--image=busybox:1.36', '--replicas=2']);
+    await rolloutStatus(ns, 'fg');
+    assert.equal((await k(['-n', ns, 'delete', 'deployment', 'fg', '--cascade=foreground', '--timeout=60s'], { timeoutMs: 70_000 })).trim(), 'deployment.apps "fg" deleted');
+    assert.equal((await k(['-n', ns, 'get', 'deploy,rs,pods', '-l', 'app=fg', '-o', 'name'])).trim(), '');
   });
 });
 
