@@ -71,6 +71,8 @@ export async function removeNode(dataDir: string, bridge: string, subnet: string
     for (const c of await rt.listContainers()) await rt.removeContainer(c.id);
   }
   await network.teardown();
+  // The node's service proxy table (network/node-services), in case its process died before removing it.
+  try { execFileSync('nft', ['delete', 'table', 'ip', `peapod_proxy_${bridge}`], { stdio: 'ignore' }); } catch { /* not there */ }
   removeTestDir(dataDir);
 }
 
