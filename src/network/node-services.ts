@@ -62,7 +62,7 @@ export async function ensureBridge(bridge: string, gateway: string, prefix: numb
     if (add.code !== 0 && !/exists/i.test(add.stderr)) throw new Error(`ip link add ${bridge}: ${add.stderr.trim()}`);
   }
   const addr = await runCommand('ip', ['addr', 'add', `${gateway}/${prefix}`, 'dev', bridge], { check: false });
-  if (addr.code !== 0 && !/exists/i.test(addr.stderr)) throw new Error(`ip addr add ${gateway}/${prefix} dev ${bridge}: ${addr.stderr.trim()}`);
+  if (addr.code !== 0 && !/exists|already assigned/i.test(addr.stderr)) throw new Error(`ip addr add ${gateway}/${prefix} dev ${bridge}: ${addr.stderr.trim()}`);
   await runCommand('ip', ['link', 'set', bridge, 'up']);
 }
 
