@@ -70,7 +70,11 @@ test('the seed hello Job template as a plain pod prints "Hello, Kubernetes!"', {
   assert.match(pod.status!.podIP!, new RegExp(`^${s.subnet.split('.').slice(0, 3).join('\\.')}\\.`));
   await waitFor(() => containerLog(s.paths, 'default', 'hello', 'hello').includes('Hello, Kubernetes!\n'), 'the greeting in the container log');
   const logs = await s.server.kubectl(['logs', 'hello']);
-  if (logs.code === 0) assert.equal(logs.stdout, 'Hello, Kubernetes!\n');
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.equal(logs.stdout, 'Hello, Kubernetes!\n', 'kubectl logs (served by the node\'s streaming endpoint)');
+  const describe = await s.server.kubectl(['describe', 'pod', 'hello']);
+  assert.match(describe.stdout, /Status:\s+Running/);
+  assert.match(describe.stdout, /Normal\s+Started\s+\S+\s+kubelet\s+Started container hello/);
   const ev = await events('hello');
   assert.ok(ev.some((e) => e.reason === 'Created' && e.message === 'Created container hello'));
   assert.ok(ev.some((e) => e.reason === 'Started' && e.message === 'Started container hello'));
