@@ -103,21 +103,66 @@ function jsonSyntaxText(e: unknown, text: string): string {
   return m;
 }
 
+/**
+ * Bodies nested deeper than this are refused at decode with Go's wording ("exceeded max depth").
+ * Go's encoding/json stops at 10,000 levels; V8 stops sooner: structuredClone overflows the stack at
+ * ~1,900 nested objects and JSON.stringify at ~4,100, and every recursive walk after decoding (schema
+ * checks, merges, managedFields) uses the same stack, so deeper bodies were 500s. No object of a
+ * served kind comes near (the deepest schema path is under 40 levels).
+ */
+export const maxNestingDepth = 1000;
+
+/** Whether JSON text nests arrays/objects deeper than maxNestingDepth (a scan; strings skipped). */
+function jsonTooDeep(text: string): boolean {
+  // d levels need at least d opening and d closing brackets
+  if (text.length <= 2 * maxNestingDepth) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) { if (++depth > maxNestingDepth) return true; }
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** Whether a parsed value nests deeper than maxNestingDepth (iterative: it must not overflow itself). */
+function valueTooDeep(v: unknown): boolean {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d > maxNestingDepth) return true;
+    for (const c of Array.isArray(x) ? x : Object.values(x as Record<string, unknown>)) if (c !== null && typeof c === 'object') stack.push([c, d + 1]);
+  }
+  return false;
+}
+
 /** Parse a JSON or YAML body into a value. Throws 400 with Kubernetes-like wording. */
 export function parseDocument(buf: Buffer, contentType: string): unknown {
   const text = buf.toString('utf8');
   if (contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml' || contentType === 'text/yaml') {
+    let v: unknown;
     try {
-      return parseYaml(text, { intAsBigInt: false });
+      v = parseYaml(text, { intAsBigInt: false });
     } catch (e) {
       throw ApiError.badRequest(`error converting YAML to JSON: yaml: ${(e as Error).message.split('\n')[0]}`);
     }
+    if (text.length > maxNestingDepth && valueTooDeep(v)) throw ApiError.badRequest("couldn't get version/kind; json parse error: exceeded max depth");
+    return v;
   }
+  let v: unknown;
   try {
-    return JSON.parse(text);
+    v = JSON.parse(text);
   } catch (e) {
     throw ApiError.badRequest(`couldn't get version/kind; json parse error: ${jsonSyntaxText(e, text)}`);
   }
+  if (jsonTooDeep(text)) throw ApiError.badRequest("couldn't get version/kind; json parse error: exceeded max depth");
+  return v;
 }
 
 /** Decode an object body (create/update): JSON, YAML or Kubernetes protobuf; 415 for anything else. */
@@ -130,6 +175,8 @@ export function decodeObjectBody(buf: Buffer, contentType: string, metaCheck?: {
       if (e instanceof ApiError) throw e;
       throw ApiError.badRequest(`failed to decode protobuf body: ${(e as Error).message}`);
     }
+    // embedded raw JSON (RawExtension) may nest as deep as the sender likes
+    if (buf.length > maxNestingDepth && valueTooDeep(v)) throw ApiError.badRequest('failed to decode protobuf body: exceeded max depth');
   } else if (contentType === 'application/json' || contentType === 'application/yaml' || contentType === '' || contentType === 'text/yaml') {
     v = parseDocument(buf, contentType || 'application/json');
   } else {
