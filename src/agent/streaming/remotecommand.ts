@@ -97,6 +97,31 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
   }
 }
 
+/**
+ * Terminal sizes as the runtime should apply them: each size at once, and the last one of a burst
+ * once more after `quietMs` without changes. conmon 2.1.6 applies only the first size when two reach
+ * its winsz FIFO in one read, and kubectl sends bursts (attach: size+1 then size, to force a redraw);
+ * re-sending the final size makes it stick. Setting a size twice is harmless.
+ */
+export function settledResizes(source: AsyncIterable<TerminalSize>, quietMs = 100): AsyncIterable<TerminalSize> {
+  return {
+    [Symbol.asyncIterator]() {
+      const out = new AsyncQueue<TerminalSize>();
+      let timer: NodeJS.Timeout | undefined;
+      void (async () => {
+        for await (const s of source) {
+          out.push(s);
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(() => out.push(s), quietMs);
+        }
+        if (timer) clearTimeout(timer);
+        out.end();
+      })();
+      return out[Symbol.asyncIterator]();
+    },
+  };
+}
+
 /** Parses resize JSON ({"Width":W,"Height":H}); undefined when malformed or empty. */
 export function parseResize(text: string): TerminalSize | undefined {
   try {
@@ -188,7 +213,10 @@ export function webSocketSession(ws: WebSocket, protocol: string, opts: StreamOp
     const m = decodeWsMessage(Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer), out.base64);
     if (!m) return;
     const [ch, payload] = m;
-    if (ch === CH_STDIN && stdin && !stdin.writableEnded) stdin.write(payload);
+    if (ch === CH_STDIN && stdin && !stdin.writableEnded) {
+      // Backpressure: stop reading the socket until the process has taken its input.
+      if (!stdin.write(payload)) { ws.pause(); stdin.once('drain', () => ws.resume()); }
+    }
     else if (ch === CH_RESIZE && resize) { const s = parseResize(payload.toString('utf8')); if (s) resize.push(s); }
     else if (ch === CH_CLOSE && v5 && payload[0] === CH_STDIN && stdin) stdin.end();
   });
@@ -203,7 +231,7 @@ export function webSocketSession(ws: WebSocket, protocol: string, opts: StreamOp
     stdin,
     stdout: opts.stdout ? out.writable(CH_STDOUT) : undefined,
     stderr: opts.stderr && !opts.tty ? out.writable(CH_STDERR) : undefined,
-    resize,
+    resize: resize && settledResizes(resize),
     gone: ac.signal,
     async finish(r) {
       if (finished) return;
@@ -266,7 +294,7 @@ export function spdySession(conn: SpdyConnection, protocol: string, opts: Stream
         stdin: got.get('stdin'),
         stdout,
         stderr,
-        resize,
+        resize: resize && settledResizes(resize),
         gone: ac.signal,
         async finish(r) {
           if (finished) return;

@@ -63,7 +63,8 @@ export class SpdyStream extends Duplex {
     }
   }
 
-  override _read(): void { /* data is pushed as frames arrive */ }
+  /** The consumer wants more: let the connection read frames again if it stopped for us. */
+  override _read(): void { this.conn.unblock(this); }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
     if (this.localFin) { cb(new Error('write after FIN')); return; }
@@ -79,6 +80,7 @@ export class SpdyStream extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.conn.unblock(this);
     for (const w of this.replyWaiters.splice(0)) w.reject(err ?? new Error('stream closed'));
     this.conn.forget(this.id);
     cb(err);
@@ -88,7 +90,9 @@ export class SpdyStream extends Duplex {
   onFrame(f: Frame): void {
     switch (f.type) {
       case 'data':
-        if (f.data.length) this.push(f.data);
+        // Like spdystream's unbuffered channel: a stream whose reader is behind holds up the
+        // connection's reading, so TCP backpressure reaches the sender (SPDY flow control is unused).
+        if (f.data.length && !this.push(f.data)) this.conn.block(this);
         if (f.fin) this.onRemoteFin();
         break;
       case 'syn_reply':
@@ -205,6 +209,9 @@ export class SpdyConnection extends EventEmitter {
   /** Sends GOAWAY and closes the socket once everything queued was written. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // Read on to the peer's end of the connection even if a stream's reader stopped.
+    this.blocked.clear();
+    this.socket.resume();
     await this.send({ type: 'goaway', lastGoodStreamId: this.lastPeerStream, status: 0 }).catch(() => undefined);
     this.socket.end();
     this.shutdown();
@@ -220,6 +227,19 @@ export class SpdyConnection extends EventEmitter {
   /** @internal */
   forget(id: number): void {
     this.streams.delete(id);
+  }
+
+  private readonly blocked = new Set<SpdyStream>();
+
+  /** @internal a stream's reader is behind: stop reading the socket until it catches up */
+  block(s: SpdyStream): void {
+    this.blocked.add(s);
+    this.socket.pause();
+  }
+
+  /** @internal */
+  unblock(s: SpdyStream): void {
+    if (this.blocked.delete(s) && this.blocked.size === 0 && !this.closed) this.socket.resume();
   }
 
   private fail(e: Error): void {
