@@ -201,3 +201,20 @@ test('imagePullSecrets: a private loopback registry needs the secret; the pull i
     rmSync(layout, { recursive: true, force: true });
   }
 });
+
+test('kubectl debug: an ephemeral container runs once in the pod and is reported', { skip: !isRoot }, async () => {
+  await apply(podYaml('target', `  containers: [{name: app, image: busybox:1.36, command: [sleep, '3600']}]\n`));
+  await waitFor(async () => (await getPod('target')).status?.phase === 'Running', 'target Running');
+  const r = await s.server.kubectl(['debug', 'target', '--image=busybox:1.36', '-c', 'dbg', '--', 'sh', '-c', 'echo debugging $(hostname)']);
+  assert.equal(r.code, 0, r.stderr);
+  const p = await waitFor(async () => {
+    const x = await getPod('target');
+    return x.status?.ephemeralContainerStatuses?.[0]?.state?.terminated ? x : undefined;
+  }, 'the ephemeral container to finish', 60_000);
+  const st = p.status!.ephemeralContainerStatuses![0];
+  assert.equal(st.name, 'dbg');
+  assert.equal(st.state!.terminated!.reason, 'Completed');
+  assert.equal(containerLog(s.paths, 'default', 'target', 'dbg'), 'debugging target\n', 'it ran in the pod (its hostname)');
+  assert.equal(p.status!.containerStatuses![0].restartCount, 0, 'the app container was left alone');
+  await s.server.kubectl(['delete', 'pod', 'target', '--wait=true'], { timeoutMs: 60_000 });
+});

@@ -221,6 +221,7 @@ export function generatePodStatus(input: StatusInput): PodStatus {
     startTime: old.startTime ?? rfc3339(sb?.createdAt ?? now),
     ...(hasInit ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: appStatuses,
+    ...(pod.spec?.ephemeralContainers?.length ? { ephemeralContainerStatuses: pod.spec.ephemeralContainers.map((c) => ({ ...containerStatus({ ...input, terminal: true }, c as Container, false, 'ContainerCreating'), ready: false })) } : {}),
     qosClass: old.qosClass ?? qosClass(pod),
   };
   return status;

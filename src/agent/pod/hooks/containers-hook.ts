@@ -42,7 +42,7 @@ export const containersHook: PodHook = {
       await startContainer(ctx, { c, init: false, attempt: latest ? latest.attempt + 1 : 0, volumes: volumePaths(ctx), node: nodeAllocatable() });
       await ctx.refresh();
     }
-    await removeOldInstances(ctx, [...spec.containers, ...(spec.initContainers ?? [])].map((c) => c.name));
+    await removeOldInstances(ctx, [...spec.containers, ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])].map((c) => c.name));
     return true;
   },
   async stop(ctx, grace) {

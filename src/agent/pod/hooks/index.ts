@@ -10,6 +10,7 @@ import { volumesHook } from './volumes-hook.js';
 import { initContainersHook } from './init-containers-hook.js';
 import { containersHook } from './containers-hook.js';
 import { probesHook } from './probes-hook.js';
+import { ephemeralContainersHook } from './ephemeral-containers-hook.js';
 
 export const podLifecycle: readonly PodHook[] = [
   deadlineHook,        // activeDeadlineSeconds → DeadlineExceeded
@@ -17,6 +18,7 @@ export const podLifecycle: readonly PodHook[] = [
   volumesHook,         // emptyDir, hostPath, configMap, secret, downwardAPI, projected (SA token)
   initContainersHook,  // one after another, each to success
   containersHook,      // pull, create, start, postStart; restart policy + crash-loop back-off
+  ephemeralContainersHook, // kubectl debug: started once, never restarted
   probesHook,          // startup, liveness, readiness
 ];
 
