@@ -218,4 +218,41 @@ describe('Job controller', () => {
       return !(cur.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
     }, 'finalizer removed');
   });
+  test('backoffLimitPerIndex: an index that fails too often is failed alone (failedIndexes); the Job then fails with FailedIndexes', async () => {
+    await c.client.create(Resources.jobs, 'default', job('perindex', { completions: 3, parallelism: 3, completionMode: 'Indexed', backoffLimitPerIndex: 1 }));
+    const idx = (p: KubeObject) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'];
+    const pods = await waitFor(async () => { const p = await podsOf(c, 'perindex'); return p.length === 3 && p; }, '3 pods');
+    for (const p of pods) assert.equal(p.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count'], '0');
+    const p1 = pods.find((p) => idx(p) === '1')!;
+    await finishPod(c.client, p1, 'Failed', 1, new Date(c.clock.now()).toISOString());
+    await waitFor(async () => (await jobStatus(c, 'perindex')).failed === 1, 'failed 1');
+    assert.equal((await jobStatus(c, 'perindex')).failedIndexes, '', 'one failure is within the per-index limit');
+    await c.clock.advance(10_500);
+    const r1 = await waitFor(async () => active(await podsOf(c, 'perindex')).find((p) => idx(p) === '1'), 'index 1 again after its backoff');
+    assert.equal(r1.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count'], '1');
+    await finishPod(c.client, r1, 'Failed');
+    let st = await waitFor(async () => { const s = await jobStatus(c, 'perindex'); return s.failedIndexes === '1' && s; }, 'index 1 failed');
+    assert.ok(!st.conditions?.some((x) => x.type === 'Failed'), 'the other indexes go on');
+    await c.clock.advance(60_000);
+    assert.equal(active(await podsOf(c, 'perindex')).filter((p) => idx(p) === '1').length, 0, 'a failed index gets no more pods');
+    for (const p of pods.filter((x) => idx(x) !== '1')) await finishPod(c.client, p, 'Succeeded');
+    st = await waitFor(async () => { const s = await jobStatus(c, 'perindex'); return s.conditions?.some((x) => x.type === 'Failed') && s; }, 'Failed');
+    const cond = st.conditions!.find((x) => x.type === 'Failed')!;
+    assert.deepEqual([cond.reason, cond.message], ['FailedIndexes', 'Job has failed indexes']);
+    assert.deepEqual([st.completedIndexes, st.failedIndexes, st.failed, st.succeeded], ['0,2', '1', 2, 2]);
+  });
+
+  test('podFailurePolicy FailIndex fails only that index; maxFailedIndexes 0 then fails the Job', async () => {
+    await c.client.create(Resources.jobs, 'default', job('failindex', {
+      completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimitPerIndex: 3, maxFailedIndexes: 0,
+      podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [42] } }] },
+    }));
+    const pods = await waitFor(async () => { const p = await podsOf(c, 'failindex'); return p.length === 2 && p; }, '2 pods');
+    await finishPod(c.client, pods[0], 'Failed', 42);
+    const st = await waitFor(async () => { const s = await jobStatus(c, 'failindex'); return s.conditions?.some((x) => x.type === 'Failed') && s; }, 'Failed');
+    const cond = st.conditions!.find((x) => x.type === 'Failed')!;
+    assert.deepEqual([cond.reason, cond.message], ['MaxFailedIndexesExceeded', 'Job has exceeded the specified maximal number of failed indexes']);
+    assert.equal(st.failedIndexes, pods[0].metadata.annotations?.['batch.kubernetes.io/job-completion-index']);
+    assert.equal(active(await podsOf(c, 'failindex')).length, 0, 'the other index is stopped');
+  });
 });

@@ -39,6 +39,8 @@ import { matchPodFailurePolicy } from './job-pod-failure-policy.js';
 import { OwnWrites } from './own-writes.js';
 
 export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
+/** How many times this pod's index failed before it (backoffLimitPerIndex). */
+export const JOB_INDEX_FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
 /** Pod failure backoff: 10 s, doubling per consecutive failure, at most 6 minutes (DefaultJobPodFailureBackOff, MaxJobPodFailureBackOff). */
 export const JOB_BACKOFF_BASE_MS = 10_000;
 export const JOB_BACKOFF_MAX_MS = 360_000;
@@ -200,12 +202,13 @@ export function startJobController(opts: JobControllerOptions): JobController {
     return own.remember(await client.update(Resources.jobs, job.metadata.namespace, { ...job, status: status as Record<string, unknown> }, { subresource: 'status' }));
   }
 
-  function newPod(job: KubeObject, spec: JobSpec, index?: number): Pod {
+  function newPod(job: KubeObject, spec: JobSpec, index?: number, failureCount?: number): Pod {
     const name = String(job.metadata.name);
     const pod = podFromTemplate(spec.template as PodTemplateSpec, job, Resources.jobs, index === undefined ? `${name}-` : `${name}-${index}-`);
     pod.metadata.finalizers = [...(pod.metadata.finalizers ?? []), JOB_TRACKING_FINALIZER];
     if (index !== undefined) {
       pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [JOB_COMPLETION_INDEX]: String(index) };
+      if (spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null) pod.metadata.annotations[JOB_INDEX_FAILURE_COUNT] = String(failureCount ?? 0);
       pod.metadata.labels = { ...(pod.metadata.labels ?? {}), [JOB_COMPLETION_INDEX]: String(index) };
       const ps = pod.spec as PodSpec;
       if (!ps.hostname) ps.hostname = `${name}-${index}`;
@@ -217,7 +220,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
     return pod;
   }
 
-  async function createPods(job: KubeObject, key: string, spec: JobSpec, indexes: (number | undefined)[]): Promise<number> {
+  async function createPods(job: KubeObject, key: string, spec: JobSpec, indexes: (number | undefined)[], failureCounts?: Map<number, number>): Promise<number> {
     if (!indexes.length) return 0;
     const ns = job.metadata.namespace;
     expectations.expectCreations(key, indexes.length);
@@ -225,7 +228,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
     const { successes, error } = await slowStartBatch(indexes.length, 1, async () => {
       const index = indexes[next++];
       try {
-        const pod = await client.create(Resources.pods, ns, newPod(job, spec, index));
+        const pod = await client.create(Resources.pods, ns, newPod(job, spec, index, index === undefined ? undefined : failureCounts?.get(index)));
         recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
       } catch (err) {
         recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${err instanceof Error ? err.message : String(err)}`);
@@ -301,6 +304,10 @@ export function startJobController(opts: JobControllerOptions): JobController {
       const indexOfUid = new Map<string, number>();
       let failJobMessage: string | undefined;
       const record = backoff.get(uid) ?? { failures: 0, last: 0 };
+      const perIndex = indexed && spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null;
+      const failedIdx = perIndex ? parseIndexes(prev.failedIndexes, completions ?? 0) : new Set<number>();
+      /** backoffLimitPerIndex: failures so far of each index, and when the last one ended. */
+      const indexFailures = new Map<number, { count: number; last: number }>();
       for (const p of all) {
         const pu = String(p.metadata.uid);
         const idx = podIndex(p);
@@ -308,9 +315,13 @@ export function startJobController(opts: JobControllerOptions): JobController {
         const succeeded = podPhase(p) === 'Succeeded';
         const failed = !succeeded && isFailed(p);
         if (!succeeded && !failed) continue;
-        if (failed && podPhase(p) === 'Failed') {
-          const m = matchPodFailurePolicy(spec.podFailurePolicy, p);
-          if (m?.action === 'FailJob' && !failJobMessage && hasTrackingFinalizer(p)) failJobMessage = m.message;
+        const policy = failed && podPhase(p) === 'Failed' ? matchPodFailurePolicy(spec.podFailurePolicy, p) : undefined;
+        if (policy?.action === 'FailJob' && !failJobMessage && hasTrackingFinalizer(p)) failJobMessage = policy.message;
+        let indexFailureCount = 0;
+        if (perIndex && failed && idx !== undefined && policy?.action !== 'Ignore') {
+          indexFailureCount = (Number(p.metadata.annotations?.[JOB_INDEX_FAILURE_COUNT]) || 0) + 1;
+          const f = indexFailures.get(idx) ?? { count: 0, last: 0 };
+          indexFailures.set(idx, { count: Math.max(f.count, indexFailureCount), last: Math.max(f.last, finishedAt(p, now)) });
         }
         if (!hasTrackingFinalizer(p) || releasedUids.has(pu)) continue;
         toRelease.push(p);
@@ -320,9 +331,10 @@ export function startJobController(opts: JobControllerOptions): JobController {
           uncSucceeded.add(pu);
           record.failures = 0;
         } else {
-          const m = podPhase(p) === 'Failed' ? matchPodFailurePolicy(spec.podFailurePolicy, p) : undefined;
-          if (m?.action === 'Ignore') continue;
+          if (policy?.action === 'Ignore') continue;
           uncFailed.add(pu);
+          // the index has failed for good: FailIndex, or more failures than backoffLimitPerIndex
+          if (perIndex && idx !== undefined && idx < (completions ?? 0) && (policy?.action === 'FailIndex' || indexFailureCount > spec.backoffLimitPerIndex!)) failedIdx.add(idx);
           record.failures++;
           record.last = Math.max(record.last, finishedAt(p, now));
         }
@@ -354,6 +366,14 @@ export function startJobController(opts: JobControllerOptions): JobController {
           finished = condition('Failed', 'DeadlineExceeded', 'Job was active longer than specified deadline', now);
         } else if (spec.activeDeadlineSeconds != null && startMs !== undefined && !suspended) {
           requeueAfterMs = startMs + spec.activeDeadlineSeconds * 1000 - now;
+        }
+      }
+      if (!finished && perIndex) {
+        const failedOnly = [...failedIdx].filter((i) => !succeededIdx.has(i)).length;
+        if (spec.maxFailedIndexes !== undefined && spec.maxFailedIndexes !== null && failedOnly > spec.maxFailedIndexes) {
+          finished = condition('Failed', 'MaxFailedIndexesExceeded', 'Job has exceeded the specified maximal number of failed indexes', now);
+        } else if (failedOnly > 0 && failedOnly + succeededIdx.size >= (completions ?? 0)) {
+          finished = condition('Failed', 'FailedIndexes', 'Job has failed indexes', now);
         }
       }
       let complete = false;
@@ -400,12 +420,12 @@ export function startJobController(opts: JobControllerOptions): JobController {
           const extra: Pod[] = [];
           for (const p of active) {
             const i = podIndex(p);
-            if (i === undefined || i >= n || succeededIdx.has(i)) { extra.push(p); continue; }
+            if (i === undefined || i >= n || succeededIdx.has(i) || failedIdx.has(i)) { extra.push(p); continue; }
             const list = byIdx.get(i) ?? [];
             if (list.length) extra.push(p); else list.push(p);
             byIdx.set(i, list);
           }
-          const want = Math.min(parallelism, n - succeededIdx.size);
+          const want = Math.min(parallelism, n - new Set([...succeededIdx, ...failedIdx]).size);
           const keep = [...byIdx.keys()].sort((a, b) => a - b);
           while (keep.length > want) extra.push(byIdx.get(keep.pop()!)![0]);
           if (extra.length) activeCount -= await deletePods(job, key, extra);
@@ -413,9 +433,17 @@ export function startJobController(opts: JobControllerOptions): JobController {
             const busy = new Set(keep);
             if (onlyReplaceFailed) for (const p of terminating) { const i = podIndex(p); if (i !== undefined) busy.add(i); }
             const missing: number[] = [];
-            for (let i = 0; i < n && missing.length < Math.min(want - keep.length, MAX_PER_SYNC); i++) if (!succeededIdx.has(i) && !busy.has(i)) missing.push(i);
-            if (missing.length && remaining > 0) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, remaining);
-            else activeCount += await createPods(job, key, spec, missing);
+            const waitMs = perIndex ? 0 : remaining;
+            for (let i = 0; i < n && missing.length < Math.min(want - keep.length, MAX_PER_SYNC); i++) {
+              if (succeededIdx.has(i) || failedIdx.has(i) || busy.has(i)) continue;
+              // with backoffLimitPerIndex each index backs off on its own failures
+              const f = perIndex ? indexFailures.get(i) : undefined;
+              const left = f ? f.last + Math.min(JOB_BACKOFF_MAX_MS, JOB_BACKOFF_BASE_MS * 2 ** (f.count - 1)) - now : 0;
+              if (left > 0) { requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, left); continue; }
+              missing.push(i);
+            }
+            if (missing.length && waitMs > 0) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, waitMs);
+            else activeCount += await createPods(job, key, spec, missing, new Map([...indexFailures].map(([i, f]) => [i, f.count])));
           }
         } else {
           let want: number;
@@ -439,6 +467,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
 
       // 4. persist the uncounted pods before their finalizers go, then release them, then count them
       const uncountedChanged = uncSucceeded.size !== (prev.uncountedTerminatedPods?.succeeded ?? []).length || uncFailed.size !== (prev.uncountedTerminatedPods?.failed ?? []).length;
+      if (perIndex) status.failedIndexes = formatIndexes(failedIdx);
       if (uncountedChanged) {
         status.uncountedTerminatedPods = { succeeded: [...uncSucceeded], failed: [...uncFailed] };
         if (!uncSucceeded.size) delete status.uncountedTerminatedPods.succeeded;
