@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreatePki, defaultServingNames } from '../pki/cluster-pki.js';
+import { certSans } from '../pki/certs.js';
 import { TokenIssuer } from './auth/tokens.js';
 import { Authenticator } from './auth/authenticator.js';
 import { loadOrCreateNodeToken } from './auth/node-token.js';
@@ -82,6 +83,11 @@ test('HTTPS front: health anonymous, 401 without credentials, users from client 
   assert.equal(node.username, 'system:node:node-a');
   assert.deepEqual(node.groups, ['system:nodes', 'system:authenticated']);
   assert.equal((await get(srv.port, '/peapod/v1/node-credentials', { ca, token: nodeToken.replace(/.$/, '0'), method: 'POST', body: '{}' })).status, 401);
+  // The node's streaming endpoint gets a serving certificate for the addresses it names.
+  const withAddrs = await get(srv.port, '/peapod/v1/node-credentials', { ca, token: nodeToken, method: 'POST', body: JSON.stringify({ nodeName: 'node-b', addresses: ['10.1.2.3', 'node-b.example'] }) });
+  const { servingCertificate } = JSON.parse(withAddrs.body) as { servingCertificate: string };
+  assert.deepEqual(certSans(servingCertificate).sort(), ['DNS:node-b', 'DNS:node-b.example', 'IP Address:10.1.2.3', 'IP Address:127.0.0.1'].sort());
+  assert.equal((await get(srv.port, '/peapod/v1/node-credentials', { ca, token: nodeToken, method: 'POST', body: JSON.stringify({ nodeName: 'node-b', addresses: ['bad address'] }) })).status, 400);
 
   const metrics = await get(srv.port, '/metrics', { ca, cert: pki.admin.certPem, key: pki.admin.keyPem });
   assert.match(metrics.body, /apiserver_request_total\{verb="list",group="",resource="api"|apiserver_request_total\{/);

@@ -11,7 +11,7 @@
  */
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { ApiError } from '../api/errors.js';
 import type { ApiHandler } from './api-handler.js';
 import type { ClusterPki } from '../pki/cluster-pki.js';
@@ -95,12 +95,21 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
       chunks.push(c as Buffer);
     }
     let nodeName: unknown;
-    try { nodeName = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { nodeName?: unknown }).nodeName; } catch { throw ApiError.badRequest('body must be JSON: {"nodeName": "..."}'); }
+    let addresses: unknown;
+    try { ({ nodeName, addresses } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { nodeName?: unknown; addresses?: unknown }); } catch { throw ApiError.badRequest('body must be JSON: {"nodeName": "..."}'); }
     if (typeof nodeName !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(nodeName) || nodeName.length > 253) {
       throw ApiError.badRequest('nodeName: must be a lowercase RFC 1123 subdomain');
     }
+    if (addresses !== undefined && (!Array.isArray(addresses) || addresses.length > 16 || !addresses.every((a) => typeof a === 'string' && /^[A-Za-z0-9.:-]{1,253}$/.test(a)))) {
+      throw ApiError.badRequest('addresses: must be a list of at most 16 IP addresses or DNS names');
+    }
     const cred = await issueCert(opts.pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'client', days: 365 });
-    const body = JSON.stringify({ nodeName, certificate: cred.certPem, key: cred.keyPem, ca: opts.pki.ca.certPem });
+    // The serving certificate of the node's streaming endpoint (logs/exec/attach/port-forward), for its addresses.
+    const addrs = [...((addresses as string[] | undefined) ?? []), '127.0.0.1'];
+    const ips = [...new Set(addrs.filter((a) => isIP(a) !== 0))];
+    const dnsNames = [...new Set([nodeName, ...addrs.filter((a) => isIP(a) === 0)])];
+    const serving = await issueCert(opts.pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'server', ips, dnsNames, days: 365 });
+    const body = JSON.stringify({ nodeName, certificate: cred.certPem, key: cred.keyPem, ca: opts.pki.ca.certPem, servingCertificate: serving.certPem, servingKey: serving.keyPem });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   };
