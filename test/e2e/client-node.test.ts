@@ -53,7 +53,8 @@ test('client-node: create, list, watch and informer on configmaps', async () => 
   });
   await informer.start();
   assert.deepEqual(informer.list().map((o) => o.metadata?.name).sort(), ['one', 'two']);
-  await core.patchNamespacedConfigMap({ namespace: 'cn', name: 'two', body: { data: { b: '2' } } });
+  // client-node 1.x sends patches as JSON patch (application/json-patch+json) by default
+  await core.patchNamespacedConfigMap({ namespace: 'cn', name: 'two', body: [{ op: 'add', path: '/metadata/labels/extra', value: 'y' }] });
   await core.deleteNamespacedConfigMap({ namespace: 'cn', name: 'one' });
   await deleted;
   await informer.stop();
