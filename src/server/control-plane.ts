@@ -32,6 +32,7 @@ import { Agent } from '../agent/agent.js';
 import { createNodeRuntime } from '../agent/node-runtime.js';
 import { createPodStreamingHandlers } from '../apiserver/proxy/pod-streams.js';
 import { startNodeStreaming } from '../agent/streaming/node-streaming.js';
+import { startLogRotation, type LogRotator } from '../agent/streaming/log-rotation.js';
 import type { StreamingServer } from '../agent/streaming/server.js';
 import { startNodeServices, type NodeServices } from '../network/node-services.js';
 import { ensureKubeDns } from '../network/node-services-kube-dns.js';
@@ -143,6 +144,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let agent: Agent | undefined;
   let nodeClient: HttpClient | undefined;
   let streaming: StreamingServer | undefined;
+  let logRotation: LogRotator | undefined;
   // Service proxy + cluster DNS of the embedded node (before its pods start), and kube-dns pointing at it.
   let nodeServices: NodeServices | undefined;
   if (opts.agent) nodeServices = await startNodeServices({ client, informers: unelected?.controllers.informers, podCidr: opts.podCidr, bridge: opts.bridge });
@@ -154,6 +156,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const node = createNodeRuntime({ dataDir: opts.dataDir, podCidr: opts.podCidr, bridge: opts.bridge });
     // The node's streaming endpoint (logs, exec, attach, port-forward) that pods/* proxy to.
     streaming = await startNodeStreaming({ runtime: node.runtime, nodeName, nodeIp: opts.nodeIp, ca: pki.ca, port: opts.kubeletPort });
+    logRotation = startLogRotation(node.runtime); // 10 MiB × 5 files per container, as the kubelet
     agent = await Agent.start({
       client: nodeClient, nodeName, dataDir: opts.dataDir, runtime: node.runtime, images: node.images,
       nodeIp: opts.nodeIp, podCidr: opts.podCidr, maxPods: opts.maxPods, kubeletPort: streaming.port, exampleImages: true, clock,
@@ -168,6 +171,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     store,
     async close() {
       await agent?.stop();
+      logRotation?.stop();
       await streaming?.close();
       nodeClient?.close();
       await nodeServices?.stop();
