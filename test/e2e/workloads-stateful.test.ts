@@ -152,5 +152,34 @@ describe('StatefulSets and DaemonSets with kubectl', () => {
     assert.equal(revs.length, 2);
     const hist = await k(['-n', 'ds2', 'rollout', 'history', 'daemonset/sim']);
     assert.match(hist, /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+    // undo goes back to revision 1's template (it becomes revision 3)
+    await k(['-n', 'ds2', 'rollout', 'undo', 'daemonset/sim']);
+    await k(['-n', 'ds2', 'rollout', 'status', 'daemonset/sim', '--timeout=90s'], { timeoutMs: 100_000 });
+    await until(async () => JSON.stringify(await bound()) === JSON.stringify([0, 1, 2].map((i) => `${prefix}${i} agent:1`)), 'every node runs the old template again');
+    assert.match(await k(['-n', 'ds2', 'rollout', 'history', 'daemonset/sim']), /REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>/);
+
+    // a StatefulSet on the same simulated nodes: ordered start, rolling update, undo
+    await k(['create', 'namespace', 'sts2']);
+    const sts = (image: string) => JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'sts2' },
+      spec: { replicas: 3, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { nodeSelector: { 'peapod.io/e2e': 'sim' }, containers: [{ name: 'c', image }] } } },
+    });
+    await k(['apply', '-f', '-'], { input: sts('db:1') });
+    await k(['-n', 'sts2', 'rollout', 'status', 'statefulset/db', '--timeout=90s'], { timeoutMs: 100_000 });
+    const created = JSON.parse(await k(['-n', 'sts2', 'get', 'pods', '-o', 'json'])) as { items: { metadata: { name: string; creationTimestamp: string } ; status: { conditions?: { type: string; lastTransitionTime: string }[] } }[] };
+    const byName = new Map(created.items.map((p) => [p.metadata.name, p]));
+    for (const [a, b] of [['db-0', 'db-1'], ['db-1', 'db-2']]) {
+      const ready = byName.get(a)!.status.conditions!.find((c) => c.type === 'Ready')!.lastTransitionTime;
+      assert.ok(Date.parse(byName.get(b)!.metadata.creationTimestamp) >= Date.parse(ready), `${b} was made after ${a} was ready`);
+    }
+    await k(['apply', '-f', '-'], { input: sts('db:2') });
+    await k(['-n', 'sts2', 'rollout', 'status', 'statefulset/db', '--timeout=90s'], { timeoutMs: 100_000 });
+    const images = async () => (await k(['-n', 'sts2', 'get', 'pods', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.containers[0].image}{" "}{end}'])).trim().split(' ').sort();
+    await until(async () => JSON.stringify(await images()) === '["db-0=db:2","db-1=db:2","db-2=db:2"]', 'all pods updated');
+    const st = JSON.parse(await k(['-n', 'sts2', 'get', 'sts', 'db', '-o', 'jsonpath={.status}'])) as Record<string, unknown>;
+    assert.equal(st.currentRevision, st.updateRevision);
+    await k(['-n', 'sts2', 'rollout', 'undo', 'statefulset/db']);
+    await k(['-n', 'sts2', 'rollout', 'status', 'statefulset/db', '--timeout=90s'], { timeoutMs: 100_000 });
+    await until(async () => JSON.stringify(await images()) === '["db-0=db:1","db-1=db:1","db-2=db:1"]', 'undone');
   });
 });
