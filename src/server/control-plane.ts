@@ -20,6 +20,7 @@ import { createApiHandler } from '../apiserver/api-handler.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { ApiMetrics } from '../apiserver/metrics.js';
 import { openStore, type StoreKind } from './open-store.js';
+import { instrumentStore } from '../storage/instrumented-store.js';
 import type { Store } from '../storage/store.js';
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
@@ -107,10 +108,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const tokens = new TokenIssuer(pki.saKeyPem, pki.saPubPem, undefined, clock);
 
   const metrics = new ApiMetrics();
+  const apiStore = instrumentStore(store, (operation, seconds) => metrics.storeLatency.observe({ operation }, seconds));
   // pods/log, exec, attach, portforward: proxied to the node agents with this client identity.
   const agentClient = await issueCert(pki.ca, { commonName: 'peapod-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client', days: 365 });
   const podStreams = createPodStreamingHandlers({ store, clientCert: agentClient, caPem: pki.ca.certPem });
-  const handler = createApiHandler({ store, clock, tokenIssuer: tokens, subresources: podStreams.handlers });
+  // compaction as kube-apiserver does for etcd: every 5 minutes, keeping recent history for watches
+  const handler = createApiHandler({ store: apiStore, clock, tokenIssuer: tokens, subresources: podStreams.handlers, compaction: {} });
   const https = await startHttpsServer({
     pki,
     authenticator: new Authenticator({ tokens, nodeToken }),
