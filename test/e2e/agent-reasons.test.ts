@@ -218,3 +218,29 @@ test('kubectl debug: an ephemeral container runs once in the pod and is reported
   assert.equal(p.status!.containerStatuses![0].restartCount, 0, 'the app container was left alone');
   await s.server.kubectl(['delete', 'pod', 'target', '--wait=true'], { timeoutMs: 60_000 });
 });
+
+test('sidecars (init containers with restartPolicy Always): started before the next init, kept running, stopped when the pod completes', { skip: !isRoot }, async () => {
+  await apply(podYaml('sidecar', `  restartPolicy: Never
+  volumes: [{name: work, emptyDir: {}}]
+  initContainers:
+  - name: ticker
+    image: busybox:1.36
+    restartPolicy: Always
+    command: [sh, -c, 'trap "exit 0" TERM; while true; do echo tick > /work/tick; sleep 0.2; done']
+    startupProbe: {exec: {command: [test, -f, /work/tick]}, periodSeconds: 1}
+    volumeMounts: [{name: work, mountPath: /work}]
+  - {name: after, image: busybox:1.36, command: [sh, -c, 'cat /work/tick'], volumeMounts: [{name: work, mountPath: /work}]}
+  containers:
+  - {name: app, image: busybox:1.36, command: [sh, -c, 'sleep 2; cat /work/tick; echo app-done'], volumeMounts: [{name: work, mountPath: /work}]}
+`));
+  const running = await waitFor(async () => { const x = await getPod('sidecar'); return x.status?.phase === 'Running' ? x : undefined; }, 'sidecar pod Running', 60_000);
+  const ticker = running.status!.initContainerStatuses!.find((c) => c.name === 'ticker')!;
+  assert.ok(ticker.state!.running, 'the sidecar runs next to the app');
+  assert.equal(ticker.started, true);
+  assert.equal(running.status!.conditions!.find((c) => c.type === 'Initialized')!.status, 'True');
+  assert.equal(containerLog(s.paths, 'default', 'sidecar', 'after'), 'tick\n', 'the next init container saw the sidecar\'s work');
+  const done = await waitFor(async () => { const x = await getPod('sidecar'); return x.status?.phase === 'Succeeded' ? x : undefined; }, 'sidecar pod Succeeded', 60_000);
+  assert.equal(containerLog(s.paths, 'default', 'sidecar', 'app'), 'tick\napp-done\n');
+  assert.ok(done.status!.initContainerStatuses!.find((c) => c.name === 'ticker')!.state!.terminated, 'the sidecar was stopped after the app finished');
+  await del('sidecar');
+});

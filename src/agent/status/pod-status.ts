@@ -101,7 +101,7 @@ function containerStatus(input: StatusInput, c: Container, init: boolean, defaul
       ...withRuntime,
       state: { running: { startedAt: rfc3339(latest.startedAt ?? latest.createdAt) } },
       lastState: prev && prev.state === 'exited' ? terminated(prev) : {},
-      ready: init ? false : input.ready(latest.id, c),
+      ready: init && c.restartPolicy !== 'Always' ? false : input.ready(latest.id, c),
       started: input.started(latest.id, c),
     };
   }
@@ -113,7 +113,7 @@ function containerStatus(input: StatusInput, c: Container, init: boolean, defaul
       ...withRuntime,
       state: terminated(latest),
       lastState: prev && prev.state === 'exited' ? terminated(prev) : {},
-      ready: init ? latest.exitCode === 0 : false,
+      ready: init && c.restartPolicy !== 'Always' ? latest.exitCode === 0 : false,
     };
   }
   return { ...withRuntime, state: { waiting: { reason: w?.reason ?? 'ContainerCreating', ...(w?.message ? { message: w.message } : {}) } }, lastState: {} };
@@ -124,7 +124,14 @@ export function podPhase(pod: Pod, init: ApiContainerStatus[], app: ApiContainer
   const policy = pod.spec?.restartPolicy ?? 'Always';
   let pendingInit = 0;
   let failedInit = 0;
+  const sidecars = new Set((pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+  const appStarted = app.some((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated);
   for (const s of init) {
+    if (sidecars.has(s.name)) {
+      // A sidecar counts as initialized once started; after initialization it no longer decides the phase.
+      if (!appStarted && !(s.state?.running && s.started)) pendingInit++;
+      continue;
+    }
     if (s.state?.running) pendingInit++;
     else if (s.state?.terminated) { if (s.state.terminated.exitCode !== 0) failedInit++; }
     else if (s.state?.waiting) {
@@ -158,7 +165,10 @@ function conditions(pod: Pod, input: StatusInput, init: ApiContainerStatus[], ap
   const out: PodCondition[] = [];
   out.push({ type: 'PodReadyToStartContainers', status: input.state.readySandbox && !input.terminal ? 'True' : 'False' });
   // Initialized
-  const incomplete = initSpecs.filter((c) => !init.find((s) => s.name === c.name)?.ready).map((c) => c.name);
+  const incomplete = initSpecs.filter((c) => {
+    const s = init.find((x) => x.name === c.name);
+    return c.restartPolicy === 'Always' ? !s?.started : !s?.ready;
+  }).map((c) => c.name);
   const anyAppStarted = app.some((s) => s.state?.running || s.state?.terminated || s.lastState?.terminated);
   if (phase === 'Succeeded') out.push({ type: 'Initialized', status: 'True', reason: 'PodCompleted' });
   else if (!incomplete.length || anyAppStarted) out.push({ type: 'Initialized', status: 'True' });
@@ -168,7 +178,8 @@ function conditions(pod: Pod, input: StatusInput, init: ApiContainerStatus[], ap
   if (phase === 'Succeeded') cr = { type: 'ContainersReady', status: 'False', reason: 'PodCompleted' };
   else if (phase === 'Failed') cr = { type: 'ContainersReady', status: 'False', reason: 'PodFailed' };
   else {
-    const unready = app.filter((s) => !s.ready).map((s) => s.name);
+    const sidecarNames = new Set(initSpecs.filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
+    const unready = [...init.filter((s) => sidecarNames.has(s.name)), ...app].filter((s) => !s.ready).map((s) => s.name);
     cr = unready.length ? { type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${unready.join(' ')}]` } : { type: 'ContainersReady', status: 'True' };
   }
   let ready: PodCondition = { ...cr, type: 'Ready' };
@@ -192,7 +203,7 @@ export function generatePodStatus(input: StatusInput): PodStatus {
   const old = pod.status ?? {};
   const hasInit = (pod.spec?.initContainers?.length ?? 0) > 0;
   const initStatuses = (pod.spec?.initContainers ?? []).map((c) => containerStatus(input, c, true, hasInit ? 'PodInitializing' : 'ContainerCreating'));
-  const initialized = !hasInit || initStatuses.every((s) => s.ready) || (pod.spec?.containers ?? []).some((c) => state.latest(c.name));
+  const initialized = !hasInit || initStatuses.every((s, i) => (pod.spec!.initContainers![i].restartPolicy === 'Always' ? s.started : s.ready)) || (pod.spec?.containers ?? []).some((c) => state.latest(c.name));
   const appStatuses = (pod.spec?.containers ?? []).map((c) => containerStatus(input, c, false, hasInit && !initialized ? 'PodInitializing' : 'ContainerCreating'));
   let phase = podPhase(pod, initStatuses, appStatuses, input.terminal);
   if (old.phase === 'Succeeded' || old.phase === 'Failed') phase = old.phase; // terminal phases are final

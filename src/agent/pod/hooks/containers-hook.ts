@@ -10,6 +10,7 @@ import { mayRestart, removeOldInstances, shouldRestart } from '../restart.js';
 import { volumePaths } from './volumes-hook.js';
 import { nodeAllocatable } from '../node-allocatable.js';
 import { ANNOTATIONS, containerHash } from '../container-config.js';
+import { isSidecar, startInit } from './init-containers-hook.js';
 
 export function gracePeriodOf(ctx: { pod: { spec?: { terminationGracePeriodSeconds?: number } } }): number {
   return ctx.pod.spec?.terminationGracePeriodSeconds ?? 30;
@@ -20,6 +21,20 @@ export const containersHook: PodHook = {
   async sync(ctx) {
     const spec = ctx.pod.spec!;
     const policy = spec.restartPolicy ?? 'Always';
+    // Sidecars keep running next to the app containers whatever the pod's restartPolicy.
+    for (const c of (spec.initContainers ?? []).filter(isSidecar)) {
+      const cur = ctx.state.current(c.name);
+      if (cur?.state === 'running') {
+        const probe = ctx.svc.probes.mustRestart(cur.id);
+        if (probe) {
+          await killContainer(ctx, c, cur, gracePeriodOf(ctx), `Container ${c.name} failed ${probe} probe, will be restarted`, true);
+          await ctx.refresh();
+        }
+        continue;
+      }
+      if (cur?.state === 'exited' && !mayRestart(ctx, c.name, cur, true)) continue;
+      await startInit(ctx, c);
+    }
     for (const c of spec.containers) {
       let cur = ctx.state.current(c.name);
       if (cur?.state === 'running') {
@@ -47,11 +62,17 @@ export const containersHook: PodHook = {
   },
   async stop(ctx, grace) {
     // Every running container of the pod, init or app (also those of a pod whose spec is unknown).
+    // App containers first (in parallel), then sidecars one by one in reverse order, as the kubelet.
     const spec = ctx.pod.spec;
     const inits = spec?.initContainers ?? [];
-    await Promise.all(ctx.state.running().map((st) => {
+    const sidecars = inits.filter(isSidecar).map((c) => c.name).reverse();
+    const kill = (st: (typeof ctx.state.containers)[number]) => {
       const init = inits.find((c) => c.name === st.name);
-      return killContainer(ctx, init ?? spec?.containers.find((c) => c.name === st.name), st, grace, `Stopping container ${st.name}`, init !== undefined);
-    }));
+      return killContainer(ctx, init ?? spec?.containers.find((c) => c.name === st.name) ?? spec?.ephemeralContainers?.find((c) => c.name === st.name) as never, st, grace, `Stopping container ${st.name}`, init !== undefined);
+    };
+    await Promise.all(ctx.state.running().filter((st) => !sidecars.includes(st.name)).map(kill));
+    for (const name of sidecars) {
+      for (const st of ctx.state.running().filter((x) => x.name === name)) await kill(st);
+    }
   },
 };

@@ -5,7 +5,7 @@ export const probesHook: PodHook = {
   name: 'probes',
   async sync(ctx) {
     const keep = new Set<string>();
-    for (const c of ctx.pod.spec?.containers ?? []) {
+    for (const c of [...(ctx.pod.spec?.initContainers ?? []).filter((x) => x.restartPolicy === 'Always'), ...(ctx.pod.spec?.containers ?? [])]) {
       const cur = ctx.state.current(c.name);
       if (cur?.state !== 'running') continue;
       keep.add(cur.id);
