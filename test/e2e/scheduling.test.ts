@@ -117,6 +117,28 @@ describe('scheduling with kubectl and simulated nodes', { timeout: 240_000 }, ()
     await k(['uncordon', target]);
   });
 
+  for (const version of ['1.27', '1.33']) {
+    test(`kubectl ${version}: drain refuses a bare pod without --force, evicts it with --force; taint and untaint`, async () => {
+      const kv = async (args: string[], timeoutMs?: number) => server.kubectl(args, { version, timeoutMs });
+      const name = `bare-${version.replace('.', '-')}`;
+      const r = await server.kubectl(['apply', '-f', '-'], { version, input: podYaml(name, '  nodeSelector:\n    kubernetes.io/hostname: sim-node-0') });
+      assert.equal(r.code, 0, r.stderr);
+      await until(`${name} Running`, async () => (await k(['get', 'pod', name, '-o', 'jsonpath={.status.phase}'])) === 'Running');
+      const refused = await kv(['drain', 'sim-node-0', '--ignore-daemonsets', '--timeout=30s'], 60_000);
+      assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /cannot delete Pods (that )?declare no controller/);
+      const forced = await kv(['drain', 'sim-node-0', '--ignore-daemonsets', '--force', '--grace-period=1', '--timeout=60s'], 90_000);
+      assert.equal(forced.code, 0, forced.stderr + forced.stdout);
+      assert.match(forced.stdout, new RegExp(`pod/${name} evicted`));
+      assert.notEqual((await server.kubectl(['get', 'pod', name])).code, 0, 'the bare pod is gone and not recreated');
+      assert.equal((await kv(['uncordon', 'sim-node-0'])).code, 0);
+      assert.equal((await kv(['taint', 'node', 'sim-node-0', 'team=blue:PreferNoSchedule'])).code, 0);
+      assert.match(await k(['get', 'node', 'sim-node-0', '-o', 'jsonpath={.spec.taints[*].key}']), /team/);
+      assert.equal((await kv(['taint', 'node', 'sim-node-0', 'team-'])).code, 0);
+      assert.doesNotMatch(await k(['get', 'node', 'sim-node-0', '-o', 'jsonpath={.spec.taints[*].key}']), /team/);
+    });
+  }
+
   test('a killed agent: node Unknown and tainted unreachable, workload pods replaced elsewhere, bare pod not; back again: Ready', async () => {
     // a fourth node in its own agent process, so the other nodes keep running
     const lone = startSimAgent(['--nodes', '1', '--first-index', '7']);
