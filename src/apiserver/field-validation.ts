@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import { ApiError } from '../api/errors.js';
 import type { KubeObject } from '../api/object.js';
 import { builtinSchemas, findDecodeProblems, type DefinitionSchemaSet } from '../api/openapi/index.js';
+import { applyGoNulls } from '../api/openapi/unknown-fields.js';
 import type { ResourceDef } from '../api/resources/types.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -70,6 +71,7 @@ export function checkFields(def: ResourceDef, obj: KubeObject, directive: FieldV
   const problems = findDecodeProblems(schemas(), name, obj);
   const lead = prefix ? `${def.kind} in version ${JSON.stringify(def.version)} cannot be handled as a ${def.kind}: ` : '';
   if (problems.typeError) throw ApiError.badRequest(lead + problems.typeError);
+  applyGoNulls(problems);
   if (problems.unknownFields.length === 0) return;
   if (directive === 'Strict') throw ApiError.badRequest(`${lead}strict decoding error: ${problems.unknownFields.join(', ')}`);
   // decoding into Kubernetes' types drops unknown fields

@@ -25,6 +25,35 @@ export interface DecodeProblems {
   typeError?: string;
   /** `unknown field "spec.foo"` messages, in document order, without duplicates, at most 100. */
   unknownFields: string[];
+  /**
+   * Null items of typed lists and null values of typed maps, with the zero value Go decodes them
+   * into (`finalizers: [null]` is `[""]`, `ownerReferences: [null]` is `[{}]`). applyGoNulls sets them.
+   */
+  nulls?: { container: unknown[] | Record<string, unknown>; key: number | string; zero: unknown }[];
+}
+
+/** Put Go's zero values where findDecodeProblems found nulls that Go would have decoded into them. */
+export function applyGoNulls(problems: DecodeProblems): void {
+  for (const n of problems.nulls ?? []) (n.container as Record<string | number, unknown>)[n.key] = structuredClone(n.zero);
+}
+
+/** The JSON form of the zero value Go decodes `null` into, where it is not null itself. */
+function goZero(schemas: SchemaSet, node: SchemaNode): unknown {
+  const name = refName(node);
+  if (name === INT_OR_STRING || name === QUANTITY || name === TIME || name === MICRO_TIME) return undefined;
+  const s = name !== undefined ? schemas.resolve(node) : node;
+  if (s['x-kubernetes-int-or-string'] === true || node['x-kubernetes-int-or-string'] === true) return undefined;
+  const type = s.type ?? (s.properties ? 'object' : undefined);
+  if (type === 'object' && s.properties) return {};
+  if (type === 'string') return '';
+  if (type === 'integer' || type === 'number') return 0;
+  if (type === 'boolean') return false;
+  return undefined;
+}
+
+function noteNull(ctx: Ctx, node: SchemaNode, container: unknown[] | Record<string, unknown>, key: number | string): void {
+  const zero = goZero(ctx.schemas, node);
+  if (zero !== undefined) (ctx.out.nulls ??= []).push({ container, key, zero });
 }
 
 /** The message Kubernetes gives for unknown fields under fieldValidation=Strict. */
@@ -226,7 +255,10 @@ function walk(ctx: Ctx, node: SchemaNode, value: unknown, path: PathStep | undef
       const ap = s.additionalProperties;
       if (typeof ap === 'object') {
         const valueGo = goType === undefined ? undefined : goType.startsWith('map[') ? goType.slice(goType.indexOf(']') + 1) : goTypeOf(ap, ctx.schemas);
-        for (const [key, v] of Object.entries(value)) walk(ctx, ap, v, { up: path, key }, place, valueGo);
+        for (const [key, v] of Object.entries(value)) {
+          if (v === null && goType !== undefined) noteNull(ctx, ap, value, key);
+          else walk(ctx, ap, v, { up: path, key }, place, valueGo);
+        }
         return;
       }
       if (ap === false && !preserve) {
@@ -241,7 +273,10 @@ function walk(ctx: Ctx, node: SchemaNode, value: unknown, path: PathStep | undef
       }
       if (!s.items) return;
       const itemGo = goType === undefined ? undefined : goType.startsWith('[]') ? goType.slice(2) : goTypeOf(s.items, ctx.schemas);
-      for (let i = 0; i < value.length; i++) walk(ctx, s.items, value[i], { up: path, index: i }, place, itemGo);
+      for (let i = 0; i < value.length; i++) {
+        if (value[i] === null && goType !== undefined) noteNull(ctx, s.items, value, i);
+        else walk(ctx, s.items, value[i], { up: path, index: i }, place, itemGo);
+      }
       return;
     }
     case 'string':

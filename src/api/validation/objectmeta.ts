@@ -94,7 +94,8 @@ export function validateFinalizers(finalizers: string[] | undefined, field: stri
   const errs: FieldError[] = [];
   let orphan = false;
   let del = false;
-  for (const f of finalizers ?? []) {
+  for (const raw of finalizers ?? []) {
+    const f = raw ?? ''; // Go decodes a null list item into "" (a 422 below, not a crash)
     errs.push(...eachInvalid(field, f, isQualifiedName(f)));
     if (f === 'orphan') orphan = true;
     if (f === 'foregroundDeletion') del = true;
