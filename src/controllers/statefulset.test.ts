@@ -138,4 +138,19 @@ describe('StatefulSet controller', () => {
     assert.equal((p0.spec as { containers: { image: string }[] }).containers[0].image, 'nginx:1.26');
     assert.equal(p0.metadata.labels?.['controller-revision-hash'], st.updateRevision);
   });
+  test('persistentVolumeClaimRetentionPolicy whenScaled Delete: a removed ordinal\'s claim is owned by its pod', async () => {
+    await c.client.create(Resources.statefulsets, 'default', sts('ret', 2, {
+      podManagementPolicy: 'Parallel', persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Retain' },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    }));
+    const ps = await waitFor(async () => { const x = await live('ret'); return x.length === 2 && x; }, '2 pods');
+    for (const p of ps) await runPod(c.client, p);
+    await waitFor(async () => (await status('ret')).readyReplicas === 2, 'ready');
+    await c.client.patch(Resources.statefulsets, 'default', 'ret', 'merge', { spec: { replicas: 1 } });
+    const ret1 = ps.find((p) => p.metadata.name === 'ret-1')!;
+    const claim = await waitFor(async () => { const x = await c.client.get(Resources.persistentvolumeclaims, 'default', 'data-ret-1'); return x.metadata.ownerReferences?.length ? x : undefined; }, 'claim owned');
+    assert.deepEqual(claim.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid]), [['Pod', 'ret-1', ret1.metadata.uid]]);
+    const keep = await c.client.get(Resources.persistentvolumeclaims, 'default', 'data-ret-0');
+    assert.equal(keep.metadata.ownerReferences, undefined);
+  });
 });

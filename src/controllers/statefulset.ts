@@ -169,6 +169,19 @@ export function startStatefulSetController(opts: StatefulSetControllerOptions): 
     }
   }
 
+  async function claimsFollowPod(set: KubeObject, pod: Pod): Promise<void> {
+    const spec = (set.spec ?? {}) as StatefulSetSpec;
+    const ordinal = ordinalOf(String(set.metadata.name), pod);
+    for (const t of spec.volumeClaimTemplates ?? []) {
+      const claim = pvcs.get(`${set.metadata.namespace}/${claimName(set, t, ordinal)}`);
+      if (!claim || claim.metadata.ownerReferences?.some((r) => r.uid === pod.metadata.uid)) continue;
+      const refs = [...(claim.metadata.ownerReferences ?? []), { apiVersion: 'v1', kind: 'Pod', name: String(pod.metadata.name), uid: String(pod.metadata.uid) }];
+      try {
+        await client.patch(Resources.persistentvolumeclaims, claim.metadata.namespace, String(claim.metadata.name), 'merge', { metadata: { ownerReferences: refs, resourceVersion: claim.metadata.resourceVersion } });
+      } catch (err) { if (!isNotFound(err)) throw err; }
+    }
+  }
+
   async function createPod(set: KubeObject, revision: KubeObject, ordinal: number): Promise<boolean> {
     await ensureClaims(set, ordinal);
     const pod = newPod(set, revision, ordinal);
@@ -268,6 +281,8 @@ export function startStatefulSetController(opts: StatefulSetControllerOptions): 
           const pod = condemned[i];
           if (isTerminating(pod)) { if (monotonic) return; continue; }
           if (!isRunningAndReady(pod) && monotonic && pod !== firstUnhealthy) return;
+          // whenScaled: Delete — the claims of a removed ordinal go with its pod (the garbage collector follows the owner)
+          if (spec.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete') await claimsFollowPod(set, pod);
           await deletePod(set, pod);
           if (monotonic) return;
         }
