@@ -2,20 +2,23 @@
  * Several `peapod server`s on one etcd (started by the test on free loopback ports):
  * kubectl create/get/watch through a server on etcd; a second server joins with the first one's
  * token file only (CA, keys and token come from the store) and serves the same objects to the
- * same kubeconfig; one leader runs the controllers; when the leader is killed the other takes
- * the Lease over within leaseDuration (15 s) + a retry period, and the controllers run there.
+ * same kubeconfig; a (simulated) node joins through the follower with the same token and the
+ * leader's scheduler places a pod on it; when the leader is killed the other takes the Lease over
+ * within leaseDuration (15 s) + a retry period, and the scheduler and controllers run there.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, kubectlBinary, type TestServer } from './harness.js';
+import { startServer, kubectlBinary, cliMain, type TestServer } from './harness.js';
 import { startTestEtcd, type TestEtcd } from '../../src/storage/etcd/test-etcd.js';
 
 let etcd: TestEtcd | undefined;
 const servers: TestServer[] = [];
+let stopSim = async (): Promise<void> => {};
 after(async () => {
+  await stopSim();
   for (const s of servers) await s.stop().catch(() => undefined);
   await etcd?.stop();
 });
@@ -92,6 +95,26 @@ test('kubectl create, get and watch through a server on etcd; a second server jo
   const leader = first.port === ports[0] ? a : b;
   const follower = leader === a ? b : a;
 
+  // a (simulated) node joins through the follower with the token; the leader's scheduler places a pod on it
+  const simAgent = spawn(process.execPath, [cliMain, 'sim-agent', '--server', follower.url, '--token-file', tokenFile, '--nodes', '1', '--name-prefix', 'joined-'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let simLog = '';
+  simAgent.stderr!.on('data', (c: Buffer) => { simLog += c.toString(); });
+  const simExited = new Promise<void>((r) => simAgent.once('exit', () => r()));
+  stopSim = async () => { if (simAgent.exitCode === null && simAgent.signalCode === null) { simAgent.kill('SIGTERM'); await simExited; } };
+  await until('node joined-0 Ready', async () => {
+    const g = await leader.kubectl(['get', 'node', 'joined-0', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+    return g.code === 0 && g.stdout === 'True' ? true : undefined;
+  }, 60_000).catch((e) => { throw new Error(`${(e as Error).message}\n${simLog.slice(-2000)}`); });
+  const runPod = async (via: TestServer, name: string) => {
+    const c = await via.kubectl(['run', name, '--image=busybox:1.36', '--restart=Never', '--', 'sleep', '3600']);
+    assert.equal(c.code, 0, c.stderr);
+    return until(`pod ${name} Running on joined-0`, async () => {
+      const g = await via.kubectl(['get', 'pod', name, '-o', 'jsonpath={.spec.nodeName} {.status.phase}']);
+      return g.code === 0 && g.stdout === 'joined-0 Running' ? true : undefined;
+    }, 60_000);
+  };
+  await runPod(follower, 'before-failover');
+
   // kill the leader: the follower takes the lease over within 15 s + a retry period
   const killedAt = Date.now();
   await leader.kill();
@@ -104,6 +127,10 @@ test('kubectl create, get and watch through a server on etcd; a second server jo
   assert.equal(next.transitions, first.transitions + 1);
   assert.ok(failoverMs <= 20_000, `failover took ${failoverMs} ms`);
   process.stderr.write(`# leader failover: ${failoverMs} ms\n`);
+
+  // the scheduler now runs on the survivor
+  await runPod(follower, 'after-failover');
+  await stopSim();
 
   // the controllers now run on the survivor: a new namespace gets its default ServiceAccount
   r = await follower.kubectl(['create', 'namespace', 'after-failover']);
