@@ -118,6 +118,19 @@ describe('Jobs and CronJobs with kubectl', () => {
     assert.ok(ev.items.some((e) => e.reason === 'BackoffLimitExceeded' && e.type === 'Warning' && e.message === 'Job has reached the specified backoff limit'));
   });
 
+  test('ttlSecondsAfterFinished 0: a completed Job and its pods are deleted', async () => {
+    await k(['create', 'namespace', 'batch4']);
+    const manifest = {
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'brief', namespace: 'batch4' },
+      spec: { ttlSecondsAfterFinished: 0, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['true'] }] } } },
+    };
+    await k(['create', '-f', '-'], { input: JSON.stringify(manifest) });
+    const [pod] = await until(async () => { const p = await podsOf('batch4', 'brief'); return p.length === 1 && p; }, 'pod');
+    await finishPod('batch4', pod.name, 0);
+    await until(async () => (await server.kubectl(['-n', 'batch4', 'get', 'job', 'brief'])).code !== 0, 'job deleted');
+    await until(async () => (await podsOf('batch4', 'brief')).length === 0, 'its pod deleted with it');
+  });
+
   for (const version of ['1.27', undefined].filter((v) => kubectlBinary(v) !== undefined)) {
     test(`kubectl ${version ?? 'default'} create cronjob; get cronjob columns; create job --from=cronjob`, async () => {
       const ns = `cron-${(version ?? 'default').replace('.', '-')}`;
