@@ -155,14 +155,13 @@ export function parseDocument(buf: Buffer, contentType: string): unknown {
     if (text.length > maxNestingDepth && valueTooDeep(v)) throw ApiError.badRequest("couldn't get version/kind; json parse error: exceeded max depth");
     return v;
   }
-  let v: unknown;
+  // before parsing: a million nested arrays would take the event loop for a while to build
+  if (jsonTooDeep(text)) throw ApiError.badRequest("couldn't get version/kind; json parse error: exceeded max depth");
   try {
-    v = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw ApiError.badRequest(`couldn't get version/kind; json parse error: ${jsonSyntaxText(e, text)}`);
   }
-  if (jsonTooDeep(text)) throw ApiError.badRequest("couldn't get version/kind; json parse error: exceeded max depth");
-  return v;
 }
 
 /** Decode an object body (create/update): JSON, YAML or Kubernetes protobuf; 415 for anything else. */
