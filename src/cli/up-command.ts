@@ -38,8 +38,8 @@ function kubectl(dataDir: string, args: string[]): { code: number; out: string }
 }
 
 function options(args: string[]) {
-  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, 'no-examples': { type: 'boolean' } }, strict: true });
-  return { dataDir: values['data-dir'] ?? defaultDataDir(), port: Number(values.port ?? 6443), examples: !values['no-examples'] };
+  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, 'no-examples': { type: 'boolean' }, 'keep-pods': { type: 'boolean' } }, strict: true });
+  return { dataDir: values['data-dir'] ?? defaultDataDir(), port: Number(values.port ?? 6443), examples: !values['no-examples'], keepPods: !!values['keep-pods'] };
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -91,18 +91,33 @@ export async function run(args: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * Stops the background server; then (unless --keep-pods) the node's pods too: containers keep
+ * running without the agent by design (conmon), so `down` removes every sandbox and container of
+ * the embedded node and its bridge network. The pods stay in the API: the next `up` runs them again.
+ */
 export async function down(args: string[]): Promise<number> {
-  const { dataDir } = options(args);
+  const { dataDir, keepPods } = options(args);
   const pidFile = join(dataDir, 'server.pid');
-  if (!existsSync(pidFile)) { step('no background server'); return 0; }
-  const pid = Number(readFileSync(pidFile, 'utf8'));
-  if (pidAlive(pid)) {
-    process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 30_000;
-    while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    if (pidAlive(pid)) {
+      process.kill(pid, 'SIGTERM');
+      const deadline = Date.now() + 30_000;
+      while (pidAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    rmSync(pidFile, { force: true });
+    step(`stopped peapod server (pid ${pid})`);
+  } else {
+    step('no background server');
   }
-  rmSync(pidFile, { force: true });
-  step(`stopped peapod server (pid ${pid})`);
+  if (keepPods) return 0;
+  const { createNodeRuntime } = await import('../agent/node-runtime.js');
+  const node = createNodeRuntime({ dataDir });
+  const sandboxes = await node.runtime.listPodSandboxes();
+  for (const sb of sandboxes) await node.runtime.removePodSandbox(sb.id);
+  await node.network.teardown();
+  step(`removed ${sandboxes.length} pod sandbox(es) and the pod network`);
   return 0;
 }
