@@ -157,4 +157,24 @@ describe('DaemonSet controller', () => {
     const st = await waitFor(async () => { const s = await status('agent'); return s.updatedNumberScheduled === 2 && s.numberAvailable === 2 && s; }, 'rolled out');
     assert.equal(st.desiredNumberScheduled, 2);
   });
+  test('OnDelete keeps old pods until they are deleted; a pod left on a node that no longer fits is misscheduled', async () => {
+    await c.client.create(Resources.daemonsets, 'default', ds('ond', { updateStrategy: { type: 'OnDelete' } }));
+    const ps = await waitFor(async () => { const x = await live('ond'); return x.length === 2 && x; }, '2 pods');
+    await c.client.patch(Resources.daemonsets, 'default', 'ond', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'agent:9' }] } } } });
+    let st = await waitFor(async () => { const s = await status('ond'); return s.observedGeneration === 2 && s; }, 'observed');
+    assert.equal(st.updatedNumberScheduled, undefined);
+    assert.deepEqual((await live('ond')).map((p) => p.metadata.uid).sort(), ps.map((p) => p.metadata.uid).sort(), 'nothing replaced');
+    await c.client.delete(Resources.pods, 'default', String(ps[0].metadata.name));
+    const fresh = await waitFor(async () => (await live('ond')).find((p) => !ps.some((o) => o.metadata.uid === p.metadata.uid)), 'replacement');
+    assert.equal((fresh.spec as { containers: { image: string }[] }).containers[0].image, 'agent:9');
+    await waitFor(async () => (await status('ond')).updatedNumberScheduled === 1, 'one updated');
+    // a NoSchedule taint does not evict a running daemon pod: it is counted as misscheduled
+    const other = (await live('ond')).find((p) => p.metadata.uid !== fresh.metadata.uid)!;
+    await c.client.patch(Resources.nodes, undefined, String(targetNode(other)), 'merge', { spec: { taints: [{ key: 'maintenance', effect: 'NoSchedule' }] } });
+    st = await waitFor(async () => { const s = await status('ond'); return s.numberMisscheduled === 1 && s; }, 'misscheduled');
+    assert.equal(st.desiredNumberScheduled, 1);
+    assert.ok((await live('ond')).some((p) => p.metadata.uid === other.metadata.uid), 'the pod stays');
+    await c.client.patch(Resources.nodes, undefined, String(targetNode(other)), 'merge', { spec: { taints: null } });
+    await c.client.delete(Resources.daemonsets, 'default', 'ond');
+  });
 });
