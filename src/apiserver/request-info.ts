@@ -2,6 +2,7 @@
  * Parse a request path into what it addresses, as Kubernetes' RequestInfoFactory does:
  * `/api/v1/namespaces/ns/pods/web/status`, `/apis/apps/v1/watch/deployments`, ...
  */
+import { ApiError } from '../api/errors.js';
 
 export interface ResourceRequest {
   kind: 'resource';
@@ -32,7 +33,15 @@ const namespaceSubresources = new Set(['status', 'finalize']);
 export function parsePath(pathname: string): RequestTarget {
   if (pathname === '/version' || pathname === '/version/') return { kind: 'version' };
   if (pathname.startsWith('/openapi/')) return { kind: 'openapi', path: pathname };
-  const parts = pathname.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
+  const parts = pathname.split('/').filter((p) => p !== '').map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      // Go's net/http refuses the request line with this wording (a 400 before any handler)
+      const bad = /%(?![0-9a-fA-F]{2})..?|%(?:[0-9a-fA-F]{2})+/.exec(p)?.[0] ?? p;
+      throw ApiError.badRequest(`parse ${JSON.stringify(pathname)}: invalid URL escape ${JSON.stringify(bad.slice(0, 3))}`);
+    }
+  });
   if (parts.length === 0) return { kind: 'unknown' };
   let group: string;
   let version: string;
