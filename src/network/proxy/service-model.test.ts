@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { servicePorts } from './service-model.js';
+
+const svc = (spec: Service['spec']): Service => ({ metadata: { name: 'web', namespace: 'shop' }, spec });
+const slice = (ports: { name?: string; port: number; protocol?: string }[], eps: { ip: string; ready?: boolean }[], addressType = 'IPv4'): EndpointSlice => ({
+  addressType, ports, endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: e.ready === undefined ? {} : { ready: e.ready } })),
+});
+
+test('ready endpoints per named port, deduplicated across slices, in address order', () => {
+  const s = svc({ clusterIP: '10.96.0.20', ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { name: 'dns', port: 53, protocol: 'UDP' }] });
+  const out = servicePorts(s, [
+    slice([{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'dns', port: 5353, protocol: 'UDP' }], [{ ip: '10.88.0.10' }, { ip: '10.88.0.9', ready: true }, { ip: '10.88.0.7', ready: false }]),
+    slice([{ name: 'http', port: 8080, protocol: 'TCP' }], [{ ip: '10.88.0.9' }, { ip: '10.88.0.2' }]),
+    slice([{ name: 'http', port: 8080 }], [{ ip: 'fd00::1' }], 'IPv6'),
+  ]);
+  assert.deepEqual(out, [
+    { id: 'shop/web:http:TCP', clusterIP: '10.96.0.20', port: 80, nodePort: undefined, protocol: 'TCP', endpoints: [{ ip: '10.88.0.2', port: 8080 }, { ip: '10.88.0.9', port: 8080 }, { ip: '10.88.0.10', port: 8080 }] },
+    { id: 'shop/web:dns:UDP', clusterIP: '10.96.0.20', port: 53, nodePort: undefined, protocol: 'UDP', endpoints: [{ ip: '10.88.0.9', port: 5353 }, { ip: '10.88.0.10', port: 5353 }] },
+  ]);
+});
+
+test('headless and ExternalName services are not proxied; NodePorts only for NodePort/LoadBalancer', () => {
+  assert.deepEqual(servicePorts(svc({ clusterIP: 'None', ports: [{ port: 80 }] }), []), []);
+  assert.deepEqual(servicePorts(svc({ type: 'ExternalName', externalName: 'example.org', ports: [{ port: 80 }] }), []), []);
+  const np = servicePorts(svc({ type: 'NodePort', clusterIP: '10.96.0.21', ports: [{ port: 80, nodePort: 30080 }] }), []);
+  assert.equal(np[0].nodePort, 30080);
+  assert.deepEqual(np[0].endpoints, []);
+  const cip = servicePorts(svc({ type: 'ClusterIP', clusterIP: '10.96.0.21', ports: [{ port: 80, nodePort: 30080 }] }), []);
+  assert.equal(cip[0].nodePort, undefined);
+});
+
+test('ClientIP affinity with its timeout; a node-local override replaces the slices', () => {
+  const s = svc({ clusterIP: '10.96.0.10', sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } }, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] });
+  const [p] = servicePorts(s, [slice([{ name: 'dns', port: 53, protocol: 'UDP' }], [{ ip: '10.88.0.1' }, { ip: '10.77.0.1' }])], { ip: '10.202.3.1', targetPort: () => 5300 });
+  assert.equal(p.sessionAffinityClientIP, true);
+  assert.equal(p.affinityTimeoutSeconds, 60);
+  assert.deepEqual(p.endpoints, [{ ip: '10.202.3.1', port: 5300 }]);
+});
