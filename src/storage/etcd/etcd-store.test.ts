@@ -13,7 +13,7 @@ import { runStoreContract } from '../store-contract.js';
 import { CompactedError, StoreClosedError, type KeyValue, type Store, type WatchEvent } from '../store.js';
 import { EtcdStore } from './etcd-store.js';
 import { createCA, issueCert } from '../../pki/certs.js';
-import { startTestEtcd, type TestEtcd } from './test-etcd.js';
+import { startTestEtcd, startTestEtcdCluster, type TestEtcd } from './test-etcd.js';
 
 /** Fresh etcd members, one warming up ahead of use. */
 class EtcdPool {
@@ -120,6 +120,39 @@ describe('EtcdStore on a real etcd', () => {
     assert.deepEqual(live.events.map((e) => e.revision), expected);
     assert.equal(w.error, undefined);
     assert.ok((w.watcher as unknown as { streamsOpened: number }).streamsOpened >= 2, 'the stream was re-opened');
+  });
+
+  it('on a 3-member cluster, members restarting one after another: writes go on, watches miss nothing', async (t) => {
+    const cluster = await startTestEtcdCluster(3);
+    t.after(() => cluster.stop());
+    const s = new EtcdStore({ endpoints: cluster.endpoints, readRetryMs: 10_000, callTimeoutMs: 5000 });
+    t.after(() => s.close());
+    const start = await s.currentRevision();
+    const w = watchAll(s, '/registry/pods/', start);
+    t.after(() => w.watcher.cancel());
+    let n = 0;
+    let failures = 0;
+    const write = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        // a write whose answer is lost may or may not have happened: a fresh key each attempt,
+        // and the final list (not our bookkeeping) says what exists
+        try { await s.create(`/registry/pods/ns/k${n++}`, 'x'); } catch { failures++; i--; await new Promise((r) => setTimeout(r, 50)); }
+      }
+    };
+    await write(20);
+    for (const m of [cluster.members[0]!, cluster.members[1]!, cluster.members[2]!]) {
+      await m.kill();
+      await write(20); // with one member down: the other two are a quorum
+      await m.start();
+    }
+    await write(10);
+    const stored = (await s.list('/registry/pods/')).kvs.map((kv) => kv.modRevision).sort((x, y) => x - y);
+    assert.equal(stored.length >= 90, true, `${stored.length} keys stored`);
+    await w.until(() => (w.events.at(-1)?.revision ?? 0) >= stored.at(-1)!, 'every stored key on the watch', 30_000);
+    assert.deepEqual(w.events.map((e) => e.revision), stored, 'exactly the stored keys, in order, once');
+    assert.equal(w.error, undefined);
+    assert.ok((w.watcher as unknown as { streamsOpened: number }).streamsOpened >= 2, 'the watch stream was re-opened on another member');
+    process.stderr.write(`# cluster test: ${failures} failed write attempts while members restarted\n`);
   });
 
   it('a watch whose connection breaks while history is compacted ends with CompactedError (410)', async (t) => {

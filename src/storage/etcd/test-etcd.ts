@@ -61,6 +61,8 @@ export interface TestEtcdOptions {
    * certificates signed by it (--client-cert-auth).
    */
   tls?: { certPem: string; keyPem: string; clientCa?: string };
+  /** Member of a cluster (startTestEtcdCluster): fixed ports and the --initial-cluster list. */
+  member?: { clientPort: number; peerPort: number; initialCluster: string };
 }
 
 export async function startTestEtcd(opts: TestEtcdOptions = {}): Promise<TestEtcd> {
@@ -91,7 +93,7 @@ export async function startTestEtcd(opts: TestEtcdOptions = {}): Promise<TestEtc
       '--name', name, '--data-dir', join(dataDir, 'member-data'),
       '--listen-client-urls', client, '--advertise-client-urls', client,
       '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer,
-      '--initial-cluster', `${name}=${peer}`, '--initial-cluster-state', 'new',
+      '--initial-cluster', opts.member?.initialCluster ?? `${name}=${peer}`, '--initial-cluster-state', 'new',
       '--log-level', 'info', ...tlsArgs, ...(opts.extraArgs ?? []),
     ];
     const child = spawn(etcdBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -125,8 +127,8 @@ export async function startTestEtcd(opts: TestEtcdOptions = {}): Promise<TestEtc
 
   // Ports can be taken between the probe and etcd's bind; try a few pairs.
   for (let attempt = 0; ; attempt++) {
-    clientPort = await freePort();
-    peerPort = await freePort();
+    clientPort = opts.member?.clientPort ?? await freePort();
+    peerPort = opts.member?.peerPort ?? await freePort();
     if (peerPort === clientPort) continue;
     try {
       await launch();
@@ -134,7 +136,7 @@ export async function startTestEtcd(opts: TestEtcdOptions = {}): Promise<TestEtc
     } catch (err) {
       await killProc('SIGKILL');
       rmSync(join(dataDir, 'member-data'), { recursive: true, force: true });
-      if (attempt >= 2 || !/address already in use/.test(String(err))) {
+      if (attempt >= 2 || opts.member || !/address already in use/.test(String(err))) {
         rmSync(dataDir, { recursive: true, force: true });
         throw err;
       }
@@ -166,4 +168,31 @@ export async function startTestEtcd(opts: TestEtcdOptions = {}): Promise<TestEtc
     },
   };
   return etcd;
+}
+
+export interface TestEtcdCluster {
+  members: TestEtcd[];
+  /** Client URLs of every member. */
+  endpoints: string[];
+  stop(): Promise<void>;
+}
+
+/** A cluster of `size` members (default 3) on loopback, started together. */
+export async function startTestEtcdCluster(size = 3, opts: Omit<TestEtcdOptions, 'member' | 'name' | 'tls'> = {}): Promise<TestEtcdCluster> {
+  const ports: number[] = [];
+  while (ports.length < size * 2) {
+    const p = await freePort();
+    if (!ports.includes(p)) ports.push(p);
+  }
+  const initialCluster = Array.from({ length: size }, (_, i) => `m${i}=http://127.0.0.1:${ports[2 * i + 1]}`).join(',');
+  const started = await Promise.allSettled(Array.from({ length: size }, (_, i) => startTestEtcd({
+    ...opts, name: `m${i}`, member: { clientPort: ports[2 * i]!, peerPort: ports[2 * i + 1]!, initialCluster },
+  })));
+  const members = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(members.map((m) => m.stop()));
+    throw failed.reason;
+  }
+  return { members, endpoints: members.map((m) => m.endpoint), stop: async () => { await Promise.all(members.map((m) => m.stop())); } };
 }
