@@ -130,11 +130,28 @@ async function main(): Promise<void> {
     process.stderr.write(`create: ${JSON.stringify(create)}\n`);
 
     const before = new Set(created.keys());
+    // BENCH_DEBUG: a time line of the rollout (ReplicaSets spec/ready/available, unscheduled pods)
+    let ticker: NodeJS.Timeout | undefined;
+    if (process.env.BENCH_DEBUG) {
+      const rss = new Informer(client, Resources.replicasets, { namespace: NS });
+      informers.push(rss);
+      await rss.start();
+      const t = performance.now();
+      ticker = setInterval(() => {
+        const line = rss.list().map((rs) => {
+          const sp = rs.spec as { replicas?: number }, st = (rs.status ?? {}) as { replicas?: number; readyReplicas?: number; availableReplicas?: number };
+          return `${String(rs.metadata.name).slice(-4)} ${sp.replicas ?? 0}/${st.replicas ?? 0}/${st.readyReplicas ?? 0}/${st.availableReplicas ?? 0}`;
+        }).join('  ');
+        const unscheduled = pods.list().filter((p) => !(p.spec as { nodeName?: string }).nodeName).length;
+        process.stderr.write(`${((performance.now() - t) / 1000).toFixed(1)}s ${line}  unscheduled ${unscheduled}\n`);
+      }, 500);
+    }
     const t1 = performance.now();
     const patched = await client.patch(Resources.deployments, NS, 'web', 'strategic', { spec: { template: { spec: { containers: [{ name: 'web', image: 'busybox:1.37' }] } } } });
     wantGeneration = patched.metadata.generation ?? 2;
     const update = await phase(t1, before);
     process.stderr.write(`rolling update: ${JSON.stringify(update)}\n`);
+    if (ticker) clearInterval(ticker);
     if (process.env.BENCH_DEBUG) { const by = new Map<string, number>(); for (const [uid, o] of owners) if (!before.has(uid)) by.set(o, (by.get(o) ?? 0) + 1); process.stderr.write(`fresh pods by owner: ${JSON.stringify([...by])}\n`);
       const evs = (await client.list(Resources.events, NS)).items as unknown as { reason: string; message: string; count?: number; involvedObject: { name: string } }[];
       for (const e of evs) if (e.reason === 'ScalingReplicaSet' || e.reason.startsWith('Failed')) process.stderr.write(`${e.reason} ${e.involvedObject.name}: ${e.message} x${e.count}\n`); }
