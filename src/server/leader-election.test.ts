@@ -118,6 +118,23 @@ describe('LeaderElector', () => {
     assert.equal(b.e.isLeader, true);
   });
 
+  it('a leader whose API calls hang (no answer at all) still stops leading within renewDeadline', async (t) => {
+    const { clock, candidate, tick, client } = await setup(t);
+    const c = client();
+    const hanging = { ...c, get: ((...args: Parameters<typeof c.get>) => (hang ? new Promise(() => {}) : c.get(...args))) as typeof c.get };
+    let hang = false;
+    const a = candidate('a', hanging as typeof c);
+    a.e.start();
+    await tick(4_000);
+    assert.equal(a.e.isLeader, true);
+    hang = true;
+    const at = clock.now();
+    // step the clock without waiting on the hung attempt
+    for (let i = 0; i < 60 && a.e.isLeader; i++) { await clock.advance(250); await new Promise((r) => setImmediate(r)); }
+    assert.equal(a.e.isLeader, false);
+    assert.ok(clock.now() - at <= 10_000 + 250, `stopped ${clock.now() - at} ms after calls began to hang`);
+  });
+
   it('stop() releases the lease, so the next candidate leads within one retry period', async (t) => {
     const { clock, candidate, tick, lease, log } = await setup(t);
     const a = candidate('a');

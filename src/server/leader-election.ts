@@ -142,10 +142,19 @@ export class LeaderElector {
 
   private async step(): Promise<void> {
     if (!this.running) return;
-    const ok = await this.tryAcquireOrRenew().catch((err) => {
-      log.debug('lease update failed', { lease: `${this.ns}/${this.name}`, err: err as Error });
-      return false;
-    });
+    // An attempt may hang (a server that does not answer): it counts as failed once the time left
+    // before the renew deadline (for a leader; a whole renewDeadline for a candidate) has passed.
+    const limit = this.leading ? Math.max(1, this.renewDeadlineMs - (this.clock.now() - this.lastRenew)) : this.renewDeadlineMs;
+    let timer: Timer | undefined;
+    const timedOut = new Promise<boolean>((resolve) => { timer = this.clock.setTimeout(() => resolve(false), limit); });
+    const ok = await Promise.race([
+      this.tryAcquireOrRenew().catch((err) => {
+        log.debug('lease update failed', { lease: `${this.ns}/${this.name}`, err: err as Error });
+        return false;
+      }),
+      timedOut,
+    ]);
+    timer?.cancel();
     if (!this.running) return;
     const now = this.clock.now();
     if (this.leading) {
