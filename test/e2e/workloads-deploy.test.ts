@@ -95,6 +95,11 @@ describe('Deployment with the default kubectl', () => {
     const all = await k(['-n', ns, 'get', 'deploy,rs,pods']);
     assert.match(all, /deployment\.apps\/web\s+3\/3\s+3\s+3/);
     assert.match(all, /replicaset\.apps\/web-\w+\s+3\s+3\s+3/);
+    const rsDesc = await k(['-n', ns, 'describe', 'rs', rs[1][0]]);
+    assert.match(rsDesc, /Controlled By:\s+Deployment\/web/);
+    assert.match(rsDesc, /Replicas:\s+3 current \/ 3 desired/);
+    assert.match(rsDesc, /Pods Status:\s+3 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed/);
+    assert.match(rsDesc, new RegExp(`Normal\\s+SuccessfulCreate\\s+.*replicaset-controller\\s+Created pod: ${rs[1][0]}-[a-z0-9]{5}`));
     const desc = await k(['-n', ns, 'describe', 'deployment', 'web']);
     assert.match(desc, new RegExp(`NewReplicaSet:\\s+${rs[1][0]} \\(3/3 replicas created\\)`));
     assert.match(desc, /Replicas:\s+3 desired \| 3 updated \| 3 total \| 3 available \| 0 unavailable/);
