@@ -3,6 +3,10 @@
  * required pod anti-affinity (hostname, in groups) or topology spread (zone, DoNotSchedule).
  *
  *   node dist/bench/scheduler.js [--pods N] [--nodes 100,1000,5000] [--scenarios plain,anti-affinity,spread] [--max-seconds S]
+ *                                [--rate R] [--out FILE] [--store sqlite|memory]
+ *
+ * --rate R paces the creator at R pods/s (default: as fast as 64 concurrent creates go), so the
+ * latency shows the scheduler's own delay rather than a queue that the creator outruns.
  *
  * Each run: a fresh REST core over a SQLite store in a temp folder (startTestApi), N simulated nodes
  * registered through the API by the sim agent (Node objects only: no leases, no pod stages, so the
@@ -19,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTestApi } from '../src/testing/test-api.js';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.js';
+import { MemoryStore } from '../src/storage/memory/memory-store.js';
 import { Resources } from '../src/client/resources.js';
 import type { KubeObject } from '../src/api/object.js';
 import { SimAgent } from '../src/agent/sim/sim-agent.js';
@@ -31,13 +36,16 @@ const PODS = Number(arg('pods', '10000'));
 const NODES = arg('nodes', '100,1000,5000').split(',').map(Number);
 const SCENARIOS = arg('scenarios', 'plain,anti-affinity,spread').split(',') as Scenario[];
 const MAX_SECONDS = Number(arg('max-seconds', '240'));
+const RATE = Number(arg('rate', '0'));
+const OUT = arg('out', 'scheduler.json');
+const STORE = arg('store', 'sqlite');
 const ZONES = 10;
 setLogLevel('warn');
 
 type Scenario = 'plain' | 'anti-affinity' | 'spread';
 
 interface Result {
-  scenario: Scenario; nodes: number; pods: number; scheduled: number; seconds: number; podsPerSecond: number;
+  scenario: Scenario; nodes: number; pods: number; rate: number; scheduled: number; seconds: number; podsPerSecond: number;
   p50Ms: number; p99Ms: number; attemptP99Ms: number; createPerSecond: number; failedAttempts: number; timedOut: boolean;
 }
 
@@ -65,7 +73,7 @@ function pct(sorted: number[], p: number): number {
 
 async function run(s: Scenario, nodes: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'peapod-bench-sched-'));
-  const api = await startTestApi({ store: new SqliteStore({ path: join(dir, 'state.db') }) });
+  const api = await startTestApi({ store: STORE === 'memory' ? new MemoryStore() : new SqliteStore({ path: join(dir, 'state.db') }) });
   let agent: SimAgent | undefined;
   let sched: Awaited<ReturnType<typeof startScheduler>> | undefined;
   try {
@@ -80,6 +88,7 @@ async function run(s: Scenario, nodes: number): Promise<Result> {
       let next = 0;
       await Promise.all(Array.from({ length: 64 }, async () => {
         for (let i = next++; i < PODS; i = next++) {
+          if (RATE > 0) { const due = t0 + (i * 1000) / RATE; const wait = due - performance.now(); if (wait > 0) await new Promise((r) => setTimeout(r, wait)); }
           await api.client.create(Resources.pods, 'default', podFor(s, i, nodes));
           created++;
         }
@@ -94,7 +103,7 @@ async function run(s: Scenario, nodes: number): Promise<Result> {
     const att = [...sched.stats.attemptMs].sort((a, b) => a - b);
     const seconds = (end - t0) / 1000;
     return {
-      scenario: s, nodes, pods: PODS, scheduled: sched.stats.scheduled, seconds: Math.round(seconds * 100) / 100,
+      scenario: s, nodes, pods: PODS, rate: RATE, scheduled: sched.stats.scheduled, seconds: Math.round(seconds * 100) / 100,
       podsPerSecond: Math.round(sched.stats.scheduled / seconds), p50Ms: Math.round(pct(lat, 50)), p99Ms: Math.round(pct(lat, 99)), attemptP99Ms: Math.round(pct(att, 99) * 100) / 100,
       createPerSecond: Math.round(created / (((createdAt || end) - t0) / 1000)), failedAttempts: sched.stats.failedAttempts,
       timedOut: sched.stats.scheduled < PODS,
@@ -117,14 +126,14 @@ async function main(): Promise<void> {
       process.stderr.write(`  ${JSON.stringify(r)}\n`);
     }
   }
-  const header = ['scenario', 'nodes', 'pods', 'scheduled', 'seconds', 'pods/s', 'p50 ms', 'p99 ms', 'attempt p99 ms', 'creates/s', 'failed attempts'];
-  const rows = results.map((r) => [r.scenario, r.nodes, r.pods, r.scheduled + (r.timedOut ? ' (timeout)' : ''), r.seconds, r.podsPerSecond, r.p50Ms, r.p99Ms, r.attemptP99Ms, r.createPerSecond, r.failedAttempts].map(String));
+  const header = ['scenario', 'nodes', 'pods', 'rate', 'scheduled', 'seconds', 'pods/s', 'p50 ms', 'p99 ms', 'attempt p99 ms', 'creates/s', 'failed attempts'];
+  const rows = results.map((r) => [r.scenario, r.nodes, r.pods, r.rate || 'max', r.scheduled + (r.timedOut ? ' (timeout)' : ''), r.seconds, r.podsPerSecond, r.p50Ms, r.p99Ms, r.attemptP99Ms, r.createPerSecond, r.failedAttempts].map(String));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   process.stdout.write(`${line(header)}\n${rows.map(line).join('\n')}\n`);
   process.stdout.write('anchor: Kubernetes scheduler_perf requires >= 270 pods/s for 10k pods on 5000 nodes\n');
   mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(repoRoot, 'bench', 'results', 'scheduler.json'), JSON.stringify({
+  writeFileSync(OUT.startsWith('/') ? OUT : join(repoRoot, 'bench', 'results', OUT), JSON.stringify({
     date: new Date().toISOString(), cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version,
     anchor: { source: 'kubernetes scheduler_perf SchedulingBasic 5000Nodes_10000Pods', minPodsPerSecond: 270 },
     results,

@@ -12,6 +12,10 @@ export const ErrReasonAffinityRulesNotMatch = "node(s) didn't match pod affinity
 export const ErrReasonAntiAffinityRulesNotMatch = "node(s) didn't match pod anti-affinity rules";
 
 const NAME = 'InterPodAffinity';
+// statuses are constant: shared, not allocated per rejected node
+const AFFINITY = Object.freeze(rejected(NAME, 'UnschedulableAndUnresolvable', ErrReasonAffinityRulesNotMatch));
+const ANTI = Object.freeze(rejected(NAME, 'Unschedulable', ErrReasonAntiAffinityRulesNotMatch));
+const EXISTING_ANTI = Object.freeze(rejected(NAME, 'Unschedulable', ErrReasonExistingAntiAffinityRulesNotMatch));
 
 /** For each term: topology value → number of matching pods in that domain. */
 function domainCounts(terms: AffinityTerm[], view: ClusterView): Map<string, number>[] {
@@ -63,18 +67,18 @@ export const interPodAffinityFilter: FilterPlugin = {
         // the first pod of a group that selects itself may go anywhere with the topology keys
         const hasKeys = p.requiredAffinity.every((t) => node.labels[t.topologyKey] !== undefined);
         if (!(st.noneMatchAnywhere && st.selfMatchesAll && hasKeys)) {
-          return rejected(NAME, 'UnschedulableAndUnresolvable', ErrReasonAffinityRulesNotMatch);
+          return AFFINITY;
         }
       }
     }
     for (let i = 0; i < p.requiredAntiAffinity.length; i++) {
       const v = node.labels[p.requiredAntiAffinity[i].topologyKey];
-      if (v !== undefined && (st.anti[i].get(v) ?? 0) > 0) return rejected(NAME, 'Unschedulable', ErrReasonAntiAffinityRulesNotMatch);
+      if (v !== undefined && (st.anti[i].get(v) ?? 0) > 0) return ANTI;
     }
     for (const [key, maps] of st.existingAnti) {
       const v = node.labels[key];
       if (v === undefined) continue;
-      for (const m of maps) if ((m.get(v) ?? 0) > 0) return rejected(NAME, 'Unschedulable', ErrReasonExistingAntiAffinityRulesNotMatch);
+      for (const m of maps) if ((m.get(v) ?? 0) > 0) return EXISTING_ANTI;
     }
     return null;
   },

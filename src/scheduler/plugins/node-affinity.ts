@@ -8,6 +8,7 @@ import { anyTermMatches, termMatchesNode } from './helpers.js';
 import type { PodInfo, NodeInfo } from '../types.js';
 
 export const ErrReasonPod = "node(s) didn't match Pod's node affinity/selector";
+const NODE_AFFINITY = Object.freeze(rejected('NodeAffinity', 'UnschedulableAndUnresolvable', ErrReasonPod));
 
 /** Does the node satisfy the pod's nodeSelector and required node affinity? */
 export function podMatchesNodeSelectorAndAffinity(pod: PodInfo, node: NodeInfo): boolean {
@@ -23,7 +24,7 @@ export const nodeAffinityFilter: FilterPlugin = {
   name: 'NodeAffinity',
   filter(state, node) {
     if (podMatchesNodeSelectorAndAffinity(state.pod, node)) return null;
-    return rejected('NodeAffinity', 'UnschedulableAndUnresolvable', ErrReasonPod);
+    return NODE_AFFINITY;
   },
 };
 

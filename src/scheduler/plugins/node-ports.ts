@@ -2,6 +2,7 @@
 import { rejected, type FilterPlugin, type HostPort } from '../types.js';
 
 export const ErrReasonNodePorts = "node(s) didn't have free ports for the requested pod ports";
+const PORTS = Object.freeze(rejected('NodePorts', 'Unschedulable', ErrReasonNodePorts));
 
 export function portsConflict(want: HostPort[], used: HostPort[]): boolean {
   for (const w of want) {
@@ -17,6 +18,6 @@ export const nodePortsPlugin: FilterPlugin = {
   name: 'NodePorts',
   filter(state, node) {
     if (state.pod.hostPorts.length === 0 || !portsConflict(state.pod.hostPorts, node.usedPorts)) return null;
-    return rejected('NodePorts', 'Unschedulable', ErrReasonNodePorts);
+    return PORTS;
   },
 };

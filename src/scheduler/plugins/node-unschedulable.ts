@@ -3,6 +3,7 @@ import { rejected, type FilterPlugin } from '../types.js';
 import { tolerated } from './helpers.js';
 
 export const ErrReasonUnschedulable = 'node(s) were unschedulable';
+const UNSCHEDULABLE = Object.freeze(rejected('NodeUnschedulable', 'UnschedulableAndUnresolvable', ErrReasonUnschedulable));
 export const TaintNodeUnschedulable = 'node.kubernetes.io/unschedulable';
 
 export const nodeUnschedulablePlugin: FilterPlugin = {
@@ -10,6 +11,6 @@ export const nodeUnschedulablePlugin: FilterPlugin = {
   filter(state, node) {
     if (!node.unschedulable) return null;
     if (tolerated(state.pod.tolerations, { key: TaintNodeUnschedulable, effect: 'NoSchedule' })) return null;
-    return rejected('NodeUnschedulable', 'UnschedulableAndUnresolvable', ErrReasonUnschedulable);
+    return UNSCHEDULABLE;
   },
 };

@@ -16,6 +16,8 @@ export const ErrReasonConstraintsNotMatch = "node(s) didn't match pod topology s
 export const ErrReasonNodeLabelNotMatch = ErrReasonConstraintsNotMatch + ' (missing required label)';
 
 const NAME = 'PodTopologySpread';
+const MISSING_LABEL = Object.freeze(rejected(NAME, 'UnschedulableAndUnresolvable', ErrReasonNodeLabelNotMatch));
+const SKEW = Object.freeze(rejected(NAME, 'Unschedulable', ErrReasonConstraintsNotMatch));
 
 interface Constraint {
   maxSkew: number;
@@ -130,9 +132,9 @@ export const podTopologySpreadFilter: FilterPlugin = {
     for (let i = 0; i < st.cs.length; i++) {
       const c = st.cs[i];
       const v = node.labels[c.topologyKey];
-      if (v === undefined) return rejected(NAME, 'UnschedulableAndUnresolvable', ErrReasonNodeLabelNotMatch);
+      if (v === undefined) return MISSING_LABEL;
       const skew = (st.counts[i].get(v) ?? 0) + c.selfMatch - st.minMatch[i];
-      if (skew > c.maxSkew) return rejected(NAME, 'Unschedulable', ErrReasonConstraintsNotMatch);
+      if (skew > c.maxSkew) return SKEW;
     }
     return null;
   },
