@@ -153,4 +153,16 @@ describe('StatefulSet controller', () => {
     const keep = await c.client.get(Resources.persistentvolumeclaims, 'default', 'data-ret-0');
     assert.equal(keep.metadata.ownerReferences, undefined);
   });
+  test('rolling update with maxUnavailable 2: two pods replaced at a time, highest ordinals first', async () => {
+    await c.client.create(Resources.statefulsets, 'default', sts('mu', 4, { podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 2 } } }));
+    const ps = await waitFor(async () => { const x = await live('mu'); return x.length === 4 && x; }, '4 pods');
+    for (const p of ps) await runPod(c.client, p);
+    await waitFor(async () => (await status('mu')).readyReplicas === 4, 'ready 4');
+    await c.client.patch(Resources.statefulsets, 'default', 'mu', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1.26' }] } } } });
+    await waitFor(async () => JSON.stringify(names(await live('mu'))) === '["mu-0","mu-1"]', 'mu-3 and mu-2 replaced together');
+    await finishTerminating(c.client);
+    const fresh = await waitFor(async () => { const x = await live('mu'); return x.length === 4 && x; }, 'recreated');
+    for (const p of fresh) if (['mu-2', 'mu-3'].includes(String(p.metadata.name))) await runPod(c.client, p);
+    await waitFor(async () => JSON.stringify(names(await live('mu'))) === '["mu-2","mu-3"]', 'then mu-1 and mu-0');
+  });
 });

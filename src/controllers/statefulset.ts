@@ -291,6 +291,8 @@ export function startStatefulSetController(opts: StatefulSetControllerOptions): 
         const maxUnavailable = Math.max(1, scaled(spec.updateStrategy?.rollingUpdate?.maxUnavailable as number | string | undefined, replicasWanted, 1));
         let unavailable = 0;
         for (const p of replicas.values()) if (isTerminating(p) || !isPodAvailable(p, minReady, now)) unavailable++;
+        // ordinals without a pod (being created in this sync) are unavailable too
+        for (let o = start; o < end; o++) if (!replicas.has(o)) unavailable++;
         for (let o = end - 1; o >= start + partition; o--) {
           const pod = replicas.get(o);
           if (!pod) continue;
