@@ -13,7 +13,7 @@
 import type { KubeObject } from '../api/object.js';
 import { ApiError } from '../api/errors.js';
 import { parseQuantity, type Quantity } from '../api/quantity.js';
-import { missingComputeResources, prettyPrint, quotaMatches, usageOf } from './resourcequota-usage.js';
+import { missingComputeResources, prettyPrint, quotaMatches, usageOf, type QuotaScopeSpec } from './resourcequota-usage.js';
 
 export interface QuotaAccess {
   /** The ResourceQuotas of a namespace. */
@@ -43,15 +43,15 @@ export function createQuotaAdmission(access: QuotaAccess): CreateAdmission {
     const quotas = (await access.list(namespace)).sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
     const relevant: { quota: KubeObject; keys: string[] }[] = [];
     for (const quota of quotas) {
-      const spec = (quota.spec ?? {}) as { hard?: Record<string, string>; scopes?: string[] };
+      const spec = (quota.spec ?? {}) as { hard?: Record<string, string> } & QuotaScopeSpec;
       const hard = Object.keys(spec.hard ?? {});
       const keys = hard.filter((k) => usage.has(k));
       // a pod must state the compute resources a quota limits, even when it uses none of them
-      if (plural === 'pods' && group === '' && quotaMatches(spec.scopes, plural, group, obj)) {
+      if (plural === 'pods' && group === '' && quotaMatches(spec, plural, group, obj)) {
         const missing = missingComputeResources(obj, hard.filter((k) => COMPUTE.includes(k)));
         if (missing.length) throw forbidden(plural, group, name, `failed quota: ${quota.metadata.name}: must specify ${missing.join('; ')}`);
       }
-      if (!keys.length || !quotaMatches(spec.scopes, plural, group, obj)) continue;
+      if (!keys.length || !quotaMatches(spec, plural, group, obj)) continue;
       relevant.push({ quota, keys });
     }
     if (!relevant.length) return;

@@ -8,7 +8,7 @@
  *   services            services, services.loadbalancers, services.nodeports
  *   claims              persistentvolumeclaims, requests.storage (and per storage class)
  *   configmaps, secrets, replicationcontrollers, resourcequotas: their legacy names
- * Quota scopes Terminating / NotTerminating / BestEffort / NotBestEffort select pods.
+ * Quota scopes (and scopeSelector) Terminating / NotTerminating / BestEffort / NotBestEffort / PriorityClass select pods.
  */
 import type { KubeObject } from '../api/object.js';
 import { Quantity, parseQuantity, quantityFromInt } from '../api/quantity.js';
@@ -80,18 +80,45 @@ export function isBestEffort(spec: PodSpec): boolean {
   return true;
 }
 
-/** Whether a quota with these scopes tracks the object (scopes only ever select pods). */
-export function quotaMatches(scopes: string[] | undefined, plural: string, group: string, obj: KubeObject): boolean {
-  if (!scopes?.length) return true;
+export interface QuotaScopeSpec {
+  scopes?: string[];
+  scopeSelector?: { matchExpressions?: { scopeName: string; operator: string; values?: string[] }[] };
+}
+
+/** One scope against a pod (Terminating, NotTerminating, BestEffort, NotBestEffort, PriorityClass). */
+function scopeMatches(scope: string, operator: string, values: string[] | undefined, spec: PodSpec): boolean {
+  const terminating = spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null && spec.activeDeadlineSeconds >= 0;
+  switch (scope) {
+    case 'Terminating': return terminating;
+    case 'NotTerminating': return !terminating;
+    case 'BestEffort': return isBestEffort(spec);
+    case 'NotBestEffort': return !isBestEffort(spec);
+    case 'PriorityClass': {
+      const pc = spec.priorityClassName ?? '';
+      switch (operator) {
+        case 'In': return (values ?? []).includes(pc);
+        case 'NotIn': return !(values ?? []).includes(pc);
+        case 'Exists': return pc !== '';
+        case 'DoesNotExist': return pc === '';
+        default: return false;
+      }
+    }
+    default: return false;
+  }
+}
+
+/** Whether a quota with these scopes / scopeSelector tracks the object (scopes only ever select pods). */
+export function quotaMatches(q: QuotaScopeSpec, plural: string, group: string, obj: KubeObject): boolean {
+  const exprs = q.scopeSelector?.matchExpressions ?? [];
+  if (!q.scopes?.length && !exprs.length) return true;
   if (!(plural === 'pods' && group === '')) return false;
   const spec = (obj.spec ?? {}) as PodSpec;
-  for (const s of scopes) {
-    const terminating = spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null && spec.activeDeadlineSeconds >= 0;
-    if (s === 'Terminating' && !terminating) return false;
-    if (s === 'NotTerminating' && terminating) return false;
-    if (s === 'BestEffort' && !isBestEffort(spec)) return false;
-    if (s === 'NotBestEffort' && isBestEffort(spec)) return false;
-    if (!['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort'].includes(s)) return false;
+  for (const s of q.scopes ?? []) if (!scopeMatches(s, 'Exists', undefined, spec)) return false;
+  for (const e of exprs) {
+    // for the boolean scopes the operator is Exists (DoesNotExist inverts them)
+    if (e.scopeName === 'PriorityClass') { if (!scopeMatches(e.scopeName, e.operator, e.values, spec)) return false; continue; }
+    const m = scopeMatches(e.scopeName, 'Exists', undefined, spec);
+    if (e.operator === 'DoesNotExist' ? m : !m) return false;
   }
   return true;
 }

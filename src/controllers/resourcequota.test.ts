@@ -4,7 +4,7 @@ import type { KubeObject } from '../api/object.js';
 import { Resources } from '../client/resources.js';
 import { StatusError } from '../client/errors.js';
 import { startResourceQuotaController } from './resourcequota.js';
-import { usageOf, podResource } from './resourcequota-usage.js';
+import { usageOf, podResource, quotaMatches } from './resourcequota-usage.js';
 import { startTestCluster, waitFor, type TestCluster } from './replicaset-testkit.js';
 import { startTestApi } from '../testing/test-api.js';
 import { FakeClock } from '../util/clock.js';
@@ -80,9 +80,17 @@ describe('ResourceQuota controller and admission', () => {
     assert.equal((await status('q')).used?.['requests.cpu'], '1');
   });
 
-  test('scopes: a BestEffort quota counts only pods without requests or limits', async () => {
+  test('scopes: a BestEffort quota counts only pods without requests or limits; scopeSelector on PriorityClass', async () => {
     await c.client.create(Resources.resourcequotas, 'default', { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'be' }, spec: { hard: { pods: '1' }, scopes: ['BestEffort'] } });
     await waitFor(async () => (await status('be')).used?.pods === '0', 'be status');
+    assert.equal(quotaMatches({ scopes: ['BestEffort'] }, 'pods', '', pod('x')), true);
+    assert.equal(quotaMatches({ scopes: ['BestEffort'] }, 'pods', '', pod('x', { requests: { cpu: '1' } })), false);
+    assert.equal(quotaMatches({ scopes: ['NotTerminating'] }, 'pods', '', pod('x', undefined, { activeDeadlineSeconds: 5 })), false);
+    assert.equal(quotaMatches({ scopes: ['BestEffort'] }, 'configmaps', '', { metadata: {} }), false);
+    const high = { scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In', values: ['high'] }] } };
+    assert.equal(quotaMatches(high, 'pods', '', pod('x', undefined, { priorityClassName: 'high' })), true);
+    assert.equal(quotaMatches(high, 'pods', '', pod('x')), false);
+    assert.equal(quotaMatches({ scopeSelector: { matchExpressions: [{ scopeName: 'BestEffort', operator: 'DoesNotExist' }] } }, 'pods', '', pod('x')), false);
   });
 });
 

@@ -20,7 +20,7 @@ import { realClock } from '../util/clock.js';
 import { runController, type Reconciler, type RunningController } from './runner.js';
 import { refFor } from '../client/resources.js';
 import { OwnWrites } from './own-writes.js';
-import { quotaMatches, usageOf } from './resourcequota-usage.js';
+import { quotaMatches, usageOf, type QuotaScopeSpec } from './resourcequota-usage.js';
 
 export const QUOTA_RESYNC_MS = 5 * 60 * 1000;
 
@@ -92,7 +92,7 @@ export function startResourceQuotaController(opts: ResourceQuotaControllerOption
       const quota = own.latest(cached);
       const { namespace } = splitKey(key);
       const ns = String(namespace);
-      const spec = (quota.spec ?? {}) as { hard?: Record<string, string>; scopes?: string[] };
+      const spec = (quota.spec ?? {}) as { hard?: Record<string, string> } & QuotaScopeSpec;
       const hard = spec.hard ?? {};
       const now = clock.now();
       const used = new Map<string, Quantity>();
@@ -101,7 +101,7 @@ export function startResourceQuotaController(opts: ResourceQuotaControllerOption
       for (const k of Object.keys(hard)) { const r = resourceFor(k); if (r) byResource.set(`${r.group}/${r.plural}`, r); }
       for (const { plural, group } of byResource.values()) {
         for (const obj of await objectsOf(plural, group, ns)) {
-          if (!quotaMatches(spec.scopes, plural, group, obj)) continue;
+          if (!quotaMatches(spec, plural, group, obj)) continue;
           for (const [k, v] of usageOf(plural, group, obj, now)) if (used.has(k)) used.set(k, used.get(k)!.add(v));
         }
       }
