@@ -8,9 +8,12 @@
  *  6. ready for less time < more time
  *  7. more container restarts < fewer
  *  8. newer < older (creationTimestamp)
+ * Times in 6 and 8 compare on a logarithmic scale of their age (LogarithmicScaleDown, on by default
+ * in Kubernetes): ages in the same power-of-two bucket of nanoseconds tie, and ties go by uid, so
+ * scale-down spreads over pods of similar age instead of always taking the very newest.
  */
 import type { KubeObject } from '../api/object.js';
-import { isPodReady, readyCondition, podPhase } from './pod-template.js';
+import { isPodReady, isPodActive, readyCondition, podPhase } from './pod-template.js';
 
 const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 export const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
@@ -27,8 +30,25 @@ function maxRestarts(p: KubeObject): number {
 }
 function ts(s: string | undefined): number | undefined { return s ? Date.parse(s) : undefined; }
 
+/** logarithmicRankDiff: compare ages by floor(log2(age in ns)); -1 for no age. */
+function logRank(t: number, now: number): number {
+  const d = (now - t) * 1e6;
+  return d > 0 ? Math.floor(Math.log2(d)) : -1;
+}
+
+/** Negative when the pod with time `ta` goes first: the more recent one, or by uid within one log bucket. */
+function compareTimes(ta: number | undefined, tb: number | undefined, a: KubeObject, b: KubeObject, now: number | undefined): number {
+  if (ta === undefined) return -1;
+  if (tb === undefined) return 1;
+  if (now === undefined) return tb - ta;
+  const diff = logRank(ta, now) - logRank(tb, now);
+  if (diff !== 0) return diff;
+  const ua = String(a.metadata.uid), ub = String(b.metadata.uid);
+  return ua < ub ? -1 : ua > ub ? 1 : 0;
+}
+
 /** Negative when `a` should be deleted before `b`. */
-export function comparePodsForDeletion(a: KubeObject, b: KubeObject, rankA: number, rankB: number): number {
+export function comparePodsForDeletion(a: KubeObject, b: KubeObject, rankA: number, rankB: number, now?: number): number {
   const na = nodeName(a), nb = nodeName(b);
   if ((na === '') !== (nb === '')) return na === '' ? -1 : 1;
   const pa = PHASE_ORDER[podPhase(a)] ?? 0, pb = PHASE_ORDER[podPhase(b)] ?? 0;
@@ -40,25 +60,17 @@ export function comparePodsForDeletion(a: KubeObject, b: KubeObject, rankA: numb
   if (rankA !== rankB) return rankB - rankA;
   if (ra && rb) {
     const ta = ts(readyCondition(a)?.lastTransitionTime), tb = ts(readyCondition(b)?.lastTransitionTime);
-    if (ta !== tb) {
-      if (ta === undefined) return -1;
-      if (tb === undefined) return 1;
-      return tb - ta; // ready more recently first
-    }
+    if (ta !== tb) return compareTimes(ta, tb, a, b, now); // ready more recently first
   }
   const xa = maxRestarts(a), xb = maxRestarts(b);
   if (xa !== xb) return xb - xa;
   const ka = ts(a.metadata.creationTimestamp), kb = ts(b.metadata.creationTimestamp);
-  if (ka !== kb) {
-    if (ka === undefined) return -1;
-    if (kb === undefined) return 1;
-    return kb - ka; // newer first
-  }
+  if (ka !== kb) return compareTimes(ka, kb, a, b, now); // newer first
   return 0;
 }
 
 /** The `n` pods to delete from `filtered`, ranked with the active pods of the same family (`related`) per node. */
-export function podsToDelete(filtered: KubeObject[], related: KubeObject[], n: number): KubeObject[] {
+export function podsToDelete(filtered: KubeObject[], related: KubeObject[], n: number, now?: number): KubeObject[] {
   if (n >= filtered.length) return filtered;
   const perNode = new Map<string, number>();
   const seen = new Set<string>();
@@ -67,10 +79,10 @@ export function podsToDelete(filtered: KubeObject[], related: KubeObject[], n: n
     if (seen.has(uid)) continue;
     seen.add(uid);
     const node = nodeName(p);
-    if (node && !p.metadata.deletionTimestamp) perNode.set(node, (perNode.get(node) ?? 0) + 1);
+    if (node && isPodActive(p)) perNode.set(node, (perNode.get(node) ?? 0) + 1);
   }
   const rank = (p: KubeObject) => { const node = nodeName(p); return node ? (perNode.get(node) ?? 0) : 0; };
   const ranked = filtered.map((p) => ({ p, r: rank(p) }));
-  ranked.sort((x, y) => comparePodsForDeletion(x.p, y.p, x.r, y.r));
+  ranked.sort((x, y) => comparePodsForDeletion(x.p, y.p, x.r, y.r, now));
   return ranked.slice(0, n).map((x) => x.p);
 }

@@ -165,7 +165,7 @@ test('slowStartBatch: batches of 1, 2, 4 … and stops after the first failing b
   assert.equal((r2.error as Error).message, 'no');
 });
 
-test('podsToDelete ranks unassigned < pending < not ready < ready, deletion cost, doubled-up nodes, newer first', () => {
+test('podsToDelete ranks unassigned < pending < not ready < ready, deletion cost, doubled-up nodes, newer first (on a logarithmic scale)', () => {
   const pod = (name: string, o: { node?: string; phase?: string; ready?: boolean; cost?: number; created?: string; readySince?: string }): KubeObject => ({
     metadata: { name, uid: name, creationTimestamp: o.created ?? '2026-01-01T00:00:00Z', annotations: o.cost !== undefined ? { 'controller.kubernetes.io/pod-deletion-cost': String(o.cost) } : undefined },
     spec: { nodeName: o.node },
@@ -184,4 +184,10 @@ test('podsToDelete ranks unassigned < pending < not ready < ready, deletion cost
   const spread = [pod('x', { node: 'n1', phase: 'Running', ready: true }), pod('y', { node: 'n2', phase: 'Running', ready: true })];
   const related = [pod('z', { node: 'n2', phase: 'Running', ready: true })];
   assert.deepEqual(podsToDelete(spread, related, 1).map((p) => p.metadata.name), ['y']);
+  const now = Date.parse('2026-01-01T01:00:00Z');
+  const aged = (name: string, uid: string, ageS: number) => ({ ...pod(name, { node: name, phase: 'Running', ready: true, readySince: '2026-01-01T00:00:00Z', created: new Date(now - ageS * 1000).toISOString() }), metadata: { name, uid, creationTimestamp: new Date(now - ageS * 1000).toISOString() } });
+  // 70 s and 100 s: both in [2^36, 2^37) ns → tie, broken by uid; 20 s is in a lower bucket → newest first
+  assert.deepEqual(podsToDelete([aged('old', 'a-uid', 100), aged('mid', 'z-uid', 70), aged('new', 'm-uid', 20)], [], 2, now).map((p) => p.metadata.name), ['new', 'old']);
+  // without a reference time: plain newest first
+  assert.deepEqual(podsToDelete([aged('old', 'a-uid', 100), aged('mid', 'z-uid', 70), aged('new', 'm-uid', 20)], [], 2).map((p) => p.metadata.name), ['new', 'mid']);
 });

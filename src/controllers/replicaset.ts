@@ -222,7 +222,7 @@ export function startReplicaController(kind: ReplicaKind, opts: ReplicaSetContro
     } else if (diff > 0) {
       diff = Math.min(diff, BURST_REPLICAS);
       const related = relatedPods(owner);
-      const victims = podsToDelete(filtered, related, diff);
+      const victims = podsToDelete(filtered, related, diff, clock.now());
       expectations.expectDeletions(key, victims.map(objectKey));
       const errors: unknown[] = [];
       await Promise.all(victims.map(async (pod) => {
