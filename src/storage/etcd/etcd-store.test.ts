@@ -222,6 +222,26 @@ describe('EtcdStore on a real etcd', () => {
     assert.equal(w.error, undefined);
   });
 
+  it('a live-only watch does not fail when the newest revision this client knew was compacted', async (t) => {
+    const etcd = await startTestEtcd();
+    t.after(() => etcd.stop());
+    const s1 = new EtcdStore({ endpoints: [etcd.endpoint] });
+    t.after(() => s1.close());
+    const s2 = new EtcdStore({ endpoints: [etcd.endpoint] });
+    t.after(() => s2.close());
+    await s1.create('/registry/pods/ns/a', '1'); // s1 knows this revision, and nothing newer
+    let kv = await s2.create('/registry/pods/ns/b', '1');
+    for (let i = 0; i < 5; i++) kv = await s2.update(kv.key, String(i), kv.modRevision);
+    await s2.compact(kv.modRevision);
+    const w = watchAll(s1, '/registry/pods/', 0);
+    t.after(() => w.watcher.cancel());
+    await w.until(() => w.progress.length > 0, 'the watch to go live');
+    const next = await s2.update(kv.key, 'after', kv.modRevision);
+    await w.until(() => w.events.length >= 1, 'the next write');
+    assert.equal(w.error, undefined);
+    assert.equal(w.events.at(-1)!.revision, next.modRevision);
+  });
+
   it('compactRevision is learned from etcd when another client compacted', async (t) => {
     const etcd = await startTestEtcd();
     t.after(() => etcd.stop());

@@ -57,11 +57,14 @@ export class EtcdWatch implements Watcher {
   private backoff = MIN_BACKOFF;
   private retryTimer?: NodeJS.Timeout;
   private lastProgress = 0;
+  /** fromRevision 0 and nothing delivered yet: a compaction past the start is not an error. */
+  private liveOnlyStart: boolean;
   /** Streams opened (for tests: resumption shows as more than one). */
   streamsOpened = 0;
 
   constructor(private readonly be: WatchBackend, private readonly prefix: string, private readonly opts: WatchOptions) {
     this.seen = opts.fromRevision;
+    this.liveOnlyStart = opts.fromRevision === 0;
   }
 
   /** Begin (asynchronously: watch() returns the handle before anything is delivered). */
@@ -152,12 +155,20 @@ export class EtcdWatch implements Watcher {
   private onResponse(gen: number, mode: Mode, target: number, res: IWatchResponse): void {
     if (res.canceled) {
       const compact = Number(res.compact_revision);
+      if (compact > 0 && this.liveOnlyStart) {
+        // A live-only watch started from the newest revision this client knew, which has been
+        // compacted meanwhile: nothing was promised before "now", so start at the compaction point.
+        this.seen = Math.max(this.seen, compact);
+        this.retry(gen, new Error(`start revision compacted (at ${compact})`));
+        return;
+      }
       if (compact > 0) { this.fail(new CompactedError(this.seen, compact)); return; }
       this.retry(gen, new Error(`watch canceled by etcd: ${res.cancel_reason || 'no reason given'}`));
       return;
     }
     if (res.created) {
       this.backoff = MIN_BACKOFF;
+      if (mode === 'live') this.liveOnlyStart = false;
       if (mode === 'live' && this.seen <= Number(res.header.revision)) this.progress(this.seen);
       return;
     }
@@ -182,6 +193,7 @@ export class EtcdWatch implements Watcher {
         ev.prevKv = keys.toKeyValue(e.prev_kv);
         if (ev.type === 'DELETE') { kv.value = ev.prevKv.value; kv.createRevision = ev.prevKv.createRevision; }
       }
+      this.liveOnlyStart = false;
       try { this.opts.onEvent(ev); } catch { /* the consumer's own (WatchOptions.onEvent) */ }
       if (this.done || gen !== this.gen) { this.seen = Math.max(this.seen, rev); return; }
     }
