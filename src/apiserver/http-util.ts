@@ -130,6 +130,27 @@ function jsonTooDeep(text: string): boolean {
   return false;
 }
 
+/**
+ * Whether YAML text nests flow collections (`[`, `{`) deeper than maxNestingDepth, skipping quoted
+ * scalars: the YAML parser takes seconds and hundreds of MB on a million `[`, so this runs first.
+ * (Block nesting needs indentation: its depth is bounded by the body size limit.)
+ */
+function yamlFlowTooDeep(text: string): boolean {
+  if (text.length <= maxNestingDepth) return false;
+  let depth = 0;
+  let quote = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (quote !== 0) {
+      if (c === 0x5c && quote === 0x22) i++;
+      else if (c === quote) quote = 0;
+    } else if (c === 0x22 || c === 0x27) quote = c;
+    else if (c === 0x5b || c === 0x7b) { if (++depth > maxNestingDepth) return true; }
+    else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return false;
+}
+
 /** Whether a parsed value nests deeper than maxNestingDepth (iterative: it must not overflow itself). */
 function valueTooDeep(v: unknown): boolean {
   const stack: [unknown, number][] = [[v, 1]];
@@ -146,6 +167,7 @@ function valueTooDeep(v: unknown): boolean {
 export function parseDocument(buf: Buffer, contentType: string): unknown {
   const text = buf.toString('utf8');
   if (contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml' || contentType === 'text/yaml') {
+    if (yamlFlowTooDeep(text)) throw ApiError.badRequest(`error converting YAML to JSON: yaml: exceeded max depth of ${maxNestingDepth}`);
     let v: unknown;
     try {
       v = parseYaml(text, { intAsBigInt: false });
