@@ -52,7 +52,7 @@ export interface StartOptions {
 
 function startProcess(dataDir: string, port: number, args: string[], timeoutMs: number, agent: boolean): Promise<{ proc: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--enable-source-maps', cliMain, 'server', '--data-dir', dataDir, '--port', String(port), ...(agent ? [] : ['--no-agent']), ...args], {
+    const proc = spawn(process.execPath, ['--enable-source-maps', ...(process.env.PEAPOD_NODE_OPTIONS ?? '').split(' ').filter(Boolean), cliMain, 'server', '--data-dir', dataDir, '--port', String(port), ...(agent ? [] : ['--no-agent']), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PEAPOD_LOG: process.env.PEAPOD_LOG ?? 'info' },
     });
