@@ -114,10 +114,12 @@ describe('Deployment with the default kubectl', () => {
     await rolloutStatus(ns, 'web');
     const rs = rows(await k(['-n', ns, 'get', 'rs', '-o', 'wide']));
     assert.equal(rs.length, 3, 'two ReplicaSets');
-    const h = rows(await k(['-n', ns, 'rollout', 'history', 'deployment/web']));
+    // the change-cause annotation travels to the new ReplicaSet, where rollout history reads it
+    await k(['-n', ns, 'annotate', 'deployment/web', 'kubernetes.io/change-cause=image 1.37']);
+    const h = rows(await until(['-n', ns, 'rollout', 'history', 'deployment/web'], (o) => o.includes('image 1.37'), 'change-cause in history'));
     assert.equal(h[0][0], 'deployment.apps/web');
     assert.deepEqual(h[1], ['REVISION', 'CHANGE-CAUSE']);
-    assert.deepEqual(h.slice(2).map((r) => r[0]), ['1', '2']);
+    assert.deepEqual(h.slice(2), [['1', '<none>'], ['2', 'image 1.37']]);
     const r1 = await k(['-n', ns, 'rollout', 'history', 'deployment/web', '--revision=1']);
     assert.match(r1, /Image:\s+busybox:1\.36/);
     assert.equal((await k(['-n', ns, 'rollout', 'undo', 'deployment/web'])).trim(), 'deployment.apps/web rolled back');
