@@ -142,7 +142,12 @@ async function programming(): Promise<{ growth: GrowthPoint[]; fullProgramMs: nu
       let created = 0;
       let createMs = 0;
       // rules only, never traffic: addresses nothing here owns are fine as DNAT targets
-      const epIp = (svc: number, ep: number, gen = 0) => { const n = svc * ENDPOINTS + ep; return `10.${210 + gen}.${(n >> 8) & 255}.${n & 255}`; };
+      const epIp = (svc: number, ep: number, gen = 0) => {
+        if (gen) return `10.209.${(gen >> 8) & 255}.${gen & 255}`; // a new address for every update
+        const n = svc * ENDPOINTS + ep;
+        return `10.210.${(n >> 8) & 255}.${n & 255}`;
+      };
+      let gen = 0;
       const slice = (i: number, gen = 0, rv?: string) => ({
         apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
         metadata: { name: `svc-${i}-x`, labels: { 'kubernetes.io/service-name': `svc-${i}` }, ...(rv ? { resourceVersion: rv } : {}) },
@@ -178,10 +183,13 @@ async function programming(): Promise<{ growth: GrowthPoint[]; fullProgramMs: nu
             const i = Math.floor(Math.random() * created);
             const cur = await c.get(Resources.endpointslices, 'default', `svc-${i}-x`);
             const key = `default/svc-${i}`;
-            const done = new Promise<void>((r) => waiters.set(key, r));
+            const done = new Promise<void>((resolve, reject) => {
+              const t = setTimeout(() => reject(new Error(`update of ${key} not programmed within 30 s`)), 30_000);
+              waiters.set(key, () => { clearTimeout(t); resolve(); });
+            });
             const before = syncs.length;
             const t = performance.now();
-            await c.update(Resources.endpointslices, 'default', slice(i, 1 + (u % 2), cur.metadata.resourceVersion) as KubeObject);
+            await c.update(Resources.endpointslices, 'default', slice(i, ++gen, cur.metadata.resourceVersion) as KubeObject);
             await done;
             lat.push(performance.now() - t);
             const s = syncs.slice(before).find((x) => x.services.includes(key))!;
