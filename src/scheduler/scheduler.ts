@@ -24,6 +24,7 @@ import { fitErrorMessage } from './fit-error.js';
 import { preempt } from './preemption.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import { PodInfo } from './types.js';
+import { makeLabelSelector, selectorFromMap, selectorFromSpec, type LabelSelector, type LabelSelectorSpec, type Requirement } from '../api/selectors.js';
 
 const log = logger('scheduler');
 
@@ -77,6 +78,10 @@ export class Scheduler {
   private readonly namespaces: Informer<KubeObject>;
   private readonly priorityClasses: Informer<KubeObject>;
   private readonly pdbs: Informer<KubeObject>;
+  private readonly services: Informer<KubeObject>;
+  private readonly replicaSets: Informer<KubeObject>;
+  private readonly replicationControllers: Informer<KubeObject>;
+  private readonly statefulSets: Informer<KubeObject>;
   private inflight = 0;
   private slotWaiters: (() => void)[] = [];
   private readonly pendingWrites = new Set<Promise<unknown>>();
@@ -96,6 +101,10 @@ export class Scheduler {
     this.namespaces = this.informers.for(Resources.namespaces);
     this.priorityClasses = this.informers.for(Resources.priorityclasses);
     this.pdbs = this.informers.for(Resources.poddisruptionbudgets);
+    this.services = this.informers.for(Resources.services);
+    this.replicaSets = this.informers.for(Resources.replicasets);
+    this.replicationControllers = this.informers.for(Resources.replicationcontrollers);
+    this.statefulSets = this.informers.for(Resources.statefulsets);
     this.cache = new SchedulerCache((ns) => this.namespaces.get(ns)?.metadata.labels);
     this.queue = new SchedulingQueue({ clock: this.clock, initialBackoffMs: opts.initialBackoffMs, maxBackoffMs: opts.maxBackoffMs });
     this.framework = new Framework(opts.framework);
@@ -165,7 +174,7 @@ export class Scheduler {
 
   async start(): Promise<void> {
     if (this.ownInformers) await this.informers.start();
-    else await Promise.all([this.pods, this.nodes, this.namespaces, this.priorityClasses, this.pdbs].map((i) => i.start()));
+    else await Promise.all([this.pods, this.nodes, this.namespaces, this.priorityClasses, this.pdbs, this.services, this.replicaSets, this.replicationControllers, this.statefulSets].map((i) => i.start()));
     this.loop = this.run();
     log.info('scheduler started', { schedulerName: this.name, nodes: this.cache.nodes().length });
   }
@@ -191,6 +200,33 @@ export class Scheduler {
     return { ...p, spec: { ...spec, priority: spec.priority ?? value, preemptionPolicy: spec.preemptionPolicy ?? policy ?? 'PreemptLowerPriority' } };
   }
 
+  /**
+   * Kubernetes' DefaultSelector: the selectors of the Services selecting the pod and of its
+   * controller (ReplicaSet, ReplicationController, StatefulSet), ANDed.
+   */
+  private defaultSelector(p: Pod): LabelSelector | undefined {
+    const ns = p.metadata?.namespace ?? 'default';
+    const labels = (p.metadata?.labels ?? {}) as Record<string, string>;
+    const reqs: Requirement[] = [];
+    for (const svc of this.services.byIndex('namespace', ns)) {
+      const sel = (svc.spec as { selector?: Record<string, string> } | undefined)?.selector;
+      if (!sel || Object.keys(sel).length === 0) continue;
+      const s = selectorFromMap(sel);
+      if (s.matches(labels)) reqs.push(...s.requirements);
+    }
+    const ref = p.metadata?.ownerReferences?.find((r) => r.controller);
+    if (ref) {
+      const inf = ref.kind === 'ReplicaSet' ? this.replicaSets : ref.kind === 'ReplicationController' ? this.replicationControllers : ref.kind === 'StatefulSet' ? this.statefulSets : undefined;
+      const owner = inf?.get(`${ns}/${ref.name}`);
+      const sel = (owner?.spec as { selector?: unknown } | undefined)?.selector;
+      try {
+        if (sel && ref.kind === 'ReplicationController') reqs.push(...selectorFromMap(sel as Record<string, string>).requirements);
+        else if (sel) reqs.push(...selectorFromSpec(sel as LabelSelectorSpec).requirements);
+      } catch { /* an invalid selector adds nothing */ }
+    }
+    return reqs.length ? makeLabelSelector(reqs) : undefined;
+  }
+
   private async run(): Promise<void> {
     for (;;) {
       const qp = await this.queue.pop();
@@ -208,6 +244,7 @@ export class Scheduler {
     const current = this.pods.get(qp.key) as Pod | undefined;
     if (!current || current.spec?.nodeName || current.metadata?.deletionTimestamp) { this.queue.done(qp.key); return; }
     const info = new PodInfo(this.withPriority(current));
+    if (!current.spec?.topologySpreadConstraints?.length) info.defaultSpreadSelector = this.defaultSelector(current);
     const t0 = performance.now();
     const result = this.framework.schedule(info, this.cache);
     this.record(this.stats.attemptMs, performance.now() - t0);

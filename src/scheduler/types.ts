@@ -76,6 +76,12 @@ export class PodInfo {
   readonly preferredAntiAffinity: AffinityTerm[];
   readonly hostPorts: HostPort[];
   readonly images: string[];
+  /**
+   * For pods without topology spread constraints: the selector of the Services and the controller
+   * (ReplicaSet, ReplicationController, StatefulSet) that select it, for PodTopologySpread's system
+   * default constraints. Set by the scheduler.
+   */
+  defaultSpreadSelector?: LabelSelector;
   /** Requests > 0 in the order NodeResourcesFit checks them (cpu, memory, ephemeral-storage, then by name). */
   readonly requestList: [string, number][];
 

@@ -10,6 +10,7 @@ import { PodInfo } from '../types.js';
 import { makeNode, makePod } from '../testing/fixtures.js';
 import { podRequests } from '../resources.js';
 import { normalizedImageName } from './image-locality.js';
+import { makeLabelSelector } from '../../api/selectors.js';
 
 function cluster(nodes: Node[], pods: Pod[] = []): SchedulerCache {
   const c = new SchedulerCache();
@@ -192,6 +193,16 @@ describe('PodTopologySpread', () => {
     assert.equal(place(c, makePod('p', { labels: { app: 's' }, topologySpreadConstraints: spread('DoNotSchedule', 'zone', 1) as never })), 'a1');
     assert.equal(place(cluster([makeNode('x')]), makePod('p', { labels: { app: 's' }, topologySpreadConstraints: spread('DoNotSchedule') as never })),
       "FAIL: 0/1 nodes are available: 1 node(s) didn't match pod topology spread constraints (missing required label).");
+  });
+  test('system default constraints spread pods of one controller/service over hostnames', () => {
+    const c = cluster([makeNode('a', { cpu: '64', memory: '64Gi' }), makeNode('b', { cpu: '4' })]);
+    for (const i of [1, 2, 3]) c.addOrUpdatePod(makePod(`x${i}`, { nodeName: 'a', cpu: '100m', labels: { app: 'x' } }));
+    const pod = () => makePod('new', { cpu: '100m', labels: { app: 'x' } });
+    assert.equal(place(c, pod()), 'a', 'without a controller or service, least allocated wins');
+    const info = new PodInfo(pod());
+    info.defaultSpreadSelector = makeLabelSelector([{ key: 'app', operator: 'in', values: ['x'] }]);
+    const r = fw().schedule(info, c);
+    assert.equal(r.node, 'b');
   });
   test('ScheduleAnyway prefers the emptier domain', () => {
     const c = cluster([makeNode('a1', { labels: { zone: 'a' } }), makeNode('b1', { labels: { zone: 'b' } })]);

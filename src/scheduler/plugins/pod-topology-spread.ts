@@ -27,12 +27,28 @@ interface Constraint {
   selfMatch: number;
   honorAffinity: boolean;
   honorTaints: boolean;
+  /** A system default constraint: nodes without its key are not ignored, they just do not count. */
+  system?: boolean;
 }
+
+/** Kubernetes' system default constraints (List defaulting), for pods that declare none. */
+export const systemDefaultConstraints = [
+  { maxSkew: 3, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' },
+  { maxSkew: 5, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' },
+] as const;
 
 function constraints(state: CycleState, when: 'DoNotSchedule' | 'ScheduleAnyway'): Constraint[] {
   const p = state.pod;
   const list = (p.pod.spec?.topologySpreadConstraints ?? []) as TopologySpreadConstraint[];
   const out: Constraint[] = [];
+  if (list.length === 0) {
+    const sel = p.defaultSpreadSelector;
+    if (when !== 'ScheduleAnyway' || !sel || sel.empty()) return out;
+    for (const c of systemDefaultConstraints) {
+      out.push({ maxSkew: c.maxSkew, topologyKey: c.topologyKey, minDomains: 1, term: namespaceTerm(p.namespace, sel, c.topologyKey), selfMatch: sel.matches(p.labels) ? 1 : 0, honorAffinity: true, honorTaints: false, system: true });
+    }
+    return out;
+  }
   for (const c of list) {
     if (c.whenUnsatisfiable !== when) continue;
     let sel;
@@ -65,6 +81,8 @@ function eligible(state: CycleState, node: NodeInfo, cs: Constraint[]): boolean 
 
 /** Per constraint: domain value → matching pods, over eligible nodes. */
 function countDomains(state: CycleState, cs: Constraint[], nodes: NodeInfo[], view: ClusterView): Map<string, number>[] {
+  // system defaults: each constraint counts over the nodes that have its own key
+  if (cs.length > 1 && cs.every((c) => c.system)) return cs.map((c) => countDomains(state, [c], nodes, view)[0]);
   const spec = state.pod.pod.spec;
   const noNodeConstraints = !spec?.nodeSelector && !spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution && !cs[0].honorTaints;
   if (cs.length === 1 && noNodeConstraints) {
@@ -163,7 +181,7 @@ export const podTopologySpreadScore: ScorePlugin = {
     let s = 0;
     for (let i = 0; i < st.cs.length; i++) {
       const v = node.labels[st.cs[i].topologyKey];
-      if (v === undefined) return -1; // ignored node
+      if (v === undefined) { if (st.cs[i].system) continue; return -1; } // ignored node
       s += (st.counts[i].get(v) ?? 0) * st.weights[i] + (st.cs[i].maxSkew - 1);
     }
     return Math.round(s);
