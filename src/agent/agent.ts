@@ -12,7 +12,8 @@
  * stop() ends the agent's loops but leaves every container running (as the kubelet does): a new
  * agent on the same data dir re-adopts them.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from '../client/types.js';
 import type { KubeObject } from '../api/object.js';
@@ -39,8 +40,13 @@ import { StaticPodSource, MIRROR_ANNOTATION } from './static/static-pod-source.j
 import { MirrorPods, isMirrorPod } from './static/mirror-pods.js';
 import { importNodeImages } from './images/image-import.js';
 import { ImageGc } from './images/image-gc.js';
+import { removePodFiles } from './pod/hooks/volumes-hook.js';
 
 const log = logger('agent');
+
+function safeList(dir: string): string[] {
+  try { return readdirSync(dir); } catch { return []; }
+}
 
 export interface AgentOptions {
   /** API client with this node's credential; undefined = standalone (static pods only). */
@@ -250,8 +256,22 @@ export class Agent implements PodWorkerHost {
     } catch { /* removed already */ }
   }
 
-  /** Sandboxes of pods neither source knows (deleted while the agent was down) are stopped and removed. */
+  /**
+   * Sandboxes of pods neither source knows (deleted while the agent was down) are stopped and
+   * removed; so are pod dirs (volumes) and log dirs left by a cleanup that an agent crash cut short.
+   */
   private async removeOrphans(): Promise<void> {
+    const known = (uid: string) => this.workers.has(uid);
+    const sandboxUids = new Set((await this.svc.runtime.listPodSandboxes()).map((s) => s.config.uid));
+    for (const uid of safeList(this.paths.podsDir)) {
+      if (known(uid) || sandboxUids.has(uid)) continue;
+      log.info('removing the files of a pod that no longer exists', { uid });
+      await removePodFiles(this.paths.podDir(uid));
+    }
+    for (const d of safeList(this.paths.logsDir)) {
+      const uid = d.slice(d.lastIndexOf('_') + 1);
+      if (!known(uid) && !sandboxUids.has(uid)) rmSync(join(this.paths.logsDir, d), { recursive: true, force: true });
+    }
     const sandboxes = await this.svc.runtime.listPodSandboxes();
     for (const sb of sandboxes) {
       if (this.workers.has(sb.config.uid)) continue;

@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -92,6 +92,9 @@ test('SIGKILL the agent and start it again: containers keep running, nothing res
 
   agent = (await startAgent(args)).proc;
   await waitFor(async () => (await rt.listPodSandboxes({ podUid: gone.metadata!.uid! })).length === 0, 'the deleted pod\'s sandbox to be removed', 60_000);
+  const paths = new AgentPaths(agentDir);
+  await waitFor(() => !existsSync(paths.podDir(gone.metadata!.uid!)) && !existsSync(paths.podLogDir('default', 'gone', gone.metadata!.uid!)), 'its volumes and logs to be removed', 30_000);
+  assert.ok(existsSync(paths.podLogDir('default', 'keep', keep.metadata!.uid!)), 'the running pod\'s logs stay');
   const after2 = (await client.get(Resources.pods, 'default', 'keep')) as unknown as Pod;
   const cs = after2.status!.containerStatuses![0];
   assert.equal(cs.containerID, keepId, 'the same container, re-adopted');

@@ -14,6 +14,13 @@ const paths = new WeakMap<PodContext, Map<string, string>>();
 /** Host paths of the pod's volumes, by volume name (set by the last successful sync). */
 export function volumePaths(ctx: PodContext): Map<string, string> { return paths.get(ctx) ?? new Map(); }
 
+/** Unmounts whatever is mounted under a pod's dir (tmpfs volumes) and removes it. */
+export async function removePodFiles(dir: string): Promise<void> {
+  const under = [...mountPoints()].filter((m) => m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
+  for (const m of under) await unmountAll(m);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 export const volumesHook: PodHook = {
   name: 'volumes',
   async sync(ctx) {
@@ -32,10 +39,9 @@ export const volumesHook: PodHook = {
     return true;
   },
   async cleanup(ctx) {
-    const dir = ctx.svc.paths.podDir(ctx.uid);
-    const under = [...mountPoints()].filter((m) => m.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length);
-    for (const m of under) await unmountAll(m);
-    rmSync(dir, { recursive: true, force: true });
+    await removePodFiles(ctx.svc.paths.podDir(ctx.uid));
+    const md = ctx.pod.metadata!;
+    rmSync(ctx.svc.paths.podLogDir(md.namespace!, md.name!, ctx.uid), { recursive: true, force: true });
     ctx.svc.tokens.forgetPod(ctx.uid);
   },
 };
