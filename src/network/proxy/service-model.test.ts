@@ -39,3 +39,9 @@ test('ClientIP affinity with its timeout; a node-local override replaces the sli
   assert.equal(p.affinityTimeoutSeconds, 60);
   assert.deepEqual(p.endpoints, [{ ip: '10.202.3.1', port: 5300 }]);
 });
+
+test('nothing that could not go into a rule: bad protocols, ports and addresses are skipped', () => {
+  const s = svc({ clusterIP: '10.96.0.22', ports: [{ name: 'a', port: 80, protocol: 'ICMP' }, { name: 'b', port: 70000 }, { name: 'c', port: 81 }] });
+  const out = servicePorts(s, [slice([{ name: 'c', port: 8080, protocol: 'TCP' }], [{ ip: '10.88.0.300' }, { ip: '10.88.0.3; flush ruleset' }, { ip: '10.88.0.4' }])]);
+  assert.deepEqual(out.map((p) => [p.id, p.endpoints]), [['shop/web:c:TCP', [{ ip: '10.88.0.4', port: 8080 }]]]);
+});

@@ -17,8 +17,11 @@ export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export interface LocalOverride { ip: string; targetPort?: (servicePort: number, protocol: string) => number }
 
 function isIPv4(s: string | undefined): s is string {
-  return !!s && /^\d{1,3}(\.\d{1,3}){3}$/.test(s);
+  return !!s && /^\d{1,3}(\.\d{1,3}){3}$/.test(s) && s.split('.').every((o) => Number(o) <= 255);
 }
+
+const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
+const isPort = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) < 65536;
 
 /** The ports of one Service as the proxy programs them; [] for headless, ExternalName or IP-less services. */
 export function servicePorts(svc: Service, slices: EndpointSlice[], local?: LocalOverride): ProxyServicePort[] {
@@ -31,7 +34,9 @@ export function servicePorts(svc: Service, slices: EndpointSlice[], local?: Loca
   const out: ProxyServicePort[] = [];
   for (const sp of spec.ports ?? []) {
     const protocol = (sp.protocol ?? 'TCP') as ProxyServicePort['protocol'];
-    const nodePort = withNodePorts && sp.nodePort ? sp.nodePort : undefined;
+    // only what nftables can be given safely (the API validates these; never trust it into a rule)
+    if (!PROTOCOLS.has(protocol) || !isPort(sp.port)) continue;
+    const nodePort = withNodePorts && isPort(sp.nodePort) ? sp.nodePort : undefined;
     if (!clusterIP && !nodePort) continue;
     let endpoints: ProxyEndpoint[];
     if (local) {
@@ -42,15 +47,15 @@ export function servicePorts(svc: Service, slices: EndpointSlice[], local?: Loca
       for (const slice of slices) {
         if (slice.addressType !== 'IPv4') continue;
         const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? '') && (p.protocol ?? 'TCP') === protocol);
-        if (!port?.port) continue;
+        if (!isPort(port?.port)) continue;
         for (const ep of slice.endpoints ?? []) {
           // ready unset means ready (the API's documented meaning); terminating endpoints are not ready
           if (ep.conditions?.ready === false) continue;
           for (const ip of ep.addresses ?? []) {
-            const key = `${ip}:${port.port}`;
+            const key = `${ip}:${port!.port}`;
             if (!isIPv4(ip) || seen.has(key)) continue;
             seen.add(key);
-            endpoints.push({ ip, port: port.port });
+            endpoints.push({ ip, port: port!.port! });
           }
         }
       }
