@@ -2,7 +2,7 @@
  * Several `peapod server`s on one etcd (started by the test on free loopback ports):
  * kubectl create/get/watch through a server on etcd; a second server joins with the first one's
  * token file only (CA, keys and token come from the store) and serves the same objects to the
- * same kubeconfig; a (simulated) node joins through the follower with the same token and the
+ * same kubeconfig (a third server too); a (simulated) node joins through the follower with the same token and the
  * leader's scheduler places a pod on it; when the leader is killed the other takes the Lease over
  * within leaseDuration (15 s) + a retry period, and the scheduler and controllers run there.
  */
@@ -46,7 +46,7 @@ async function lease(s: TestServer): Promise<LeaseView | undefined> {
   return { holder, transitions: Number(spec.leaseTransitions ?? 0), port: Number(holder.split('_').at(-2)) };
 }
 
-test('kubectl create, get and watch through a server on etcd; a second server joins by token; leader failover', { timeout: 240_000 }, async () => {
+test('kubectl create, get and watch through a server on etcd; two more servers join by token; leader failover', { timeout: 240_000 }, async () => {
   etcd = await startTestEtcd();
   const a = await startServer({ args: etcdArgs() });
   servers.push(a);
@@ -88,12 +88,23 @@ test('kubectl create, get and watch through a server on etcd; a second server jo
   r = await b.kubectl(['--server', a.url, 'create', 'configmap', 'three']);
   assert.equal(r.code, 0, r.stderr);
 
-  // one leader among the two
+  // a third one: all three serve the API
+  const c = await startServer({ args: [...etcdArgs(), '--token-file', tokenFile] });
+  servers.push(c);
+  for (const s of [a, b, c]) {
+    const g = await c.kubectl(['--server', s.url, 'get', 'configmaps', 'one', 'two', 'three', '-o', 'name']);
+    assert.equal(g.code, 0, g.stderr);
+    assert.equal(g.stdout.trim().split('\n').length, 3);
+  }
+
+  // one leader among the three
   const first = await until('a lease holder', () => lease(a));
-  const ports = [a, b].map((s) => Number(new URL(s.url).port));
-  assert.ok(ports.includes(first.port), `holder ${first.holder} is one of the servers (${ports})`);
-  const leader = first.port === ports[0] ? a : b;
-  const follower = leader === a ? b : a;
+  const all = [a, b, c];
+  const portOf = (s: TestServer) => Number(new URL(s.url).port);
+  const leader = all.find((s) => portOf(s) === first.port);
+  assert.ok(leader, `holder ${first.holder} is one of the servers (${all.map(portOf)})`);
+  const followers = all.filter((s) => s !== leader);
+  const follower = followers[0]!;
 
   // a (simulated) node joins through the follower with the token; the leader's scheduler places a pod on it
   const simAgent = spawn(process.execPath, [cliMain, 'sim-agent', '--server', follower.url, '--token-file', tokenFile, '--nodes', '1', '--name-prefix', 'joined-'], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -115,15 +126,15 @@ test('kubectl create, get and watch through a server on etcd; a second server jo
   };
   await runPod(follower, 'before-failover');
 
-  // kill the leader: the follower takes the lease over within 15 s + a retry period
+  // kill the leader: one of the followers takes the lease over within 15 s + a retry period
   const killedAt = Date.now();
   await leader.kill();
-  const next = await until('the follower to hold the lease', async () => {
+  const next = await until('a follower to hold the lease', async () => {
     const l = await lease(follower);
     return l && l.holder !== first.holder ? l : undefined;
   }, 40_000);
   const failoverMs = Date.now() - killedAt;
-  assert.equal(next.port, Number(new URL(follower.url).port));
+  assert.ok(followers.map(portOf).includes(next.port), `new holder ${next.holder} is a surviving server`);
   assert.equal(next.transitions, first.transitions + 1);
   assert.ok(failoverMs <= 20_000, `failover took ${failoverMs} ms`);
   process.stderr.write(`# leader failover: ${failoverMs} ms\n`);
