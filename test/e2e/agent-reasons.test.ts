@@ -244,3 +244,23 @@ test('sidecars (init containers with restartPolicy Always): started before the n
   assert.ok(done.status!.initContainerStatuses!.find((c) => c.name === 'ticker')!.state!.terminated, 'the sidecar was stopped after the app finished');
   await del('sidecar');
 });
+
+test('fsGroup: volumes belong to the group, so a non-root user reads a 0440 secret and writes an emptyDir', { skip: !isRoot }, async () => {
+  await apply(`apiVersion: v1\nkind: Secret\nmetadata: {name: grouped}\nstringData: {key: group-readable}\n`);
+  await apply(podYaml('fsgroup', `  securityContext: {runAsUser: 1234, fsGroup: 3456}
+  volumes:
+  - {name: sec, secret: {secretName: grouped, defaultMode: 0440}}
+  - {name: scratch, emptyDir: {}}
+  containers:
+  - name: c
+    image: busybox:1.36
+    command: [sh, -c, 'id -G; cat /sec/key; echo; touch /scratch/f && stat -c %g /scratch/f; exec sleep 3600']
+    volumeMounts: [{name: sec, mountPath: /sec}, {name: scratch, mountPath: /scratch}]
+`));
+  const text = await waitFor(() => { const l = containerLog(s.paths, 'default', 'fsgroup', 'c'); return l.split('\n').length >= 4 ? l : undefined; }, 'the output', 60_000);
+  const [groups, key, fileGroup] = text.split('\n');
+  assert.ok(groups.split(' ').includes('3456'), `fsGroup is a supplementary group: ${groups}`);
+  assert.equal(key, 'group-readable');
+  assert.equal(fileGroup, '3456', 'new files in the emptyDir get the fsGroup');
+  await del('fsgroup');
+});

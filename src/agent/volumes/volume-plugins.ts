@@ -11,7 +11,7 @@
  *   downwardAPI   ...kubernetes.io~downward-api/NAME
  *   projected     ...kubernetes.io~projected/NAME (tmpfs): serviceAccountToken, configMap, secret, downwardAPI
  */
-import { existsSync, mkdirSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync, chmodSync, chownSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Volume, DownwardAPIVolumeFile } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../api/quantity.js';
@@ -32,6 +32,20 @@ export const PLUGIN_DIRS: Record<string, string> = {
   projected: 'kubernetes.io~projected',
 };
 
+/** With a pod fsGroup, volume files belong to that group (root owner). */
+function fsGroupOwner(ctx: PodContext): { uid: number; gid: number } | undefined {
+  const g = ctx.pod.spec?.securityContext?.fsGroup;
+  return g === undefined ? undefined : { uid: 0, gid: g };
+}
+
+/** With a pod fsGroup the group may read every projected file (mode | 0440 & owner bits), as the kubelet does. */
+function withFsGroup(ctx: PodContext, files: Map<string, FileEntry>): Map<string, FileEntry> {
+  if (ctx.pod.spec?.securityContext?.fsGroup === undefined) return files;
+  const out = new Map<string, FileEntry>();
+  for (const [k, f] of files) out.set(k, { data: f.data, mode: f.mode | 0o040 });
+  return out;
+}
+
 const NODE_FALLBACK: NodeAllocatable = { cpuMillis: 1000, memoryBytes: 1 << 30, ephemeralBytes: 1 << 30 };
 
 async function ensureTmpfs(dir: string, sizeBytes?: number): Promise<void> {
@@ -49,7 +63,12 @@ async function emptyDir(ctx: PodContext, v: Volume, dir: string): Promise<string
     mkdirSync(dir, { recursive: true });
     chmodSync(dir, 0o777);
   }
-  void ctx;
+  const owner = fsGroupOwner(ctx);
+  if (owner) {
+    // fsGroup: the volume belongs to the group, and new files inherit it (setgid), as the kubelet's SetVolumeOwnership.
+    chownSync(dir, owner.uid, owner.gid);
+    chmodSync(dir, 0o2777);
+  }
   return dir;
 }
 
@@ -112,7 +131,7 @@ export async function setUpVolume(ctx: PodContext, v: Volume): Promise<string> {
     const files = new Map<string, FileEntry>();
     await configMapFiles(ctx, v.configMap.name ?? '', v.configMap.items, v.configMap.defaultMode ?? 0o644, v.configMap.optional === true, files);
     const dir = dirFor('configMap');
-    writeAtomic(dir, files);
+    writeAtomic(dir, withFsGroup(ctx, files), fsGroupOwner(ctx));
     return dir;
   }
   if (v.secret) {
@@ -120,14 +139,14 @@ export async function setUpVolume(ctx: PodContext, v: Volume): Promise<string> {
     await secretFiles(ctx, v.secret.secretName ?? '', v.secret.items, v.secret.defaultMode ?? 0o644, v.secret.optional === true, files);
     const dir = dirFor('secret');
     await ensureTmpfs(dir);
-    writeAtomic(dir, files);
+    writeAtomic(dir, withFsGroup(ctx, files), fsGroupOwner(ctx));
     return dir;
   }
   if (v.downwardAPI) {
     const files = new Map<string, FileEntry>();
     downwardFiles(ctx, v.downwardAPI.items, v.downwardAPI.defaultMode ?? 0o644, files);
     const dir = dirFor('downwardAPI');
-    writeAtomic(dir, files);
+    writeAtomic(dir, withFsGroup(ctx, files), fsGroupOwner(ctx));
     return dir;
   }
   if (v.projected) {
@@ -151,7 +170,7 @@ export async function setUpVolume(ctx: PodContext, v: Volume): Promise<string> {
     }
     const dir = dirFor('projected');
     await ensureTmpfs(dir);
-    writeAtomic(dir, files);
+    writeAtomic(dir, withFsGroup(ctx, files), fsGroupOwner(ctx));
     return dir;
   }
   const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
