@@ -324,6 +324,10 @@ export class Scheduler {
 
   private async evictVictim(v: PodInfo, preemptor: PodInfo, node: string): Promise<void> {
     try {
+      // as Kubernetes: the victim learns why (DisruptionTarget) before it is deleted
+      const conds = (v.pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget');
+      conds.push({ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${this.name}: preempting to accommodate a higher priority pod`, lastTransitionTime: rfc3339(this.clock.now()) });
+      await this.client.patch(Resources.pods, v.namespace, v.name, 'merge', { status: { conditions: conds } }, { subresource: 'status' }).catch(() => undefined);
       await this.client.delete(Resources.pods, v.namespace, v.name, { preconditions: { uid: v.uid } });
       if (this.opts.events !== false) {
         await this.event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${preemptor.uid} on node ${node}`, 'Preempting').catch(() => undefined);
