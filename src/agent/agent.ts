@@ -155,7 +155,7 @@ export class Agent implements PodWorkerHost {
     if (opts.client && !opts.kubeletVersion && 'request' in opts.client) {
       try {
         const v = await (opts.client as unknown as { request<T>(m: string, p: string): Promise<T> }).request<{ gitVersion?: string }>('GET', '/version');
-        if (v.gitVersion && this.node) (this.node as unknown as { opts: { config: { kubeletVersion: string } } }).opts.config.kubeletVersion = v.gitVersion;
+        if (v.gitVersion) this.node?.setKubeletVersion(v.gitVersion);
       } catch { /* keep the default */ }
     }
     if (this.node) await this.registerNode();

@@ -39,6 +39,9 @@ export class NodeRegistration {
 
   get uid(): string | undefined { return this.node?.metadata.uid; }
 
+  /** The version reported as nodeInfo.kubeletVersion (the agent takes the API server's). */
+  setKubeletVersion(v: string): void { this.opts.config.kubeletVersion = v; }
+
   private facts(): HostFacts { return hostFacts(this.opts.dataDir); }
 
   /** Creates the Node if missing (or adopts the existing one) and posts a first status. */
