@@ -7,7 +7,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { Resources } from '../client/resources.js';
 import { startTestApi, type TestApi } from '../testing/test-api.js';
 import { startNodeServices, type NodeServices } from './node-services.js';
@@ -21,6 +21,7 @@ let net: NetnsFixture;
 let ns: NodeServices | undefined;
 let web: NetnsPod, client: NetnsPod;
 let table = '';
+let etcNetnsMade = false;
 const restores: (() => void)[] = [];
 
 before(async () => {
@@ -33,6 +34,7 @@ before(async () => {
   web = await net.addPod('w', 2);
   client = await net.addPod('c', 3);
   await net.serve(web, 8080, 'web-pod');
+  etcNetnsMade = !existsSync('/etc/netns');
   mkdirSync(`/etc/netns/${client.ns}`, { recursive: true });
   writeFileSync(`/etc/netns/${client.ns}/resolv.conf`, 'search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.206.0.10\noptions ndots:5\n');
 });
@@ -41,6 +43,7 @@ after(async () => {
   await ns?.stop().catch(() => undefined);
   if (isRoot && table && await tableExists(table)) await deleteTable(table);
   if (client) rmSync(`/etc/netns/${client.ns}`, { recursive: true, force: true });
+  if (etcNetnsMade && existsSync('/etc/netns') && readdirSync('/etc/netns').length === 0) rmSync('/etc/netns', { recursive: true });
   for (const r of restores.reverse()) r();
   await net?.remove();
   await api?.close();
