@@ -124,12 +124,6 @@ async function main(): Promise<void> {
         template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'busybox:1.36', command: ['httpd', '-f', '-p', '8080'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
       },
     };
-    const t0 = performance.now();
-    await client.create(Resources.deployments, NS, deployment);
-    const create = await phase(t0, new Set());
-    process.stderr.write(`create: ${JSON.stringify(create)}\n`);
-
-    const before = new Set(created.keys());
     // BENCH_DEBUG: a time line of the rollout (ReplicaSets spec/ready/available, unscheduled pods)
     let ticker: NodeJS.Timeout | undefined;
     if (process.env.BENCH_DEBUG) {
@@ -146,6 +140,12 @@ async function main(): Promise<void> {
         process.stderr.write(`${((performance.now() - t) / 1000).toFixed(1)}s ${line}  unscheduled ${unscheduled}\n`);
       }, 500);
     }
+    const t0 = performance.now();
+    await client.create(Resources.deployments, NS, deployment);
+    const create = await phase(t0, new Set());
+    process.stderr.write(`create: ${JSON.stringify(create)}\n`);
+
+    const before = new Set(created.keys());
     const t1 = performance.now();
     const patched = await client.patch(Resources.deployments, NS, 'web', 'strategic', { spec: { template: { spec: { containers: [{ name: 'web', image: 'busybox:1.37' }] } } } });
     wantGeneration = patched.metadata.generation ?? 2;
