@@ -22,7 +22,7 @@ import { realClock } from '../util/clock.js';
 import { runController, type Reconciler, type RunningController } from './runner.js';
 import { controllerOf, controllerRef } from './owner-routing.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
-import { isJobFinished, rfc3339 } from './job.js';
+import { isJobFinished, rfc3339 } from './job-util.js';
 import { Schedule, mostRecentScheduleTime } from './cronjob-schedule.js';
 import { OwnWrites } from './own-writes.js';
 

@@ -18,7 +18,7 @@
  */
 import type { KubeObject } from '../api/object.js';
 import type { Job, JobCondition, JobSpec, JobStatus } from 'kubernetes-types/batch/v1.js';
-import type { Container, PodSpec, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { PodSpec } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from '../client/types.js';
 import { Resources } from '../client/resources.js';
 import type { SharedInformers } from '../client/shared-informers.js';
@@ -32,18 +32,18 @@ import { runController, type Reconciler, type RunningController } from './runner
 import { ControllerExpectations } from './expectations.js';
 import { claimObjects, controllerOf, recheckOwner } from './owner-routing.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
-import { podFromTemplate, isPodActive, isPodReady, podPhase, type PodTemplateSpec } from './pod-template.js';
+import { isPodActive, isPodReady, podPhase } from './pod-template.js';
 import { podsByController, POD_CONTROLLER_INDEX, slowStartBatch } from './replicaset.js';
-import { JOB_COMPLETION_INDEX, formatIndexes, parseIndexes, podIndex } from './job-indexes.js';
+import { formatIndexes, parseIndexes, podIndex } from './job-indexes.js';
 import { matchPodFailurePolicy } from './job-pod-failure-policy.js';
 import { OwnWrites } from './own-writes.js';
+import {
+  JOB_TRACKING_FINALIZER, JOB_INDEX_FAILURE_COUNT, JOB_BACKOFF_BASE_MS, JOB_BACKOFF_MAX_MS,
+  condition, finishedAt, hasTrackingFinalizer, isJobFinished, jobPod, pastBackoffLimitOnFailure, rfc3339,
+} from './job-util.js';
 
-export const JOB_TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
-/** How many times this pod's index failed before it (backoffLimitPerIndex). */
-export const JOB_INDEX_FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
-/** Pod failure backoff: 10 s, doubling per consecutive failure, at most 6 minutes (DefaultJobPodFailureBackOff, MaxJobPodFailureBackOff). */
-export const JOB_BACKOFF_BASE_MS = 10_000;
-export const JOB_BACKOFF_MAX_MS = 360_000;
+export { JOB_TRACKING_FINALIZER, JOB_INDEX_FAILURE_COUNT, JOB_BACKOFF_BASE_MS, JOB_BACKOFF_MAX_MS, hasTrackingFinalizer, isJobFinished, rfc3339 };
+
 /** Most pods created in one sync (MaxPodCreateDeletePerSync). */
 const MAX_PER_SYNC = 500;
 const ORPHAN_PREFIX = 'pod:';
@@ -62,54 +62,6 @@ export interface JobController extends RunningController {
 }
 
 type Pod = KubeObject;
-
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-export function hasTrackingFinalizer(pod: Pod): boolean {
-  return (pod.metadata.finalizers ?? []).includes(JOB_TRACKING_FINALIZER);
-}
-
-/** The Job has a Complete or Failed condition with status True. */
-export function isJobFinished(job: KubeObject): { type: 'Complete' | 'Failed'; time?: string } | undefined {
-  for (const c of ((job.status ?? {}) as JobStatus).conditions ?? []) {
-    if ((c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') return { type: c.type, time: c.lastTransitionTime };
-  }
-  return undefined;
-}
-
-function condition(type: string, reason: string, message: string, now: number): JobCondition {
-  const ts = rfc3339(now);
-  const c: JobCondition = { type, status: 'True', lastProbeTime: ts, lastTransitionTime: ts };
-  if (reason) c.reason = reason;
-  if (message) c.message = message;
-  return c;
-}
-
-/** When the pod finished: the latest container finishedAt, else its deletionTimestamp, else now. */
-function finishedAt(pod: Pod, now: number): number {
-  const st = (pod.status ?? {}) as PodStatus;
-  let t = 0;
-  for (const cs of [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])]) {
-    const f = cs.state?.terminated?.finishedAt;
-    if (f) t = Math.max(t, Date.parse(f) || 0);
-  }
-  if (!t && pod.metadata.deletionTimestamp) t = Date.parse(pod.metadata.deletionTimestamp) || 0;
-  return t ? Math.min(t, now) : now;
-}
-
-/** Sum of container restarts of active pods (restartPolicy OnFailure counts them toward backoffLimit). */
-function pastBackoffLimitOnFailure(spec: JobSpec, active: Pod[]): boolean {
-  if (spec.template.spec?.restartPolicy !== 'OnFailure') return false;
-  let restarts = 0;
-  for (const p of active) {
-    const st = (p.status ?? {}) as PodStatus;
-    for (const cs of [...(st.initContainerStatuses ?? []), ...(st.containerStatuses ?? [])]) restarts += cs.restartCount ?? 0;
-  }
-  const limit = spec.backoffLimit ?? 6;
-  return limit === 0 ? restarts > 0 : restarts >= limit;
-}
 
 export function startJobController(opts: JobControllerOptions): JobController {
   const { client } = opts;
@@ -202,23 +154,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
     return own.remember(await client.update(Resources.jobs, job.metadata.namespace, { ...job, status: status as Record<string, unknown> }, { subresource: 'status' }));
   }
 
-  function newPod(job: KubeObject, spec: JobSpec, index?: number, failureCount?: number): Pod {
-    const name = String(job.metadata.name);
-    const pod = podFromTemplate(spec.template as PodTemplateSpec, job, Resources.jobs, index === undefined ? `${name}-` : `${name}-${index}-`);
-    pod.metadata.finalizers = [...(pod.metadata.finalizers ?? []), JOB_TRACKING_FINALIZER];
-    if (index !== undefined) {
-      pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [JOB_COMPLETION_INDEX]: String(index) };
-      if (spec.backoffLimitPerIndex !== undefined && spec.backoffLimitPerIndex !== null) pod.metadata.annotations[JOB_INDEX_FAILURE_COUNT] = String(failureCount ?? 0);
-      pod.metadata.labels = { ...(pod.metadata.labels ?? {}), [JOB_COMPLETION_INDEX]: String(index) };
-      const ps = pod.spec as PodSpec;
-      if (!ps.hostname) ps.hostname = `${name}-${index}`;
-      const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } } };
-      for (const c of [...(ps.initContainers ?? []), ...(ps.containers ?? [])] as Container[]) {
-        if (!(c.env ?? []).some((e) => e.name === env.name)) c.env = [...(c.env ?? []), structuredClone(env)];
-      }
-    }
-    return pod;
-  }
+  const newPod = jobPod;
 
   async function createPods(job: KubeObject, key: string, spec: JobSpec, indexes: (number | undefined)[], failureCounts?: Map<number, number>): Promise<number> {
     if (!indexes.length) return 0;

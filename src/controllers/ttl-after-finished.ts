@@ -14,7 +14,7 @@ import { isNotFound, isConflict } from '../client/errors.js';
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
 import { runController, type Reconciler, type RunningController } from './runner.js';
-import { isJobFinished } from './job.js';
+import { isJobFinished } from './job-util.js';
 
 export interface TtlAfterFinishedOptions {
   client: KubeClient;
