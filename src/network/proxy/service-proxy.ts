@@ -161,7 +161,13 @@ export class ServiceProxy {
   private async flush(): Promise<void> {
     if (this.running) { await this.running; if (this.dirty.size && !this.timer) return this.flush(); return; }
     if (this.stopped) return;
-    this.running = this.programDirty().finally(() => { this.running = undefined; });
+    this.running = this.programDirty().catch((err: unknown) => {
+      // a bug, not nft: never let it escape a timer; rebuild everything on the next round
+      log.error('programming services failed; rebuilding the table', { err: err instanceof Error ? err.stack : String(err) });
+      this.needFull = true;
+      for (const k of this.programmed.keys()) this.dirty.add(k);
+      for (const o of this.services.list()) this.dirty.add(`${o.metadata.namespace}/${o.metadata.name}`);
+    }).finally(() => { this.running = undefined; });
     await this.running;
     if (this.dirty.size && !this.timer && !this.stopped) {
       this.timer = setTimeout(() => { this.timer = undefined; void this.flush(); }, this.needFull ? 1000 : this.batchMs);
