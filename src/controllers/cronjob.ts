@@ -95,7 +95,7 @@ export function startCronJobController(opts: CronJobControllerOptions): CronJobC
     async reconcile(key) {
       const inCache = cronjobs.get(key);
       if (!inCache) return;
-      const cached = own.latest(inCache);
+      let cached = own.latest(inCache);
       const cj = structuredClone(cached);
       const { namespace } = splitKey(key);
       const spec = (cj.spec ?? {}) as CronJobSpec;
@@ -109,6 +109,16 @@ export function startCronJobController(opts: CronJobControllerOptions): CronJobC
       for (const j of owned) {
         const fin = isJobFinished(j);
         if (!inActive(j.metadata.uid) && !fin) {
+          // our copy may be behind: ask the API before calling the Job unexpected (as Kubernetes does)
+          let fresh: KubeObject | undefined;
+          try { fresh = await client.get(Resources.cronjobs, namespace, String(cj.metadata.name)); } catch (err) { if (!isNotFound(err)) throw err; }
+          const freshActive = ((fresh?.status ?? {}) as CronJobStatus).active ?? [];
+          if (fresh && fresh.metadata.uid === cj.metadata.uid && freshActive.some((r) => r.uid === j.metadata.uid)) {
+            Object.assign(status, structuredClone(fresh.status ?? {}));
+            active = [...freshActive];
+            cached = fresh;
+            continue;
+          }
           recorder.event(cj, 'Warning', 'UnexpectedJob', `Saw a job that the controller did not create or forgot: ${j.metadata.name}`);
         } else if (inActive(j.metadata.uid) && fin) {
           active = active.filter((r) => r.uid !== j.metadata.uid);
