@@ -131,12 +131,12 @@ describe('EtcdStore on a real etcd', () => {
     const w = watchAll(s, '/registry/pods/', start);
     t.after(() => w.watcher.cancel());
     let n = 0;
-    let failures = 0;
+    const failures: string[] = [];
     const write = async (count: number) => {
       for (let i = 0; i < count; i++) {
         // a write whose answer is lost may or may not have happened: a fresh key each attempt,
         // and the final list (not our bookkeeping) says what exists
-        try { await s.create(`/registry/pods/ns/k${n++}`, 'x'); } catch { failures++; i--; await new Promise((r) => setTimeout(r, 50)); }
+        try { await s.create(`/registry/pods/ns/k${n++}`, 'x'); } catch (e) { failures.push((e as Error).message); i--; await new Promise((r) => setTimeout(r, 50)); }
       }
     };
     await write(20);
@@ -152,7 +152,7 @@ describe('EtcdStore on a real etcd', () => {
     assert.deepEqual(w.events.map((e) => e.revision), stored, 'exactly the stored keys, in order, once');
     assert.equal(w.error, undefined);
     assert.ok((w.watcher as unknown as { streamsOpened: number }).streamsOpened >= 2, 'the watch stream was re-opened on another member');
-    process.stderr.write(`# cluster test: ${failures} failed write attempts while members restarted\n`);
+    process.stderr.write(`# cluster test: ${failures.length} failed write attempts while members restarted: ${JSON.stringify([...new Set(failures)])}\n`);
   });
 
   it('a watch whose connection breaks while history is compacted ends with CompactedError (410)', async (t) => {

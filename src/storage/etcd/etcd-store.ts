@@ -11,8 +11,10 @@
  *   compact etcd compaction (physical: the call returns when the history is gone)
  *
  * Keys live under `prefix` (default "": a store key such as /registry/pods/ns/a is that etcd key,
- * as kube-apiserver and k3s lay them out). Only reads are retried by the store (a lost answer to a
- * write must not apply it twice); writes fail with the gRPC error while etcd is unreachable.
+ * as kube-apiserver and k3s lay them out). Reads are retried while etcd is unreachable (up to
+ * readRetryMs); writes only when the error proves they were not applied (no connection, no raft
+ * leader), since a lost answer to a write must not apply it twice; otherwise they fail with the
+ * gRPC error.
  *
  * compactRevision: etcd does not report its compaction point, but a watch from revision 1 is
  * cancelled with it when history was compacted. So: a range at revision max(1, known) (cheap)
@@ -44,6 +46,13 @@ const isFuture = (e: unknown): boolean => e instanceof Error && e.message.includ
 /** gRPC UNAVAILABLE (code 14) as etcd3 reports it: no connection, member down, no leader. */
 const isUnavailable = (e: unknown): boolean =>
   e instanceof Error && (e.constructor.name === 'GRPCUnavailableError' || /\b14 UNAVAILABLE\b|no leader|leader changed/i.test(e.message));
+
+/**
+ * Errors that prove a write was never applied, so that sending it again cannot apply it twice:
+ * no connection was established, or the member refused it for want of a raft leader.
+ */
+const isUnsent = (e: unknown): boolean =>
+  e instanceof Error && /No connection established|ECONNREFUSED|etcdserver: no leader/.test(e.message);
 
 export class EtcdStore implements Store {
   readonly keys: EtcdKeys;
@@ -116,15 +125,20 @@ export class EtcdStore implements Store {
     }
   }
 
+  /** A write: retried (within readRetryMs) only when etcd surely did not apply it (isUnsent). */
   private async write<T>(fn: () => Promise<T>): Promise<T> {
     this.open();
     await this.ready;
-    this.open();
-    try {
-      return await fn();
-    } catch (e) {
-      if (this.closed) throw new StoreClosedError();
-      throw e;
+    const until = Date.now() + this.readRetryMs;
+    for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
+      this.open();
+      try {
+        return await fn();
+      } catch (e) {
+        if (this.closed) throw new StoreClosedError();
+        if (!isUnsent(e) || Date.now() + delay > until) throw e;
+      }
+      await new Promise((r) => setTimeout(r, delay));
     }
   }
 
