@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliMain, startServer, type TestServer } from '../test/e2e/harness.js';
@@ -70,6 +70,8 @@ async function attach(dataDir: string): Promise<TestServer> {
 }
 
 async function main(): Promise<void> {
+  // the machine is shared: record how busy it was when the run started
+  const loadAtStart = loadavg()[0]!;
   const ai = process.argv.indexOf('--attach');
   const server = ai > 0 ? await attach(process.argv[ai + 1]) : await startServer();
   let agent: ChildProcess | undefined;
@@ -157,14 +159,14 @@ async function main(): Promise<void> {
       for (const e of evs) if (e.reason === 'ScalingReplicaSet' || e.reason.startsWith('Failed')) process.stderr.write(`${e.reason} ${e.involvedObject.name}: ${e.message} x${e.count}\n`); }
 
     const pad = (v: unknown, n: number) => String(v ?? '-').padStart(n);
-    console.log(`Deployment of ${N} replicas on ${NODES} simulated nodes (${cpus().length} cores, ${cpus()[0]?.model ?? ''})`);
+    console.log(`Deployment of ${N} replicas on ${NODES} simulated nodes (${cpus().length} cores, ${cpus()[0]?.model ?? ''}, load ${loadAtStart.toFixed(1)} at start)`);
     console.log(`${'phase'.padEnd(28)}${pad('all created s', 15)}${pad('all ready s', 13)}${pad('pods', 7)}${pad('pods/s', 9)}${pad('anchor', 9)}`);
     console.log(`${'create → all Ready'.padEnd(28)}${pad(create.allCreatedSeconds, 15)}${pad(create.seconds, 13)}${pad(create.podsCreated, 7)}${pad(create.podsPerSec, 9)}${pad('≥ 100', 9)}`);
     console.log(`${'rolling update → rolled out'.padEnd(28)}${pad(update.allCreatedSeconds, 15)}${pad(update.seconds, 13)}${pad(update.podsCreated, 7)}${pad(update.podsPerSec, 9)}${pad('≥ 100', 9)}`);
     const out = join(repoRoot, 'bench', 'results', 'controllers.json');
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, JSON.stringify({
-      benchmark: 'controllers', date: new Date().toISOString(), replicas: N, nodes: NODES, cores: cpus().length,
+      benchmark: 'controllers', date: new Date().toISOString(), replicas: N, nodes: NODES, cores: cpus().length, loadAverage1mAtStart: +loadAtStart.toFixed(2),
       agent: 'peapod sim-agent (pods Ready 1–1.5 s after binding; deletions after ≤ 1 s)',
       anchor: { name: 'ClusterLoader2 pod startup throughput', podsPerSecond: 100 },
       create, rollingUpdate: update,
