@@ -6,7 +6,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { ensureExampleImages } from '../../src/images/index.js';
+import { skopeoDockerArchive } from '../../src/images/testing/test-registry.js';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -60,15 +63,31 @@ test('a wrong join token is refused before anything runs', { skip: !isRoot }, as
   rmSync(dirname(bad), { recursive: true, force: true });
 });
 
-test('SIGKILL the agent and start it again: containers keep running, nothing restarts, deleted pods are cleaned up', { skip: !isRoot }, async () => {
+test('SIGKILL the agent and start it again: containers keep running, nothing restarts, deleted pods are cleaned up (and image tarballs in DIR/agent/images are imported at start)', { skip: !isRoot }, async () => {
   assert.ok(server);
   agentDir = mkdtempSync(join(tmpdir(), 'peapod-agent-'));
   const nodeName = `e2e-standalone-${net.bridge}`;
+  // An image only this node has: a docker-archive tarball dropped into DIR/agent/images/ before start.
+  const layout = mkdtempSync(join(tmpdir(), 'peapod-layout-'));
+  try {
+    const [tarball] = (await ensureExampleImages()).filter((f) => f.endsWith('busybox.tar'));
+    execFileSync('tar', ['xf', tarball, '-C', layout]);
+    mkdirSync(new AgentPaths(agentDir).imagesDir, { recursive: true });
+    await skopeoDockerArchive(layout, '1.36', join(new AgentPaths(agentDir).imagesDir, 'tool.tar'), 'example.com/custom/tool:7');
+  } finally {
+    rmSync(layout, { recursive: true, force: true });
+  }
   const args = ['--server', server.url, '--token-file', join(server.dataDir, 'node-token'), '--node-name', nodeName, '--data-dir', agentDir,
     '--pod-cidr', net.subnet, '--bridge', net.bridge, '--example-images'];
   agent = (await startAgent(args)).proc;
   const client = HttpClient.fromKubeconfig(server.kubeconfig);
   after(() => client.close());
+  await client.create(Resources.pods, 'default', {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'local-image' },
+    spec: { nodeName, restartPolicy: 'Never', containers: [{ name: 'c', image: 'example.com/custom/tool:7', imagePullPolicy: 'Never', command: ['echo', 'from the node image'] }] },
+  });
+  await waitFor(async () => ((await client.get(Resources.pods, 'default', 'local-image')) as unknown as Pod).status?.phase === 'Succeeded', 'the pod of the imported image to succeed', 60_000);
+  await client.delete(Resources.pods, 'default', 'local-image');
   for (const name of ['keep', 'gone']) {
     await client.create(Resources.pods, 'default', {
       apiVersion: 'v1', kind: 'Pod', metadata: { name },
