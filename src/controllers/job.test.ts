@@ -6,7 +6,7 @@ import type { KubeClient } from '../client/types.js';
 import { Resources } from '../client/resources.js';
 import { startJobController, JOB_TRACKING_FINALIZER, type JobController } from './job.js';
 import { formatIndexes, parseIndexes } from './job-indexes.js';
-import { startTestCluster, waitFor, listPods, events, type TestCluster } from './replicaset-testkit.js';
+import { startTestCluster, waitFor, listPods, events, runPod, type TestCluster } from './replicaset-testkit.js';
 
 function job(name: string, spec: Record<string, unknown> = {}, podSpec: Record<string, unknown> = {}): KubeObject {
   return {
@@ -254,5 +254,22 @@ describe('Job controller', () => {
     assert.deepEqual([cond.reason, cond.message], ['MaxFailedIndexesExceeded', 'Job has exceeded the specified maximal number of failed indexes']);
     assert.equal(st.failedIndexes, pods[0].metadata.annotations?.['batch.kubernetes.io/job-completion-index']);
     assert.equal(active(await podsOf(c, 'failindex')).length, 0, 'the other index is stopped');
+  });
+  test('podReplacementPolicy: TerminatingOrFailed replaces a terminating pod at once, Failed waits until it has failed', async () => {
+    for (const [name, policy] of [['repl-now', 'TerminatingOrFailed'], ['repl-wait', 'Failed']] as const) {
+      await c.client.create(Resources.jobs, 'default', job(name, { podReplacementPolicy: policy, backoffLimit: 6 }));
+      const [p] = await waitFor(async () => { const x = await podsOf(c, name); return x.length === 1 && x; }, `${name} pod`);
+      await runPod(c.client, p); // bound: its deletion is graceful, it stays terminating
+      await c.client.delete(Resources.pods, 'default', String(p.metadata.name));
+    }
+    await c.clock.advance(10_500); // past the failure backoff of the counted terminating pod
+    await waitFor(async () => active(await podsOf(c, 'repl-now')).length === 1, 'replacement while the old pod terminates');
+    const st = await waitFor(async () => { const s = await jobStatus(c, 'repl-wait'); return s.terminating === 1 && s; }, 'terminating 1');
+    assert.equal(st.active, undefined);
+    assert.equal(active(await podsOf(c, 'repl-wait')).length, 0, 'no replacement while terminating');
+    const [old] = await podsOf(c, 'repl-wait');
+    await finishPod(c.client, old, 'Failed');
+    await waitFor(async () => active(await podsOf(c, 'repl-wait')).length === 1, 'replacement once the pod failed');
+    assert.equal((await jobStatus(c, 'repl-wait')).failed, 1);
   });
 });
