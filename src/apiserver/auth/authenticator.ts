@@ -43,11 +43,27 @@ export class Authenticator {
     return serviceAccountUser(claims);
   }
 
+  /**
+   * The client certificate's user, once per TLS 1.3 connection: getPeerCertificate() builds the
+   * whole certificate object on every call (~3% of the server's CPU under load), and TLS 1.3 has
+   * no renegotiation, so a connection's peer certificate never changes.
+   */
+  private readonly certUsers = new WeakMap<TLSSocket, UserInfo | null>();
+
   private fromClientCert(req: IncomingMessage): UserInfo | undefined {
     const sock = req.socket as TLSSocket;
     if (typeof sock.getPeerCertificate !== 'function' || !sock.authorized) return undefined;
+    let u = this.certUsers.get(sock);
+    if (u === undefined) {
+      u = this.certUserOf(sock);
+      if (sock.getProtocol() === 'TLSv1.3') this.certUsers.set(sock, u);
+    }
+    return u ? { username: u.username, groups: [...u.groups] } : undefined;
+  }
+
+  private certUserOf(sock: TLSSocket): UserInfo | null {
     const cert = sock.getPeerCertificate();
-    if (!cert?.subject?.CN) return undefined;
+    if (!cert?.subject?.CN) return null;
     const cn = Array.isArray(cert.subject.CN) ? cert.subject.CN[0] : cert.subject.CN;
     const o = cert.subject.O;
     const orgs = o === undefined ? [] : Array.isArray(o) ? o : [o];
