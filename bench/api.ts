@@ -64,6 +64,13 @@ async function run(count: number, op: (i: number) => Promise<unknown>): Promise<
   return stat(lat, (performance.now() - t0) / 1000);
 }
 
+/** The server process's CPU time (user + system) in ms, from /proc: a per-operation cost that load from others on the machine does not distort as much as wall-clock rates. */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) * 10; // utime, stime in 1/100 s
+}
+
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : 0;
@@ -102,14 +109,22 @@ async function main(): Promise<void> {
     for (let n = 0; n < NAMESPACES; n++) await client.create(Resources.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${n}` } });
     let stored = 0;
     for (const size of sizes) {
-      const create = await run(size - stored, (i) => client.create(Resources.pods, pod(stored + i).metadata.namespace, pod(stored + i)));
+      const pid = server.process.pid!;
+      const cpu: Record<string, number> = {};
+      const measured = async <T>(name: string, ops: number, f: () => Promise<T>): Promise<T> => {
+        const c0 = cpuMs(pid);
+        const r = await f();
+        cpu[name] = +((cpuMs(pid) - c0) / Math.max(1, ops)).toFixed(3);
+        return r;
+      };
+      const create = await measured('create', size - stored, () => run(size - stored, (i) => client.create(Resources.pods, pod(stored + i).metadata.namespace, pod(stored + i))));
       stored = size;
       const sample = Math.min(2000, size);
-      const get = await run(sample, (i) => { const p = pod(Math.floor((i * 7919) % size)); return client.get(Resources.pods, p.metadata.namespace, String(p.metadata.name)); });
-      const update = await run(Math.min(1000, size), async (i) => {
+      const get = await measured('get', sample, () => run(sample, (i) => { const p = pod(Math.floor((i * 7919) % size)); return client.get(Resources.pods, p.metadata.namespace, String(p.metadata.name)); }));
+      const update = await measured('update', Math.min(1000, size), () => run(Math.min(1000, size), async (i) => {
         const p = pod(Math.floor((i * 104729) % size));
         return client.patch(Resources.pods, p.metadata.namespace, String(p.metadata.name), 'merge', { metadata: { labels: { bench: `${size}-u${i}` } } });
-      });
+      }));
       const lists = async (ns: string | undefined, times: number) => {
         const lat: number[] = [];
         const t0 = performance.now();
@@ -122,7 +137,8 @@ async function main(): Promise<void> {
         return stat(lat, (performance.now() - t0) / 1000);
       };
       const listNs = await lists('ns-0', 5);
-      const listAll = await lists(undefined, size >= 100_000 ? 2 : 5);
+      const listTimes = size >= 100_000 ? 2 : 5;
+      const listAll = await measured('listCluster', listTimes, () => lists(undefined, listTimes));
       // watch fan-out: 10 watchers on all pods, then 500 updates; deliveries = events received
       let delivered = 0;
       const otherEvents = new Map<string, number>();
@@ -148,6 +164,7 @@ async function main(): Promise<void> {
         rawSqliteInsert: raw,
         createRatioToRawSqlite: +(create.perSecond / raw.perSecond).toFixed(3),
         serverRssMb: rssMb(server.process.pid!),
+        serverCpuMsPerOp: cpu,
       });
     }
   } finally {
@@ -161,6 +178,8 @@ async function main(): Promise<void> {
   console.log('| pods stored | creates/s | raw sqlite inserts/s | ratio | gets/s | updates/s | ns list p99 | cluster list p99 | watch deliveries/s | server RSS |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) console.log(row(r));
+  console.log('server CPU ms per operation:');
+  for (const r of results) console.log(`  ${r.storedPods}: ${JSON.stringify(r.serverCpuMsPerOp)}`);
   const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'api.json'), JSON.stringify({ date: new Date().toISOString(), concurrency, results }, null, 2) + '\n');
