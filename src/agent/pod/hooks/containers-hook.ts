@@ -42,7 +42,9 @@ export const containersHook: PodHook = {
         const changed = cur.annotations[ANNOTATIONS.specHash] !== containerHash(c);
         if (!probe && !changed) continue;
         const msg = probe ? `Container ${c.name} failed ${probe} probe, will be restarted` : `Container ${c.name} definition changed, will be restarted`;
-        await killContainer(ctx, c, cur, gracePeriodOf(ctx), msg);
+        // A probe's own terminationGracePeriodSeconds overrides the pod's for the kill it causes.
+        const probeGrace = probe ? c[`${probe}Probe`]?.terminationGracePeriodSeconds : undefined;
+        await killContainer(ctx, c, cur, probeGrace ?? gracePeriodOf(ctx), msg);
         await ctx.refresh();
         cur = ctx.state.current(c.name);
         if (!cur || cur.state !== 'exited') continue;
