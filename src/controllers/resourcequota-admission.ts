@@ -32,7 +32,7 @@ function forbidden(plural: string, group: string, name: string, message: string)
   return new ApiError(403, 'Forbidden', `${qualified} "${name}" is forbidden: ${message}`, { name, group: group || undefined, kind: plural });
 }
 
-const COMPUTE = ['cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage'];
+const COMPUTE = ['cpu', 'memory', 'requests.cpu', 'requests.memory', 'limits.cpu', 'limits.memory'];
 
 export function createQuotaAdmission(access: QuotaAccess): CreateAdmission {
   return async (resource, obj, namespace, dryRun) => {

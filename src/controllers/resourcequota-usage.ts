@@ -128,9 +128,10 @@ export function usageOf(plural: string, group: string, obj: KubeObject, now: num
   const u: Usage = new Map();
   const one = quantityFromInt(1);
   if (plural === 'pods' && group === '') {
+    // count/pods counts every stored pod; the compute resources (and `pods`) only live ones
+    add(u, countName('pods', ''), one);
     if (!podCountsForQuota(obj, now)) return u;
     add(u, 'pods', one);
-    add(u, countName('pods', ''), one);
     const spec = (obj.spec ?? {}) as PodSpec;
     for (const r of ['cpu', 'memory', 'ephemeral-storage']) {
       const req = podResource(spec, 'requests', r);
@@ -159,19 +160,20 @@ export function usageOf(plural: string, group: string, obj: KubeObject, now: num
   return u;
 }
 
-/** For pods under a quota that limits compute resources: the containers missing a value, as Kubernetes reports them. */
+/**
+ * For pods under a quota on cpu or memory (only those: Kubernetes' validationSet), each container
+ * and init container must state the request/limit: "limits.cpu for: a,b; requests.memory for: a".
+ */
 export function missingComputeResources(obj: KubeObject, hard: string[]): string[] {
   const spec = (obj.spec ?? {}) as PodSpec;
+  const required: [string, Kind, string][] = ([
+    ['cpu', 'requests', 'cpu'], ['limits.cpu', 'limits', 'cpu'], ['limits.memory', 'limits', 'memory'],
+    ['memory', 'requests', 'memory'], ['requests.cpu', 'requests', 'cpu'], ['requests.memory', 'requests', 'memory'],
+  ] as [string, Kind, string][]).filter(([name]) => hard.includes(name));
   const out: string[] = [];
-  const wanted: [string, Kind, string][] = [
-    ['limits.cpu', 'limits', 'cpu'], ['limits.memory', 'limits', 'memory'], ['limits.ephemeral-storage', 'limits', 'ephemeral-storage'],
-    ['requests.cpu', 'requests', 'cpu'], ['requests.memory', 'requests', 'memory'], ['requests.ephemeral-storage', 'requests', 'ephemeral-storage'],
-    ['cpu', 'requests', 'cpu'], ['memory', 'requests', 'memory'], ['ephemeral-storage', 'requests', 'ephemeral-storage'],
-  ];
-  for (const [name, kind, r] of wanted.sort((a, b) => a[0].localeCompare(b[0]))) {
-    if (!hard.includes(name)) continue;
-    const missing = [...(spec.initContainers ?? []), ...(spec.containers ?? [])].filter((c) => c.resources?.[kind]?.[r] === undefined).map((c) => c.name);
-    if (missing.length) out.push(`${name} for: ${missing.join(',')}`);
+  for (const [name, kind, r] of required.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    const missing = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].filter((c) => c.resources?.[kind]?.[r] === undefined).map((c) => c.name).sort();
+    if (missing.length) out.push(`${name} for: ${[...new Set(missing)].join(',')}`);
   }
   return out;
 }
