@@ -101,18 +101,21 @@ describe('DaemonSet controller', () => {
     await c.client.delete(Resources.daemonsets, 'default', 'ssd');
   });
 
-  test('a failed pod is deleted and made again after a backoff', async () => {
-    const [p] = (await live('agent')).filter((x) => targetNode(x) === 'n1');
-    await c.client.patch(Resources.pods, 'default', String(p.metadata.name), 'merge', { status: { phase: 'Failed' } }, { subresource: 'status' });
-    // a pod in a terminal phase is deleted at once (no grace period)
-    await waitFor(async () => (await listPods(c.client, 'app=agent')).every((x) => x.metadata.name !== p.metadata.name), 'failed pod deleted');
+  test('a failed pod is deleted and made again; a node failing pods again is backed off (1 s, 2 s …)', async () => {
+    const onN1 = async () => (await live('agent')).filter((x) => targetNode(x) === 'n1');
+    const fail = (p: KubeObject) => c.client.patch(Resources.pods, 'default', String(p.metadata.name), 'merge', { status: { phase: 'Failed' } }, { subresource: 'status' });
+    const [p] = await onN1();
+    await fail(p);
+    // a pod in a terminal phase is deleted at once (no grace period), and the node gets a new one
+    const second = await waitFor(async () => { const x = await onN1(); return x.length === 1 && x[0].metadata.uid !== p.metadata.uid && x[0]; }, 'replacement on n1');
     await dc.recorder.flush();
     assert.ok((await events(c.client)).some((e) => e.reason === 'FailedDaemonPod' && e.message === `Found failed daemon pod default/${p.metadata.name} on node n1, will try to kill it`));
-    await c.clock.advance(900);
-    assert.equal((await live('agent')).filter((x) => targetNode(x) === 'n1').length, 0, 'not within the 1 s backoff');
-    await c.clock.advance(200);
-    const n1 = await waitFor(async () => (await live('agent')).find((x) => targetNode(x) === 'n1'), 'replacement on n1');
-    assert.notEqual(n1.metadata.name, p.metadata.name);
+    await fail(second);
+    await c.clock.advance(500);
+    assert.ok((await listPods(c.client, 'app=agent')).some((x) => x.metadata.uid === second.metadata.uid), 'within the 1 s backoff the failed pod stays');
+    await c.clock.advance(600);
+    const third = await waitFor(async () => { const x = await onN1(); return x.length === 1 && x[0].metadata.uid !== second.metadata.uid && x[0]; }, 'deleted after the backoff and replaced');
+    await runPod(c.client, third, { node: 'n1', at: c.clock.now() });
     await runAll('agent');
     await waitFor(async () => (await status('agent')).numberReady === 2, 'ready 2');
   });

@@ -8,8 +8,9 @@
  *
  * Pods are created unbound with a required node affinity to their node (matchFields
  * metadata.name), so the scheduler binds them; they carry `controller-revision-hash` (the
- * template's ControllerRevision hash) and `pod-template-generation`. Failed pods are deleted and
- * made again after a per-node backoff (1 s doubling to 15 min); extra pods on a node are deleted.
+ * template's ControllerRevision hash) and `pod-template-generation`. Failed pods are deleted (and
+ * made again), a node's repeated failures only after a backoff (1 s doubling to 15 min); extra
+ * pods on a node are deleted.
  *
  * RollingUpdate replaces pods of older revisions: with maxSurge 0, at most maxUnavailable nodes
  * are without an available pod; with maxSurge, a new pod starts beside the old one (on at most
@@ -139,8 +140,8 @@ export function startDaemonSetController(opts: DaemonSetControllerOptions): Daem
   const queue = new WorkQueue({ clock });
   const expectations = new ControllerExpectations(clock);
   const own = new OwnWrites();
-  /** `dsUid/node` → consecutive failed pods and when the last one was deleted. */
-  const failedBackoff = new Map<string, { n: number; until: number }>();
+  /** `dsUid/node` → backoff for deleting failed pods (flowcontrol.Backoff: 1 s doubling to 15 min since the last deletion). */
+  const failedBackoff = new Map<string, { backoff: number; lastUpdate: number }>();
 
   const ownerKey = (p: KubeObject) => {
     const r = controllerOf(p);
@@ -266,24 +267,18 @@ export function startDaemonSetController(opts: DaemonSetControllerOptions): Daem
           const name = String(n.metadata.name);
           const { shouldRun, shouldContinueRunning } = eligibility.get(name)!;
           const here = byNode.get(name) ?? [];
-          if (shouldRun && here.length === 0) {
-            const b = failedBackoff.get(`${ds.metadata.uid}/${name}`);
-            if (b && b.until > now) { requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, b.until - now); continue; }
-            toCreate.push(name);
-            continue;
-          }
+          if (shouldRun && here.length === 0) { toCreate.push(name); continue; }
           if (!shouldContinueRunning) { toDelete.push(...here.filter((p) => !p.metadata.deletionTimestamp)); continue; }
           if (!shouldRun && here.length === 0) continue;
           const running: Pod[] = [];
           for (const p of here) {
             if (p.metadata.deletionTimestamp) continue;
             if (podPhase(p) === 'Failed') {
+              // a node that keeps failing our pods (the kubelet rejecting them) is not fought in a hot loop
               const bk = `${ds.metadata.uid}/${name}`;
-              const b = failedBackoff.get(bk) ?? { n: 0, until: 0 };
-              if (b.until > now) { requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, b.until - now); continue; }
-              b.until = now + Math.min(FAILED_BACKOFF_MAX_MS, FAILED_BACKOFF_BASE_MS * 2 ** b.n);
-              b.n++;
-              failedBackoff.set(bk, b);
+              const b = failedBackoff.get(bk);
+              if (b && now - b.lastUpdate < b.backoff) { requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, b.lastUpdate + b.backoff - now); continue; }
+              failedBackoff.set(bk, { backoff: b ? Math.min(FAILED_BACKOFF_MAX_MS, b.backoff * 2) : FAILED_BACKOFF_BASE_MS, lastUpdate: now });
               recorder.event(ds, 'Warning', 'FailedDaemonPod', `Found failed daemon pod ${namespace}/${p.metadata.name} on node ${name}, will try to kill it`);
               toDelete.push(p);
               continue;
