@@ -13,8 +13,6 @@ import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { Resources } from '../../src/client/resources.js';
 import { startAgentServer, waitFor, type AgentServer } from './agent-helpers.js';
 import { runCommand } from '../../src/runtime/oci/run-command.js';
-import { OciRuntime } from '../../src/runtime/oci/oci-runtime.js';
-import { BridgeNetwork } from '../../src/network/cni/bridge-network.js';
 
 const isRoot = process.getuid?.() === 0;
 let s: AgentServer;
@@ -47,16 +45,9 @@ async function webPods(): Promise<Pod[]> {
   return l.items as unknown as Pod[];
 }
 
-/**
- * Runs a command inside a running pod's container (its network, mount and UTS namespaces and root,
- * so /etc/resolv.conf is the one the agent wrote). nsenter on the container's pid stands in for
- * `kubectl exec`, which this test does not depend on.
- */
+/** `kubectl exec POD -- ARGV` (the pod's own network, mounts and /etc/resolv.conf). */
 async function podExec(pod: string, argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const rt = new OciRuntime({ dataDir: s.paths.runtimeDir, network: new BridgeNetwork({ dataDir: s.paths.cniDir, bridge: s.bridge, subnet: s.subnet }) });
-  const c = (await rt.listContainers()).find((x) => x.labels['io.kubernetes.pod.name'] === pod && x.labels['io.kubernetes.pod.namespace'] === 'default' && x.state === 'running' && x.pid);
-  if (!c) throw new Error(`no running container of pod ${pod}`);
-  const r = await runCommand('nsenter', ['--target', String(c.pid), '--mount', '--uts', '--net', '--root', '--wd', ...argv], { check: false, timeoutMs: 20_000 });
+  const r = await s.server.kubectl(['exec', pod, '--', ...argv], { timeoutMs: 20_000 });
   return { code: r.code, out: r.stdout.trim(), err: r.stderr };
 }
 
