@@ -93,6 +93,10 @@ describe('node lifecycle', () => {
     assert.deepEqual(taints.map((x) => `${x.key}:${x.effect}`).sort(), ['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']);
     // the node's pods are no longer Ready
     assert.equal((await pod(e, 'p-forever')).status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
+    await e.nlc.recorder.flush();
+    const evs = (await e.api.client.list(Resources.events, 'default')).items as unknown as { reason: string; message: string; involvedObject: { kind: string; name: string } }[];
+    assert.ok(evs.some((x) => x.involvedObject.kind === 'Node' && x.involvedObject.name === 'sim-node-0' && x.reason === 'NodeNotReady' && x.message === 'Node sim-node-0 status is now: NodeNotReady'), JSON.stringify(evs.map((x) => x.reason)));
+    assert.ok(evs.some((x) => x.involvedObject.kind === 'Pod' && x.reason === 'NodeNotReady' && x.message === 'Node is not ready'));
 
     const deleting = async (name: string) => !!(await pod(e, name)).metadata?.deletionTimestamp;
     await waitFor('p-now evicted at once', async () => { await e.clock.advance(0); return deleting('p-now'); });

@@ -26,6 +26,7 @@ import { realClock } from '../util/clock.js';
 import { logger } from '../util/log.js';
 import { runController, type RunningController } from './runner.js';
 import { startTaintEviction, type TaintEviction } from './node-lifecycle-taint-eviction.js';
+import { createEventRecorder, type EventRecorder } from './events.js';
 
 const log = logger('node-lifecycle');
 
@@ -115,6 +116,9 @@ export class NodeLifecycleController {
   private readonly queue: WorkQueue;
   get noScheduleQueue(): WorkQueue { return this.queue; }
   private runner?: RunningController;
+  readonly recorder: EventRecorder;
+  /** Last Ready status seen per node, for the NodeReady/NodeNotReady events. */
+  private readonly lastReady = new Map<string, string>();
   private eviction?: TaintEviction;
 
   constructor(private readonly opts: NodeLifecycleOptions) {
@@ -124,6 +128,7 @@ export class NodeLifecycleController {
     this.pods = opts.informers.for<KubeObject>(Resources.pods);
     this.pods.addIndexer('nodeName', podNodeName);
     this.queue = new WorkQueue({ clock: this.clock });
+    this.recorder = createEventRecorder(opts.client, 'node-controller', this.clock);
     // NoSchedule taints follow conditions and spec.unschedulable at once (no rate limit)
     this.nodes.addEventHandler({
       onAdd: (n) => this.queue.add(String(n.metadata.name)),
@@ -146,6 +151,7 @@ export class NodeLifecycleController {
     await this.monitoring;
     await this.runner?.stop();
     await this.eviction?.stop();
+    await this.recorder.flush();
   }
 
   private tick(): void {
@@ -174,12 +180,23 @@ export class NodeLifecycleController {
         h.probeAt = now; h.lease = renew; h.heartbeat = hb;
       }
       if (ready) h.everReady = true;
+      this.noteReadiness(node);
       const grace = h.everReady ? this.gracePeriodMs : (this.opts.nodeStartupGracePeriodMs ?? 60_000);
       if (now - h.probeAt > grace && ready?.status !== 'Unknown') {
-        try { nodes[idx] = (await this.markUnknown(name)) ?? node; } catch (e) { if (!isNotFound(e)) log.warn('marking node Unknown failed', { node: name, err: String(e) }); }
+        try { nodes[idx] = (await this.markUnknown(name)) ?? node; this.noteReadiness(nodes[idx]); } catch (e) { if (!isNotFound(e)) log.warn('marking node Unknown failed', { node: name, err: String(e) }); }
       }
     }
     await this.handleDisruption(nodes);
+  }
+
+  /** Kubernetes' RecordNodeStatusChange: "Node X status is now: NodeReady|NodeNotReady". */
+  private noteReadiness(node: Node): void {
+    const name = node.metadata?.name ?? '';
+    const st = readyCondition(node)?.status === 'True' ? 'NodeReady' : 'NodeNotReady';
+    const prev = this.lastReady.get(name);
+    this.lastReady.set(name, st);
+    if (prev === undefined || prev === st) return;
+    this.recorder.event({ ...(node as KubeObject), apiVersion: 'v1', kind: 'Node' }, 'Normal', st, `Node ${name} status is now: ${st}`);
   }
 
   private async markUnknown(name: string): Promise<Node | undefined> {
@@ -217,6 +234,7 @@ export class NodeLifecycleController {
       const next = conds.map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: now } : c));
       try {
         await this.opts.client.patch(Resources.pods, p.metadata?.namespace, p.metadata?.name ?? '', 'merge', { status: { conditions: next } }, { subresource: 'status' });
+        this.recorder.event({ ...(p as KubeObject), apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'NodeNotReady', 'Node is not ready');
       } catch (e) {
         if (!isNotFound(e)) log.debug('marking pod NotReady failed', { pod: p.metadata?.name, err: String(e) });
       }
