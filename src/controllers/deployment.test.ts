@@ -170,8 +170,18 @@ describe('Deployment controller', () => {
     const rs = await waitFor(async () => { const l = await rsOf(c.client, 'stuck'); return l.length === 1 && l[0]; }, 'rs');
     const first = await waitFor(async () => { const x = (await getD(c.client, 'stuck')).status?.conditions?.find((y) => y.type === 'Progressing'); return x && x; }, 'Progressing');
     assert.ok(['NewReplicaSetCreated', 'ReplicaSetUpdated'].includes(String(first.reason)));
-    await c.clock.advance(62_000);
-    const cond = await waitFor(async () => { const x = (await getD(c.client, 'stuck')).status?.conditions?.find((y) => y.type === 'Progressing'); return x?.reason === 'ProgressDeadlineExceeded' && x; }, 'deadline exceeded');
+    // not yet: less than the deadline has passed
+    await c.clock.advance(30_000);
+    const early = (await getD(c.client, 'stuck')).status?.conditions?.find((y) => y.type === 'Progressing');
+    assert.notEqual(early?.reason, 'ProgressDeadlineExceeded');
+    // the controller asked to look again when the deadline passes: move time on until it has
+    const cond = await waitFor(async () => {
+      await c.clock.advance(5_000);
+      const x = (await getD(c.client, 'stuck')).status?.conditions?.find((y) => y.type === 'Progressing');
+      return x?.reason === 'ProgressDeadlineExceeded' && x;
+    }, 'deadline exceeded');
+    const exceededAt = Date.parse(String(cond.lastUpdateTime));
+    assert.ok(exceededAt - Date.parse(String(first.lastUpdateTime)) >= 60_000, 'not before the deadline');
     assert.equal(cond.status, 'False');
     assert.equal(cond.message, `ReplicaSet "${rs.metadata.name}" has timed out progressing.`);
     const avail = (await getD(c.client, 'stuck')).status?.conditions?.find((y) => y.type === 'Available');

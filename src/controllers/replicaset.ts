@@ -14,7 +14,7 @@ import { Resources } from '../client/resources.js';
 import type { SharedInformers } from '../client/shared-informers.js';
 import { objectKey, splitKey, type Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/work-queue.js';
-import { isNotFound } from '../client/errors.js';
+import { isNotFound, isConflict } from '../client/errors.js';
 import { selectorFromSpec, selectorFromMap, type LabelSelector, type LabelSelectorSpec } from '../api/selectors.js';
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
@@ -185,11 +185,7 @@ export function startReplicaController(kind: ReplicaKind, opts: ReplicaSetContro
       const cur = (owner.status ?? {}) as ReplicaStatus;
       status.observedGeneration = owner.metadata.generation;
       if (JSON.stringify(normalize(cur)) !== JSON.stringify(normalize(status))) {
-        try {
-          await client.update(kind.ref, namespace, { ...owner, status }, { subresource: 'status' });
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
+        await updateStatus(owner, status);
       }
       if (manageErr) throw manageErr;
       const replicas = spec.replicas ?? 1;
@@ -199,6 +195,28 @@ export function startReplicaController(kind: ReplicaKind, opts: ReplicaSetContro
       return undefined;
     },
   };
+
+  /** updateReplicaSetStatus: write the status; on a conflict read the latest object and try once more. */
+  async function updateStatus(owner: KubeObject, status: ReplicaStatus): Promise<void> {
+    let cur = owner;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await client.update(kind.ref, cur.metadata.namespace, { ...cur, status }, { subresource: 'status' });
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err) || attempt >= 1) throw err;
+      }
+      try {
+        cur = await client.get(kind.ref, owner.metadata.namespace, String(owner.metadata.name));
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw err;
+      }
+      // the status is for this generation only
+      if (cur.metadata.uid !== owner.metadata.uid || cur.metadata.generation !== owner.metadata.generation) throw new Error('replica set changed while its status was written');
+    }
+  }
 
   async function manageReplicas(owner: KubeObject, spec: ReplicaSpec, filtered: KubeObject[], key: string): Promise<void> {
     const ns = String(owner.metadata.namespace);
