@@ -256,6 +256,27 @@ describe('preemption', () => {
     const never = new PodInfo({ ...makePod('n', { cpu: '1', priority: 1000 }), spec: { ...makePod('n', { cpu: '1' }).spec!, priority: 1000, preemptionPolicy: 'Never' } });
     assert.equal(preempt(f, never, r.diagnosis, c, []).message, 'preemption: not eligible due to preemptionPolicy=Never.');
   });
+  test('evicting a lower-priority pod that blocks by anti-affinity (either direction) makes room', () => {
+    const anti = (app: string) => ({ podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app } }, topologyKey: 'kubernetes.io/hostname' }] } });
+    const c = cluster([makeNode('a'), makeNode('b')], [
+      makePod('low-x', { nodeName: 'a', priority: 1, labels: { app: 'x' } }),
+      makePod('high-x', { nodeName: 'b', priority: 1000, labels: { app: 'x' } }),
+    ]);
+    const f = fw();
+    const pod = new PodInfo(makePod('vip', { priority: 100, affinity: anti('x') }));
+    const r = f.schedule(pod, c);
+    if (r.node !== undefined) assert.fail('should not fit');
+    assert.equal(fitErrorMessage(r.numAllNodes, r.diagnosis), "0/2 nodes are available: 2 node(s) didn't match pod anti-affinity rules.");
+    const pre = preempt(f, pod, r.diagnosis, c, []);
+    assert.equal(pre.nominatedNode, 'a');
+    assert.deepEqual(pre.victims.map((v) => v.name), ['low-x']);
+    // the other direction: an existing low-priority pod's anti-affinity keeps the pod out
+    const c2 = cluster([makeNode('a')], [makePod('guard', { nodeName: 'a', priority: 1, labels: { app: 'g' }, affinity: anti('web') })]);
+    const web = new PodInfo(makePod('web', { priority: 100, labels: { app: 'web' } }));
+    const r2 = f.schedule(web, c2);
+    if (r2.node !== undefined) assert.fail('should not fit');
+    assert.deepEqual(preempt(f, web, r2.diagnosis, c2, []).victims.map((v) => v.name), ['guard']);
+  });
   test('a PodDisruptionBudget steers the choice of victims', () => {
     const c = cluster([makeNode('a', { cpu: '1' }), makeNode('b', { cpu: '1' })], [
       makePod('guarded', { nodeName: 'a', cpu: '1', priority: 1, labels: { app: 'g' } }),
