@@ -40,16 +40,21 @@ test('base table: maps, hooks, masquerade and the reject chains', { skip: !isRoo
   assert.deepEqual(await readTable(table), t);
 });
 
-test('one service port: vmap elements, per-endpoint DNAT chains with the hairpin mark, random spread', { skip: !isRoot }, async () => {
+test('one service port: vmap elements, one chain with the hairpin mark and a random DNAT map', { skip: !isRoot }, async () => {
   await nft(installBaseRules(c));
   await nft(serviceRules(c, web));
   const t = await readTable(table);
   const id = chainId(web.id);
   assert.deepEqual(t.maps.service_ips, [`10.206.0.5 . tcp . 80 : goto svc-${id}`]);
   assert.deepEqual(t.maps.node_ports, [`tcp . 30080 : goto svc-${id}`]);
-  assert.deepEqual(t.chains[`svc-${id}`], [`numgen random mod 2 vmap { 0 : goto ep-${id}-0, 1 : goto ep-${id}-1 }`]);
-  assert.deepEqual(t.chains[`ep-${id}-0`], ['ip saddr 10.205.7.2 meta mark set meta mark | 0x00004000', 'meta l4proto tcp dnat to 10.205.7.2:8080']);
-  assert.deepEqual(t.chains[`ep-${id}-1`], ['ip saddr 10.205.7.3 meta mark set meta mark | 0x00004000', 'meta l4proto tcp dnat to 10.205.7.3:8080']);
+  assert.deepEqual(t.chains[`svc-${id}`], [
+    'ip saddr { 10.205.7.2, 10.205.7.3 } meta mark set meta mark | 0x00004000',
+    'meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.205.7.2 . 8080, 1 : 10.205.7.3 . 8080 }',
+  ]);
+  assert.deepEqual(Object.keys(t.chains).filter((k) => k.startsWith('ep-')), [], 'no per-endpoint chains without affinity');
+  // one endpoint: a plain DNAT
+  await nft(serviceRules(c, { ...web, endpoints: [web.endpoints[0]] }, web));
+  assert.deepEqual((await readTable(table)).chains[`svc-${id}`], ['ip saddr 10.205.7.2 meta mark set meta mark | 0x00004000', 'meta l4proto tcp dnat to 10.205.7.2:8080']);
 });
 
 test('sessionAffinity ClientIP: one timeout set per endpoint, consulted before the random pick', { skip: !isRoot }, async () => {
@@ -82,6 +87,7 @@ test('incremental steps apply cleanly and leave nothing stale; removal restores 
     { ...web, endpoints: [] }, // no ready endpoint: NodePort rejected, ClusterIP falls to the CIDR reject
     { ...web, clusterIP: '10.206.0.6', nodePort: 30081, endpoints: [{ ip: '10.205.7.2', port: 9090 }, { ip: '10.205.7.3', port: 9090 }] },
     { ...web, clusterIP: '10.206.0.6', nodePort: undefined, endpoints: [{ ip: '10.205.7.2', port: 9090 }] },
+    { ...web, clusterIP: '10.206.0.6', endpoints: [{ ip: '10.205.7.2', port: 9090 }, { ip: '10.205.7.5', port: 9090 }], sessionAffinityClientIP: true, affinityTimeoutSeconds: 50 }, // affinity on again
   ];
   let prev: ProxyServicePort | undefined;
   const id = chainId(web.id);
@@ -92,7 +98,8 @@ test('incremental steps apply cleanly and leave nothing stale; removal restores 
     const t = await readTable(table);
     const n = step.endpoints.length;
     // exactly the endpoint chains and affinity sets of this step
-    assert.deepEqual(Object.keys(t.chains).filter((k) => k.startsWith(`ep-${id}-`)).sort(), step.endpoints.map((_, i) => `ep-${id}-${i}`).sort());
+    assert.deepEqual(Object.keys(t.chains).filter((k) => k.startsWith(`ep-${id}-`)).sort(), step.sessionAffinityClientIP ? step.endpoints.map((_, i) => `ep-${id}-${i}`).sort() : []);
+    assert.equal(t.chains[`svc-${id}`].length, n === 0 ? 0 : step.sessionAffinityClientIP ? n + 1 : 2);
     assert.deepEqual(Object.keys(t.sets).filter((k) => k.startsWith(`aff-${id}-`)).sort(), step.sessionAffinityClientIP ? step.endpoints.map((_, i) => `aff-${id}-${i}`).sort() : []);
     assert.deepEqual(t.maps.service_ips, [`10.206.0.10 . udp . 53 : goto svc-${otherId}`, ...(n && step.clusterIP ? [`${step.clusterIP} . tcp . 80 : goto svc-${id}`] : [])].sort());
     assert.deepEqual(t.maps.node_ports, n && step.nodePort ? [`tcp . ${step.nodePort} : goto svc-${id}`] : []);

@@ -6,9 +6,11 @@
  *   map service_ips  { ipv4_addr . inet_proto . inet_service : verdict }   ClusterIP:port → goto svc chain
  *   map node_ports   { inet_proto . inet_service : verdict }               NodePort → goto svc chain
  *   set no_endpoint_node_ports { inet_proto . inet_service }               NodePorts without a ready endpoint
- *   chain svc-<id>      [ip saddr @aff-<id>-<i> goto ep-<id>-<i> ...]  numgen random mod N vmap { i : goto ep-<id>-<i> }
- *   chain ep-<id>-<i>   [hairpin mark] [update @aff-<id>-<i> { ip saddr }] meta l4proto tcp dnat to IP:PORT
- *   set aff-<id>-<i>    sessionAffinity ClientIP: the clients that last went to endpoint i (timeout = timeoutSeconds)
+ *   chain svc-<id>      ip saddr { endpoint IPs } hairpin mark; meta l4proto tcp dnat to numgen random mod N map { i : IP . PORT }
+ *   with sessionAffinity ClientIP, per endpoint instead:
+ *   chain svc-<id>      ip saddr @aff-<id>-<i> goto ep-<id>-<i> ...; numgen random mod N vmap { i : goto ep-<id>-<i> }
+ *   chain ep-<id>-<i>   hairpin mark; update @aff-<id>-<i> { ip saddr }; meta l4proto tcp dnat to IP:PORT
+ *   set aff-<id>-<i>    the clients that last went to endpoint i (timeout = timeoutSeconds)
  *   chain services   ip daddr . meta l4proto . th dport vmap @service_ips
  *   chain node_port_services  fib daddr type local meta l4proto . th dport vmap @node_ports
  *   prerouting (nat, dstnat): services (only from the pod interface when one is given) + node ports
@@ -134,41 +136,48 @@ export function serviceRules(c: ProxyConfig, p: ProxyServicePort, previous?: Pro
   const out: string[] = [];
   const cleanup: string[] = [];
   const svcChain = `svc-${id}`;
-  const affinity = !!p.sessionAffinityClientIP && p.endpoints.length > 0;
+  const mark = `meta mark set meta mark | 0x${MASQ_MARK.toString(16)}`;
+  const n = p.endpoints.length;
+  // Per-endpoint chains (and affinity sets) only with ClientIP affinity; otherwise the service chain
+  // picks and DNATs in one rule, so the table holds one chain per service port, not one per endpoint.
+  const affinity = !!p.sessionAffinityClientIP && n > 0;
   const prevAffinity = !!previous?.sessionAffinityClientIP && (previous?.endpoints.length ?? 0) > 0;
   const prevCount = previous?.endpoints.length ?? 0;
+  const prevChains = prevAffinity ? prevCount : 0;
   // stale map elements first (the map must not point at a chain while it is rebuilt or removed)
   if (previous) out.push(...elementDeletes(c, previous));
   out.push(`add chain ${t} ${svcChain}`);
   out.push(`flush chain ${t} ${svcChain}`);
-  p.endpoints.forEach((ep, i) => {
-    const ch = endpointChain(id, i);
-    out.push(`add chain ${t} ${ch}`);
-    out.push(`flush chain ${t} ${ch}`);
-    if (affinity) {
+  if (affinity) {
+    p.endpoints.forEach((ep, i) => {
+      const ch = endpointChain(id, i);
+      out.push(`add chain ${t} ${ch}`);
+      out.push(`flush chain ${t} ${ch}`);
       // a changed timeout needs a new set (an existing set's timeout cannot be changed)
       if (prevAffinity && i < prevCount && affinityTimeout(previous!) !== affinityTimeout(p)) out.push(`delete set ${t} ${affinitySet(id, i)}`);
       out.push(`add set ${t} ${affinitySet(id, i)} { type ipv4_addr; flags dynamic,timeout; timeout ${affinityTimeout(p)}s; }`);
       // another endpoint took this slot: its clients were stuck to the old one, forget them
       const was = previous?.endpoints[i];
       if (prevAffinity && was && (was.ip !== ep.ip || was.port !== ep.port)) out.push(`flush set ${t} ${affinitySet(id, i)}`);
-    }
-    out.push(`add rule ${t} ${ch} ip saddr ${ep.ip} meta mark set meta mark | 0x${MASQ_MARK.toString(16)}`);
-    if (affinity) out.push(`add rule ${t} ${ch} update @${affinitySet(id, i)} { ip saddr }`);
-    out.push(`add rule ${t} ${ch} meta l4proto ${proto(p)} dnat to ${ep.ip}:${ep.port}`);
-  });
-  if (p.endpoints.length > 0) {
-    const n = p.endpoints.length;
-    if (affinity) p.endpoints.forEach((_, i) => out.push(`add rule ${t} ${svcChain} ip saddr @${affinitySet(id, i)} goto ${endpointChain(id, i)}`));
+      out.push(`add rule ${t} ${ch} ip saddr ${ep.ip} ${mark}`);
+      out.push(`add rule ${t} ${ch} update @${affinitySet(id, i)} { ip saddr }`);
+      out.push(`add rule ${t} ${ch} meta l4proto ${proto(p)} dnat to ${ep.ip}:${ep.port}`);
+    });
+    p.endpoints.forEach((_, i) => out.push(`add rule ${t} ${svcChain} ip saddr @${affinitySet(id, i)} goto ${endpointChain(id, i)}`));
     const vmap = p.endpoints.map((_, i) => `${i} : goto ${endpointChain(id, i)}`).join(', ');
     out.push(`add rule ${t} ${svcChain} numgen random mod ${n} vmap { ${vmap} }`);
+  } else if (n > 0) {
+    // hairpin: an endpoint sending to its own service is masqueraded (any endpoint of it, to keep one rule)
+    out.push(`add rule ${t} ${svcChain} ip saddr { ${[...new Set(p.endpoints.map((e) => e.ip))].join(', ')} } ${mark}`);
+    if (n === 1) out.push(`add rule ${t} ${svcChain} meta l4proto ${proto(p)} dnat to ${p.endpoints[0].ip}:${p.endpoints[0].port}`);
+    else out.push(`add rule ${t} ${svcChain} meta l4proto ${proto(p)} dnat to numgen random mod ${n} map { ${p.endpoints.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(', ')} }`);
   }
   // surplus endpoint chains and affinity sets of the previous program (nothing references them now)
-  for (let i = p.endpoints.length; i < prevCount; i++) {
+  for (let i = affinity ? n : 0; i < prevChains; i++) {
     cleanup.push(`flush chain ${t} ${endpointChain(id, i)}`, `delete chain ${t} ${endpointChain(id, i)}`);
   }
   if (prevAffinity) {
-    for (let i = affinity ? p.endpoints.length : 0; i < prevCount; i++) cleanup.push(`delete set ${t} ${affinitySet(id, i)}`);
+    for (let i = affinity ? n : 0; i < prevCount; i++) cleanup.push(`delete set ${t} ${affinitySet(id, i)}`);
   }
   out.push(...cleanup);
   out.push(...elementAdds(c, p));
@@ -206,8 +215,10 @@ export function removeServiceRules(c: ProxyConfig, p: ProxyServicePort): string 
   const id = chainId(p.id);
   const out = elementDeletes(c, p);
   out.push(`flush chain ${t} svc-${id}`);
-  for (let i = 0; i < p.endpoints.length; i++) out.push(`flush chain ${t} ${endpointChain(id, i)}`, `delete chain ${t} ${endpointChain(id, i)}`);
-  if (p.sessionAffinityClientIP) for (let i = 0; i < p.endpoints.length; i++) out.push(`delete set ${t} ${affinitySet(id, i)}`);
+  if (p.sessionAffinityClientIP) {
+    for (let i = 0; i < p.endpoints.length; i++) out.push(`flush chain ${t} ${endpointChain(id, i)}`, `delete chain ${t} ${endpointChain(id, i)}`);
+    for (let i = 0; i < p.endpoints.length; i++) out.push(`delete set ${t} ${affinitySet(id, i)}`);
+  }
   out.push(`delete chain ${t} svc-${id}`);
   return out.join('\n') + '\n';
 }

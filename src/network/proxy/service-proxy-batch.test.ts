@@ -78,8 +78,8 @@ test('batched, per-service transactions; a failed one triggers a full rebuild', 
     await proxy.synced();
     const t = await readTable(table);
     assert.equal(t.maps.service_ips.length, N);
-    assert.deepEqual(t.chains[`ep-${chainId('default/s8::TCP')}-0`].at(-1), 'meta l4proto tcp dnat to 10.205.9.200:8080');
-    assert.deepEqual(t.chains[`ep-${chainId('default/s7::TCP')}-1`].at(-1), 'meta l4proto tcp dnat to 10.205.9.101:8080');
+    assert.deepEqual(t.chains[`svc-${chainId('default/s8::TCP')}`].at(-1), 'meta l4proto tcp dnat to 10.205.9.200:8080');
+    assert.deepEqual(t.chains[`svc-${chainId('default/s7::TCP')}`].at(-1), 'meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.205.9.100 . 8080, 1 : 10.205.9.101 . 8080 }');
   } finally {
     await proxy.stop();
     await api.close();
