@@ -317,7 +317,8 @@ export class NodeLifecycleController {
     if (desired.size === current.size && [...desired].every((k) => current.has(k))) return;
     await this.updateTaints(name, (taints) => {
       const out = taints.filter((t) => !(t.effect === 'NoSchedule' && MANAGED_NOSCHEDULE.has(t.key) && !desired.has(t.key)));
-      for (const k of desired) if (!out.some((t) => t.effect === 'NoSchedule' && t.key === k)) out.push({ key: k, effect: 'NoSchedule', timeAdded: rfc3339(this.clock.now()) });
+      // as Kubernetes: NoSchedule taints carry no timeAdded (only NoExecute ones do)
+      for (const k of desired) if (!out.some((t) => t.effect === 'NoSchedule' && t.key === k)) out.push({ key: k, effect: 'NoSchedule' });
       return out;
     });
   }
