@@ -39,6 +39,7 @@ import { podFromTemplate, isPodAvailable, isPodReady, podPhase, type PodTemplate
 import { podsByController } from './replicaset.js';
 import { CONTROLLER_REVISION_HASH_LABEL, REVISION_HASH_LABEL, ensureUpdateRevision, truncateHistory } from './controller-revision.js';
 import { OwnWrites } from './own-writes.js';
+import { untilAvailable } from './statefulset.js';
 import { anyTermMatches, firstUntolerated } from '../scheduler/plugins/helpers.js';
 
 export const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
@@ -365,7 +366,10 @@ export function startDaemonSetController(opts: DaemonSetControllerOptions): Daem
       const hashes = new Set(claimed.map((p) => p.metadata.labels?.[CONTROLLER_REVISION_HASH_LABEL]));
       for (const r of history) if (hashes.has(r.metadata.labels?.[REVISION_HASH_LABEL])) live.add(String(r.metadata.name));
       await truncateHistory(client, history, live, spec.revisionHistoryLimit ?? 10);
-      if (minReady > 0 && ready > avail) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, minReady * 1000);
+      if (minReady > 0 && ready > avail) {
+        const wait = untilAvailable(claimed, minReady, now);
+        if (wait !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, wait);
+      }
       return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
     },
   };

@@ -165,4 +165,17 @@ describe('StatefulSet controller', () => {
     for (const p of fresh) if (['mu-2', 'mu-3'].includes(String(p.metadata.name))) await runPod(c.client, p);
     await waitFor(async () => JSON.stringify(names(await live('mu'))) === '["mu-2","mu-3"]', 'then mu-1 and mu-0');
   });
+  test('ordinals.start and minReadySeconds: pods NAME-5, NAME-6; available only after minReadySeconds', async () => {
+    await c.client.create(Resources.statefulsets, 'default', sts('ord', 2, { ordinals: { start: 5 }, minReadySeconds: 30 }));
+    await waitFor(async () => JSON.stringify(names(await live('ord'))) === '["ord-5"]', 'ord-5 first');
+    await runPod(c.client, (await live('ord'))[0], { at: c.clock.now() });
+    await c.clock.advance(10_000);
+    assert.deepEqual(names(await live('ord')), ['ord-5'], 'the next waits until ord-5 is available');
+    let st = await waitFor(async () => { const s = await status('ord'); return s.readyReplicas === 1 && s; }, 'ready 1');
+    assert.equal(st.availableReplicas, 0);
+    await c.clock.advance(21_000);
+    await waitFor(async () => JSON.stringify(names(await live('ord'))) === '["ord-5","ord-6"]', 'ord-6 after 30 s');
+    st = await status('ord');
+    assert.equal(st.availableReplicas, 1);
+  });
 });

@@ -31,7 +31,7 @@ import { realClock } from '../util/clock.js';
 import { runController, type Reconciler, type RunningController } from './runner.js';
 import { claimObjects, controllerOf, controllerRef, recheckOwner } from './owner-routing.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
-import { podFromTemplate, isPodReady, isPodAvailable, podPhase, type PodTemplateSpec } from './pod-template.js';
+import { podFromTemplate, isPodReady, isPodAvailable, podPhase, readyCondition, type PodTemplateSpec } from './pod-template.js';
 import { podsByController, POD_CONTROLLER_INDEX } from './replicaset.js';
 import { CONTROLLER_REVISION_HASH_LABEL, ensureUpdateRevision, truncateHistory } from './controller-revision.js';
 import { OwnWrites } from './own-writes.js';
@@ -70,6 +70,19 @@ function scaled(v: number | string | undefined, total: number, dflt: number): nu
   if (typeof v === 'number') return v;
   const m = /^(\d+)%$/.exec(v);
   return m ? Math.ceil((Number(m[1]) * total) / 100) : Number(v) || dflt;
+}
+
+/** ms until the first ready pod becomes available (Ready for longer than minReadySeconds), if any. */
+export function untilAvailable(pods: Pod[], minReadySeconds: number, now: number): number | undefined {
+  let best: number | undefined;
+  for (const p of pods) {
+    if (!isPodReady(p) || isPodAvailable(p, minReadySeconds, now)) continue;
+    const since = Date.parse(String(readyCondition(p)?.lastTransitionTime ?? ''));
+    if (Number.isNaN(since)) continue;
+    const wait = Math.max(1, since + minReadySeconds * 1000 + 1 - now);
+    best = best === undefined ? wait : Math.min(best, wait);
+  }
+  return best;
 }
 
 export function startStatefulSetController(opts: StatefulSetControllerOptions): StatefulSetController {
@@ -342,7 +355,10 @@ export function startStatefulSetController(opts: StatefulSetControllerOptions): 
       const live = new Set<string>([String(status.currentRevision), updateName]);
       for (const p of counted) { const r = revisionOf(p); if (r) live.add(r); }
       await truncateHistory(client, history, live, spec.revisionHistoryLimit ?? 10);
-      if (minReady > 0 && ready > available) return { requeueAfterMs: minReady * 1000 };
+      if (minReady > 0 && ready > available) {
+        const wait = untilAvailable(counted, minReady, now);
+        if (wait !== undefined) return { requeueAfterMs: wait };
+      }
       return undefined;
     },
   };
