@@ -38,8 +38,10 @@ export interface SimAgentOptions {
   /** Taints on every node at registration. */
   taints?: { key: string; value?: string; effect: string }[];
   leaseDurationSeconds?: number;
-  /** Renew each node's Lease every leaseDuration/4 (default true). */
+  /** Renew each node's Lease every leaseDuration/4 (default true); also posts node status every statusReportMs. */
   renewLeases?: boolean;
+  /** How often an unchanged node status is posted again (the kubelet's nodeStatusReportFrequency, default 5 min). */
+  statusReportMs?: number;
   /** Run the pod lifecycle stages (default true). Off: nodes only (scheduler benchmarks). */
   simulatePods?: boolean;
   stages?: PodStage[];
@@ -55,6 +57,7 @@ interface SimNode {
   ip: string;
   alive: boolean;
   leaseTimer?: Timer;
+  statusTimer?: Timer;
   uid?: string;
   podCounter: number;
   leaseExists: boolean;
@@ -106,7 +109,7 @@ export class SimAgent {
       onUpdate: (_o, n) => this.nodeChanged(n as Node),
     });
     await this.nodeInformer.start();
-    if (this.opts.renewLeases !== false) for (const n of all) this.scheduleLease(n, 0);
+    if (this.opts.renewLeases !== false) for (const n of all) { this.scheduleLease(n, 0); this.scheduleStatus(n); }
     if (this.opts.simulatePods !== false) {
       this.pods.addEventHandler({
         onAdd: (p) => this.podChanged(p as Pod),
@@ -121,7 +124,7 @@ export class SimAgent {
   /** Stop everything (as if the agent process died): no more leases, status or pod changes. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const n of this.nodes.values()) n.leaseTimer?.cancel();
+    for (const n of this.nodes.values()) { n.leaseTimer?.cancel(); n.statusTimer?.cancel(); }
     for (const p of this.pending.values()) p.timer.cancel();
     this.pending.clear();
     this.pods.stop();
@@ -135,8 +138,9 @@ export class SimAgent {
     if (!n) throw new Error(`no simulated node ${name}`);
     n.alive = alive;
     n.leaseTimer?.cancel();
+    n.statusTimer?.cancel();
     if (alive) {
-      if (this.opts.renewLeases !== false) this.scheduleLease(n, 0);
+      if (this.opts.renewLeases !== false) { this.scheduleLease(n, 0); this.scheduleStatus(n); }
       const node = this.nodeInformer.get(name) as Node | undefined;
       if (node) this.nodeChanged(node);
       for (const p of this.pods.list()) if ((p as Pod).spec?.nodeName === name) this.podChanged(p as Pod);
@@ -169,7 +173,12 @@ export class SimAgent {
   private nodeStatus(n: SimNode): Record<string, unknown> {
     const now = rfc3339(this.clock.now());
     const cap = this.opts.capacity ?? { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '100Gi' };
-    const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now });
+    const current = (this.nodeInformer.get(n.name) as Node | undefined)?.status?.conditions ?? [];
+    // lastTransitionTime moves only when the status does
+    const cond = (type: string, status: string, reason: string, message: string) => {
+      const prev = current.find((c) => c.type === type);
+      return { type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : now };
+    };
     return {
       capacity: cap, allocatable: cap,
       conditions: [
@@ -231,6 +240,14 @@ export class SimAgent {
       void this.track(this.renewLease(n)).catch((e: unknown) => log.debug('lease renewal failed', { node: n.name, err: String(e) }))
         .finally(() => this.scheduleLease(n, (this.opts.leaseDurationSeconds ?? 40) * 250));
     }, delayMs);
+  }
+
+  private scheduleStatus(n: SimNode): void {
+    if (this.stopped || !n.alive) return;
+    n.statusTimer = this.clock.setTimeout(() => {
+      void this.track(this.postStatus(n)).catch((e: unknown) => log.debug('posting node status failed', { node: n.name, err: String(e) }))
+        .finally(() => this.scheduleStatus(n));
+    }, this.opts.statusReportMs ?? 300_000);
   }
 
   /** Renew (or create) the node's Lease. */
