@@ -17,9 +17,9 @@ const dir = mkdtempSync(join(tmpdir(), 'peapod-server-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Reply { status: number; body: string }
-function get(port: number, path: string, o: { ca: string; cert?: string; key?: string; token?: string; method?: string; body?: string }): Promise<Reply> {
+function get(port: number, path: string, o: { ca: string; cert?: string; key?: string; token?: string; method?: string; body?: string; host?: string }): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: o.method ?? 'GET', ca: o.ca, cert: o.cert, key: o.key, servername: 'localhost', headers: o.token ? { Authorization: `Bearer ${o.token}` } : {} }, (res) => {
+    const req = request({ host: o.host ?? '127.0.0.1', port, path, method: o.method ?? 'GET', ca: o.ca, cert: o.cert, key: o.key, servername: 'localhost', headers: o.token ? { Authorization: `Bearer ${o.token}` } : {} }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c) => { body += c; });
@@ -88,6 +88,12 @@ test('HTTPS front: health anonymous, 401 without credentials, users from client 
   const { servingCertificate } = JSON.parse(withAddrs.body) as { servingCertificate: string };
   assert.deepEqual(certSans(servingCertificate).sort(), ['DNS:node-b', 'DNS:node-b.example', 'IP Address:10.1.2.3', 'IP Address:127.0.0.1'].sort());
   assert.equal((await get(srv.port, '/peapod/v1/node-credentials', { ca, token: nodeToken, method: 'POST', body: JSON.stringify({ nodeName: 'node-b', addresses: ['bad address'] }) })).status, 400);
+
+  // a second address serves the same API on the same port (the pod bridge's gateway, in a server)
+  await srv.addListener('127.0.0.2');
+  const second = await get(srv.port, '/api', { ca, cert: pki.admin.certPem, key: pki.admin.keyPem, host: '127.0.0.2' });
+  assert.equal(second.status, 200);
+  assert.equal(JSON.parse(second.body).username, 'system:admin');
 
   const metrics = await get(srv.port, '/metrics', { ca, cert: pki.admin.certPem, key: pki.admin.keyPem });
   assert.match(metrics.body, /apiserver_request_total\{verb="list",group="",resource="api"|apiserver_request_total\{/);

@@ -39,6 +39,8 @@ export interface RunningHttpsServer {
   port: number;
   url: string;
   server: Server;
+  /** Also serve on `address` (same port, same handlers), e.g. the pod bridge's gateway so pods reach the API. */
+  addListener(address: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,14 +63,15 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
   let isReady = !opts.ready;
   opts.ready?.then(() => { isReady = true; }, (err) => log.error('server failed to become ready', { err }));
 
-  const server = createHttpsServer({
+  const tlsOptions = {
     key: opts.pki.server.keyPem,
     cert: opts.pki.server.certPem,
     ca: opts.pki.ca.certPem,
     requestCert: true,
     rejectUnauthorized: false,
-    minVersion: 'TLSv1.2',
-  });
+    minVersion: 'TLSv1.2' as const,
+  };
+  const server = createHttpsServer(tlsOptions);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
   server.requestTimeout = 0; // watches and streams are long-lived
@@ -114,7 +117,7 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
     res.end(body);
   };
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'https://localhost');
     const labels = requestLabels(req.method ?? 'GET', url, String(req.headers['content-type'] ?? ''));
@@ -153,16 +156,18 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
       log.error('request failed', { method: req.method, path: url.pathname, err: err instanceof Error ? err.stack : String(err) });
       sendStatus(res, ApiError.internal(err instanceof Error ? err.message : String(err)));
     });
-  });
+  };
+  server.on('request', onRequest);
 
   // exec/attach/portforward upgrade (WebSocket, SPDY) requests: authenticated like the rest, then the REST core.
-  serveUpgrades(server, async (req, res) => {
+  const onUpgrade = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let user: UserInfo | undefined;
     try { user = await opts.authenticator.authenticate(req); } catch (err) { return sendStatus(res, err instanceof ApiError ? err : ApiError.unauthorized()); }
     if (!user) return sendStatus(res, ApiError.unauthorized());
     if (user === BOOTSTRAP_USER) return sendStatus(res, ApiError.forbidden(`User "${user.username}" cannot use the API with the node join token; obtain node credentials first`));
     await opts.handler.handle(req, res, user);
-  });
+  };
+  serveUpgrades(server, onUpgrade);
 
   const bind = opts.bind ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -171,13 +176,27 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
   });
   const port = (server.address() as AddressInfo).port;
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
+  const extra: Server[] = [];
   return {
     port,
     url: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
     server,
+    async addListener(address: string) {
+      const s = createHttpsServer(tlsOptions);
+      Object.assign(s, { keepAliveTimeout: server.keepAliveTimeout, headersTimeout: server.headersTimeout, requestTimeout: 0 });
+      s.on('request', onRequest);
+      serveUpgrades(s, onUpgrade);
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(port, address, () => { s.off('error', reject); resolve(); });
+      });
+      extra.push(s);
+    },
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of [server, ...extra]) {
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
     },
   };
 }
