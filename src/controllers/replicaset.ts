@@ -190,7 +190,8 @@ export function startReplicaController(kind: ReplicaKind, opts: ReplicaSetContro
       if (manageErr) throw manageErr;
       const replicas = spec.replicas ?? 1;
       if ((spec.minReadySeconds ?? 0) > 0 && status.readyReplicas === replicas && status.availableReplicas !== replicas) {
-        return { requeueAfterMs: spec.minReadySeconds! * 1000 };
+        // a second past minReadySeconds: availability needs ready time + minReadySeconds < now, strictly
+        return { requeueAfterMs: spec.minReadySeconds! * 1000 + 1000 };
       }
       return undefined;
     },
