@@ -7,6 +7,7 @@
  *   DIR/kubeconfig.yaml   admin kubeconfig, written once the API answers
  *   DIR/node-token        join token for agents
  */
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -83,6 +84,15 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
+/** A free TCP port on `address` (the API port must be known before the server starts listening). */
+function freePort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, address, () => { const { port } = s.address() as AddressInfo; s.close(() => resolve(port)); });
+  });
+}
+
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const clock = opts.clock ?? realClock;
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -112,8 +122,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // pods/log, exec, attach, portforward: proxied to the node agents with this client identity.
   const agentClient = await issueCert(pki.ca, { commonName: 'peapod-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client', days: 365 });
   const podStreams = createPodStreamingHandlers({ store, clientCert: agentClient, caPem: pki.ca.certPem });
+  // Pods reach the API at the pod bridge's gateway, published as the `default/kubernetes` Service
+  // (ClusterIP 10.96.0.1:443, which the service proxy forwards there); so the port is fixed up front.
+  const apiPort = opts.port === 0 ? await freePort(opts.bind) : opts.port;
+  const podGateway = opts.agent ? firstHost(parseCidr(opts.podCidr ?? '10.88.0.0/16')) : undefined;
   // compaction as kube-apiserver does for etcd: every 5 minutes, keeping recent history for watches
-  const handler = createApiHandler({ store: apiStore, clock, tokenIssuer: tokens, subresources: podStreams.handlers, compaction: {} });
+  const handler = createApiHandler({
+    store: apiStore, clock, tokenIssuer: tokens, subresources: podStreams.handlers, compaction: {},
+    advertise: podGateway ? { address: podGateway, port: apiPort } : undefined,
+  });
   const https = await startHttpsServer({
     pki,
     authenticator: new Authenticator({ tokens, nodeToken }),
@@ -121,7 +138,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     metrics,
     ready: handler.ready,
     bind: opts.bind,
-    port: opts.port,
+    port: apiPort,
   });
   await handler.ready;
 
@@ -151,6 +168,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // Service proxy + cluster DNS of the embedded node (before its pods start), and kube-dns pointing at it.
   let nodeServices: NodeServices | undefined;
   if (opts.agent) nodeServices = await startNodeServices({ client, informers: unelected?.controllers.informers, podCidr: opts.podCidr, bridge: opts.bridge });
+  // the bridge exists now (node services listen on it): serve the API there for pods
+  if (podGateway && podGateway !== opts.bind && opts.bind !== '0.0.0.0') await https.addListener(podGateway);
   await ensureKubeDns(client, nodeServices ? { dnsIp: nodeServices.dnsAddress.ip, dnsPort: nodeServices.dnsAddress.port } : { dnsIp: firstHost(parseCidr(opts.podCidr ?? '10.88.0.0/16')) });
   if (opts.agent) {
     const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
