@@ -5,7 +5,7 @@
  * watch of its own on the store (which answers CompactedError → 410 when history is gone).
  */
 import type { KubeObject } from '../api/object.js';
-import type { Store, WatchEvent, Watcher } from '../storage/store.js';
+import type { KeyValue, Store, WatchEvent, Watcher } from '../storage/store.js';
 import { decodeObject } from './object-codec.js';
 
 export type ApiEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -29,15 +29,29 @@ export interface WatchListener {
 
 export interface Subscription { cancel(): void }
 
+/**
+ * `prevObject` is decoded when first read: only watchers with a selector look at it (to turn a
+ * change into ADDED/DELETED), and most events reach none, so parsing it for every event was waste.
+ */
+function withLazyPrev(ce: Omit<CachedEvent, 'prevObject'>, prevKv: KeyValue | undefined): CachedEvent {
+  if (!prevKv) return ce;
+  let prev: KubeObject | undefined;
+  return Object.defineProperty(ce, 'prevObject', {
+    get: () => (prev ??= decodeObject(prevKv)),
+    enumerable: true,
+    configurable: true,
+  }) as CachedEvent;
+}
+
 export function toCachedEvent(ev: WatchEvent): CachedEvent {
   if (ev.type === 'DELETE') {
     const last = ev.prevKv ?? ev.kv;
     const obj = decodeObject(last, ev.revision);
-    return { type: 'DELETED', revision: ev.revision, key: ev.kv.key, object: obj, prevObject: ev.prevKv ? decodeObject(ev.prevKv) : undefined };
+    return withLazyPrev({ type: 'DELETED', revision: ev.revision, key: ev.kv.key, object: obj }, ev.prevKv);
   }
   const obj = decodeObject(ev.kv);
   const created = !ev.prevKv || ev.kv.createRevision === ev.kv.modRevision;
-  return { type: created ? 'ADDED' : 'MODIFIED', revision: ev.revision, key: ev.kv.key, object: obj, prevObject: ev.prevKv && !created ? decodeObject(ev.prevKv) : undefined };
+  return withLazyPrev({ type: created ? 'ADDED' : 'MODIFIED', revision: ev.revision, key: ev.kv.key, object: obj }, created ? undefined : ev.prevKv);
 }
 
 interface Sub { keyPrefix: string; from: number; listener: WatchListener; active: boolean }
