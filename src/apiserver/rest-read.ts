@@ -10,7 +10,7 @@ import type { ResourceDef } from '../api/resources/types.js';
 import { CompactedError, type KeyValue } from '../storage/store.js';
 import type { RestContext, RestRequest, Served } from './context.js';
 import { drain, negotiateOutput, serialize, contentTypeFor, writeObject, writeStatus, type OutputKind } from './http-util.js';
-import { decodeObject, injectResourceVersion } from './object-codec.js';
+import { cloneJson, decodeObject, injectResourceVersion } from './object-codec.js';
 import { columnDefinitions, parseIncludeObject, partialMetadata, tableRow } from './table.js';
 import { toApiError, tooLargeResourceVersion } from './store-errors.js';
 import { directWatch, type CachedEvent, type Subscription } from './watch-cache.js';
@@ -361,9 +361,9 @@ export async function handleWatch(ctx: RestContext, r: RestRequest, req: Incomin
   const objectFor = (ev: CachedEvent): unknown => {
     if (out.as === 'object') {
       if (!def.storage) return (ev.json ??= JSON.stringify(ev.object));
-      return served.registry.toApi(structuredClone(ev.object));
+      return served.registry.toApi(cloneJson(ev.object));
     }
-    const apiObj = def.storage ? served.registry.toApi(structuredClone(ev.object)) : ev.object;
+    const apiObj = def.storage ? served.registry.toApi(cloneJson(ev.object)) : ev.object;
     if (out.as === 'Table') {
       const t = { kind: 'Table', apiVersion: `meta.k8s.io/${out.version}`, metadata: { resourceVersion: apiObj.metadata.resourceVersion }, columnDefinitions: firstTable ? columnDefinitions(def) : null, rows: [tableRow(def, apiObj, now(), include, out.version)] };
       firstTable = false;

@@ -11,6 +11,7 @@ import { applyJsonPatch, applyMergePatch } from './patch/index.js';
 import type { RestContext, RestRequest, Served } from './context.js';
 import { contentTypeOf, decodeObjectBody, negotiateOutput, parseDocument, readBody, requireObjectMeta, unsupportedMediaType, writeObject, type OutputKind } from './http-util.js';
 import type { DeleteOptions } from './registry.js';
+import { cloneJson } from './object-codec.js';
 import { buildFilter } from './rest-read.js';
 import { checkFields, parseFieldValidation } from './field-validation.js';
 import { columnDefinitions, parseIncludeObject, partialMetadata, tableRow } from './table.js';
@@ -110,7 +111,7 @@ export async function handleUpdate(ctx: RestContext, r: RestRequest, req: Incomi
   const manager = managerOf(req, r.query);
   const allowCreate = !!st?.allowCreateOnUpdate && target.subresource === undefined;
   const { obj, created } = await served.registry.guaranteedUpdate(target.namespace, target.name!, (cur) => {
-    const candidate = structuredClone(body);
+    const candidate = cloneJson(body);
     if (!cur) return candidate;
     const rv = candidate.metadata.resourceVersion;
     if (rv) {
