@@ -18,7 +18,8 @@
  * Why the catch-up detour: etcd 3.4 sends nothing when a replay finds no matching event, and its
  * explicit progress requests are answered out of order with events (fixed only in 3.4.26/3.5.8),
  * so a narrow watch cannot tell when its replay is over. The wide watch only runs between `seen`
- * and R, which for the API server's watches is usually nothing at all.
+ * and R, which for the API server's watches is usually nothing at all. (With etcd's RBAC turned
+ * on, the user therefore needs read access to the whole keyspace, not only to the store prefix.)
  *
  * Broken streams are re-opened with backoff (50 ms doubling to 2 s) for as long as the watch is
  * wanted; the Store user sees nothing but a pause. Compaction past `seen` ends the watch with
