@@ -139,7 +139,19 @@ function shortName(name: string): string {
 }
 
 /** The Go type of a schema node when nothing more precise is known. */
+const goTypes = new WeakMap<SchemaNode, string>();
+
+/** goTypeOf, remembered per schema node: it was computed again for every field of every body. */
 function goTypeOf(node: SchemaNode, schemas: SchemaSet): string {
+  let t = goTypes.get(node);
+  if (t === undefined) {
+    t = goTypeOfNode(node, schemas);
+    goTypes.set(node, t);
+  }
+  return t;
+}
+
+function goTypeOfNode(node: SchemaNode, schemas: SchemaSet): string {
   const name = refName(node);
   if (name) return goTypeOfDefinition(name);
   const s = node;
