@@ -218,6 +218,27 @@ describe('Deployment controller', () => {
     assert.notEqual(rs.metadata.name, `col-${hash}`);
   });
 
+  test('an orphan ReplicaSet with the same template is adopted as the new one (FoundNewReplicaSet)', async () => {
+    const reasons: string[] = [];
+    const w = c.client.watch(Resources.deployments, 'default', { fieldSelector: 'metadata.name=found' }, (ev) => {
+      const p = ((ev.object as Deployment).status?.conditions ?? []).find((x) => x.type === 'Progressing');
+      if (p?.reason && reasons.at(-1) !== p.reason) reasons.push(p.reason);
+    });
+    try {
+      const d = deployment('found', { replicas: 2 });
+      await c.client.create(Resources.replicasets, 'default', {
+        apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'found-by-hand', labels: { app: 'found' } },
+        spec: { replicas: 2, selector: { matchLabels: { app: 'found' } }, template: structuredClone((d.spec as { template: unknown }).template) },
+      });
+      await c.client.create(Resources.deployments, 'default', d);
+      const rs = await waitFor(async () => { const l = await rsOf(c.client, 'found'); return l.length === 1 && l[0].metadata.annotations?.['deployment.kubernetes.io/revision'] === '1' && l[0]; }, 'adopted, revision 1');
+      assert.equal(rs.metadata.name, 'found-by-hand', 'no second ReplicaSet');
+      await waitFor(async () => { await nodeStep(c, 'found'); return rolledOut(await getD(c.client, 'found')); }, 'rolled out');
+      await waitFor(() => reasons.includes('NewReplicaSetAvailable'), 'complete');
+      assert.equal(reasons[0], 'FoundNewReplicaSet');
+    } finally { w.stop(); }
+  });
+
   test('revisionHistoryLimit: old idle ReplicaSets beyond the limit are deleted', async () => {
     await c.client.create(Resources.deployments, 'default', deployment('hist', { replicas: 1, revisionHistoryLimit: 1 }));
     for (const img of ['busybox:1.36', 'busybox:1.37', 'busybox:1.38']) {
