@@ -20,6 +20,7 @@ function breakable(inner: KubeClient): KubeClient & { broken: boolean } {
   const c = { broken: false } as KubeClient & { broken: boolean };
   for (const m of ['get', 'list', 'create', 'update', 'patch', 'delete', 'watch'] as const) {
     (c as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => {
+      if (c.broken && m === 'watch') return { stop() {}, done: Promise.resolve(), error: new Error('connection refused') };
       if (c.broken) return Promise.reject(new Error('connection refused'));
       return (inner[m] as (...a: unknown[]) => unknown).apply(inner, args);
     };
@@ -37,9 +38,9 @@ async function setup(t: TestContext) {
   t.after(() => { for (const c of clients) c.close(); });
   const electors: LeaderElector[] = [];
   const log: string[] = [];
-  const candidate = (id: string, c = client()) => {
+  const candidate = (id: string, c = client(), watchLease = true) => {
     const e = new LeaderElector({
-      client: c, clock, identity: id, random: () => 0.5,
+      client: c, clock, identity: id, random: () => 0.5, watchLease,
       onStartedLeading: () => { log.push(`${id} started`); },
       onStoppedLeading: () => { log.push(`${id} stopped`); },
     });
@@ -85,12 +86,12 @@ describe('LeaderElector', () => {
     assert.deepEqual(log, ['a started']);
   });
 
-  it('a leader that cannot renew stops within renewDeadline; another takes over after leaseDuration', async (t) => {
-    const { clock, candidate, tick, lease, log } = await setup(t);
-    const a = candidate('a');
+  for (const watchLease of [true, false]) it(`a leader that cannot renew stops within renewDeadline; another takes over after leaseDuration (${watchLease ? 'watching' : 'polling'} the Lease)`, async (t) => {
+    const { clock, candidate, tick, lease, log, client } = await setup(t);
+    const a = candidate('a', client(), watchLease);
     a.e.start();
     await tick(250);
-    const b = candidate('b');
+    const b = candidate('b', client(), watchLease);
     b.e.start();
     await tick(4_000);
     const lastRenew = Date.parse((await lease()).spec!.renewTime!);
@@ -106,6 +107,11 @@ describe('LeaderElector', () => {
     assert.ok(aStoppedAt > 0 && aStoppedAt - lastRenew <= 10_000 + 2_250, `a stopped ${aStoppedAt - lastRenew} ms after its last renewal`);
     assert.ok(bLeadsAt - lastRenew >= 15_000, `b waited a full lease duration (${bLeadsAt - lastRenew} ms)`);
     assert.ok(bLeadsAt - cut <= 15_000 + 2_400 + 500, `b took over ${bLeadsAt - cut} ms after the cut`);
+    // b saw a's last renewal when it happened (watching) or within one retry period (polling), and
+    // woke as soon as the lease expired
+    const bound = 15_000 + (watchLease ? 0 : 2_400) + 500;
+    t.diagnostic(`b took over ${bLeadsAt - lastRenew} ms after a's last renewal, ${bLeadsAt - cut} ms after the cut`);
+    assert.ok(bLeadsAt - lastRenew <= bound, `b took over ${bLeadsAt - lastRenew} ms after a's last renewal (bound ${bound})`);
     assert.ok(aStoppedAt < bLeadsAt, 'the old leader stopped before the new one started');
     const l = await lease();
     assert.equal(l.spec?.holderIdentity, 'b');

@@ -17,11 +17,14 @@
  *   leaseDurationSeconds of its own time (client-go's rule).
  * - The leader renews every retryPeriod (2 s); if it has not renewed for renewDeadline (10 s) it
  *   stops leading (its work must stop) and goes back to standby. Time comes from the Clock, with
- *   client-go's jitter (retryPeriod × [1, 1.2)) on the retries of a standby.
+ *   client-go's jitter (retryPeriod × [1, 1.2)) on the retries of a standby; a standby also wakes
+ *   the moment the lease it watches would expire (client-go waits for its next retry), and it
+ *   watches the Lease, so that its observedTime is the moment of the leader's last renewal rather
+ *   than its next poll: a crashed leader is replaced leaseDuration after its last renewal.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { KubeClient } from '../client/types.js';
+import type { KubeClient, WatchHandle } from '../client/types.js';
 import { Resources } from '../client/resources.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
 import type { KubeObject } from '../api/object.js';
@@ -63,6 +66,8 @@ export interface LeaderElectionOptions {
   onNewLeader?: (identity: string) => void;
   /** Random source in [0, 1) for the jitter (tests pin it). */
   random?: () => number;
+  /** Watch the Lease to see renewals as they happen (default true; see watchLease). */
+  watchLease?: boolean;
 }
 
 /** MicroTime as Kubernetes writes it: RFC 3339 with microseconds, UTC. */
@@ -91,6 +96,9 @@ export class LeaderElector {
   private reportedLeader = '';
   /** The attempt in flight (stop waits for it). */
   private inFlight: Promise<void> = Promise.resolve();
+  /** A watch of the Lease: observes each renewal as it happens, not at the next retry. */
+  private leaseWatch?: WatchHandle;
+  private watchTimer?: Timer;
 
   constructor(private readonly opts: LeaderElectionOptions) {
     this.clock = opts.clock ?? realClock;
@@ -118,6 +126,32 @@ export class LeaderElector {
     if (this.running) return;
     this.running = true;
     this.schedule(0);
+    if (this.opts.watchLease !== false) this.watchLease();
+  }
+
+  /**
+   * Keep a watch on the Lease: every change is observed when it happens, so that the expiry
+   * (observedTime + leaseDuration) counts from the leader's last renewal rather than from when a
+   * retry next looked (up to a retry period later). Polling stays the rule; the watch only
+   * sharpens observedTime. A watch that ends is opened again after a retry period.
+   */
+  private watchLease(): void {
+    if (!this.running) return;
+    let handle: WatchHandle | undefined;
+    try {
+      handle = this.opts.client.watch<LeaseObject>(Resources.leases, this.ns, { fieldSelector: `metadata.name=${this.name}` }, (ev) => {
+        if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && ev.object.metadata?.name === this.name) this.observe(ev.object);
+      });
+    } catch (err) {
+      log.debug('lease watch failed', { err: err as Error });
+    }
+    this.leaseWatch = handle;
+    const again = () => {
+      if (!this.running || this.leaseWatch !== handle) return;
+      this.watchTimer = this.clock.setTimeout(() => this.watchLease(), this.retryPeriodMs);
+    };
+    if (handle?.done instanceof Promise) void handle.done.then(again, again);
+    else again();
   }
 
   /** Stop campaigning; a leader gives the lease up so that another candidate takes over at once. */
@@ -125,6 +159,9 @@ export class LeaderElector {
     if (!this.running) return;
     this.running = false;
     this.timer?.cancel();
+    this.watchTimer?.cancel();
+    this.leaseWatch?.stop();
+    this.leaseWatch = undefined;
     await this.inFlight;
     if (this.leading) {
       this.leading = false;
@@ -173,7 +210,18 @@ export class LeaderElector {
       this.schedule(this.retryPeriodMs);
       return;
     }
-    this.schedule(this.jittered());
+    this.schedule(Math.min(this.jittered(), this.untilExpiry(now)));
+  }
+
+  /**
+   * Time until the lease held by another candidate expires in our view (observedTime +
+   * leaseDuration), plus a millisecond: a candidate wakes then instead of up to a retry period later.
+   */
+  private untilExpiry(now: number): number {
+    const spec = this.observed?.spec;
+    if (!spec?.holderIdentity || spec.holderIdentity === this.identity) return Infinity;
+    const duration = (spec.leaseDurationSeconds ?? Math.round(this.leaseDurationMs / 1000)) * 1000;
+    return Math.max(0, this.observedTime + duration - now) + 1;
   }
 
   private jittered(): number {

@@ -136,7 +136,8 @@ test('kubectl create, get and watch through a server on etcd; two more servers j
   const failoverMs = Date.now() - killedAt;
   assert.ok(followers.map(portOf).includes(next.port), `new holder ${next.holder} is a surviving server`);
   assert.equal(next.transitions, first.transitions + 1);
-  assert.ok(failoverMs <= 20_000, `failover took ${failoverMs} ms`);
+  // leaseDuration (15 s) after the leader's last renewal (≤ 2 s before the kill), plus kubectl's polling
+  assert.ok(failoverMs <= 17_000, `failover took ${failoverMs} ms`);
   process.stderr.write(`# leader failover: ${failoverMs} ms\n`);
 
   // the scheduler now runs on the survivor
