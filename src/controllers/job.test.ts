@@ -270,6 +270,8 @@ describe('Job controller', () => {
     const [old] = await podsOf(c, 'repl-wait');
     await finishPod(c.client, old, 'Failed');
     await waitFor(async () => active(await podsOf(c, 'repl-wait')).length === 1, 'replacement once the pod failed');
-    assert.equal((await jobStatus(c, 'repl-wait')).failed, 1);
+    // the sync creates the replacement before it writes the status that counts the failed pod
+    const after = await waitFor(async () => { const s = await jobStatus(c, 'repl-wait'); return s.failed !== undefined && s; }, 'failed counted');
+    assert.equal(after.failed, 1);
   });
 });
