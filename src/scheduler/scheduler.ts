@@ -7,7 +7,6 @@
  * FailedScheduling event and a PodScheduled=False condition, and waits in the queue for an event
  * that may help it.
  */
-import { randomBytes } from 'node:crypto';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
 import type { KubeClient } from '../client/types.js';
@@ -24,6 +23,7 @@ import { fitErrorMessage } from './fit-error.js';
 import { preempt } from './preemption.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import { PodInfo } from './types.js';
+import { createEventRecorder, type EventRecorder } from '../controllers/events.js';
 import { makeLabelSelector, selectorFromMap, selectorFromSpec, type LabelSelector, type LabelSelectorSpec, type Requirement } from '../api/selectors.js';
 
 const log = logger('scheduler');
@@ -87,8 +87,8 @@ export class Scheduler {
   private readonly pendingWrites = new Set<Promise<unknown>>();
   private loop?: Promise<void>;
   private stopped = false;
-  /** pod key → the last FailedScheduling event written for it (aggregated like the event correlator). */
-  private readonly failureEvents = new Map<string, { name: string; message: string; count: number }>();
+  /** Events through client-go's correlator steps (repeats counted, similar ones combined, spam filtered). */
+  private readonly recorder: EventRecorder;
 
   constructor(private readonly opts: SchedulerOptions) {
     this.client = opts.client;
@@ -108,6 +108,7 @@ export class Scheduler {
     this.cache = new SchedulerCache((ns) => this.namespaces.get(ns)?.metadata.labels);
     this.queue = new SchedulingQueue({ clock: this.clock, initialBackoffMs: opts.initialBackoffMs, maxBackoffMs: opts.maxBackoffMs });
     this.framework = new Framework(opts.framework);
+    this.recorder = createEventRecorder(this.client, this.name, this.clock);
     this.wire();
   }
 
@@ -165,7 +166,6 @@ export class Scheduler {
     const key = this.key(p);
     this.queue.delete(key);
     this.cache.clearNominated(key);
-    this.failureEvents.delete(key);
     if (p.spec?.nodeName || this.cache.nodeOf(key) !== undefined) {
       this.cache.removePod(key);
       this.queue.moveAll();
@@ -184,6 +184,7 @@ export class Scheduler {
     this.queue.close();
     await this.loop;
     await Promise.allSettled([...this.pendingWrites]);
+    await this.recorder.flush();
     if (this.ownInformers) this.informers.stop();
   }
 
@@ -306,10 +307,7 @@ export class Scheduler {
       this.stats.scheduled++;
       this.record(this.stats.latenciesMs, this.clock.now() - qp.initialAttemptAt);
       this.queue.done(qp.key);
-      this.failureEvents.delete(qp.key);
-      if (this.opts.events !== false) {
-        this.track(this.event(qp.pod, 'Normal', 'Scheduled', `Successfully assigned ${info.namespace}/${info.name} to ${node}`, 'Binding').catch(() => undefined));
-      }
+      this.event(qp.pod, 'Normal', 'Scheduled', `Successfully assigned ${info.namespace}/${info.name} to ${node}`);
     } catch (err) {
       this.stats.bindErrors++;
       this.cache.forget(qp.key);
@@ -329,9 +327,7 @@ export class Scheduler {
       conds.push({ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${this.name}: preempting to accommodate a higher priority pod`, lastTransitionTime: rfc3339(this.clock.now()) });
       await this.client.patch(Resources.pods, v.namespace, v.name, 'merge', { status: { conditions: conds } }, { subresource: 'status' }).catch(() => undefined);
       await this.client.delete(Resources.pods, v.namespace, v.name, { preconditions: { uid: v.uid } });
-      if (this.opts.events !== false) {
-        await this.event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${preemptor.uid} on node ${node}`, 'Preempting').catch(() => undefined);
-      }
+      this.event(v.pod, 'Normal', 'Preempted', `Preempted by pod ${preemptor.uid} on node ${node}`);
     } catch (err) {
       if (!isNotFound(err)) log.warn('preemption: deleting victim failed', { pod: v.key, err: err instanceof Error ? err.message : String(err) });
     }
@@ -354,35 +350,12 @@ export class Scheduler {
         if (!isNotFound(err)) log.debug('updating pod status failed', { pod: `${ns}/${name}`, err: err instanceof Error ? err.message : String(err) });
       }
     }
-    if (this.opts.events === false) return;
-    const key = `${ns}/${name}`;
-    const prev = this.failureEvents.get(key);
-    if (prev && prev.message === message) {
-      prev.count++;
-      try {
-        await this.client.patch(Resources.events, ns, prev.name, 'merge', { count: prev.count, lastTimestamp: rfc3339(this.clock.now()) });
-        return;
-      } catch { /* recreate below */ }
-    }
-    const ev = await this.event(pod, 'Warning', 'FailedScheduling', message, 'Scheduling').catch(() => undefined);
-    if (ev) this.failureEvents.set(key, { name: ev, message, count: 1 });
+    this.event(pod, 'Warning', 'FailedScheduling', message);
   }
 
-  private async event(pod: Pod, type: string, reason: string, message: string, action: string): Promise<string> {
-    const ns = pod.metadata?.namespace ?? 'default';
-    const now = rfc3339(this.clock.now());
-    const name = `${pod.metadata?.name}.${randomBytes(8).toString('hex')}`;
-    await this.client.create(Resources.events, ns, {
-      apiVersion: 'v1', kind: 'Event',
-      metadata: { name, namespace: ns },
-      involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: pod.metadata?.name, uid: pod.metadata?.uid, resourceVersion: pod.metadata?.resourceVersion },
-      reason, message, type, action,
-      source: { component: this.name },
-      reportingComponent: this.name,
-      reportingInstance: `${this.name}-peapod`,
-      firstTimestamp: now, lastTimestamp: now, count: 1,
-    } as KubeObject);
-    return name;
+  private event(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    if (this.opts.events === false) return;
+    this.recorder.event({ ...(pod as KubeObject), apiVersion: 'v1', kind: 'Pod' }, type, reason, message);
   }
 }
 
