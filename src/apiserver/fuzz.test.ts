@@ -41,7 +41,9 @@ function prng(seed: number): () => number {
 interface Req { method: string; path: string; headers: Record<string, string>; body?: Buffer; what: string }
 interface Res { status: number; contentType: string; body: Buffer }
 
-const agent = new Agent({ keepAlive: true, maxSockets: PARALLEL });
+// a connection per request: a kept-alive socket that the server closes as idle while the next
+// request is on its way (a keep-alive race of the client, not an answer) would read as a failure
+const agent = new Agent({ keepAlive: false, maxSockets: PARALLEL });
 
 function send(base: string, r: Req): Promise<Res> {
   return new Promise((resolve, reject) => {
