@@ -159,14 +159,21 @@ export class HttpClient implements KubeClient {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (!line) continue;
-          let ev: WatchEvent<T>;
-          try { ev = JSON.parse(line) as WatchEvent<T>; } catch { continue; }
-          onEvent(ev);
+        // walk the lines with an index and keep the rest once: slicing the buffer after every line
+        // copied the remainder each time (quadratic in the events per chunk)
+        let start = 0;
+        try {
+          let nl: number;
+          while ((nl = buf.indexOf('\n', start)) >= 0) {
+            const line = buf.slice(start, nl).trim();
+            start = nl + 1;
+            if (!line) continue;
+            let ev: WatchEvent<T>;
+            try { ev = JSON.parse(line) as WatchEvent<T>; } catch { continue; }
+            onEvent(ev);
+          }
+        } finally {
+          if (start > 0) buf = buf.slice(start);
         }
       });
       res.on('end', finish);
