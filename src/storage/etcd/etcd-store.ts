@@ -30,7 +30,7 @@ import { checkKey, checkListOptions, checkRevision, checkValue } from '../valida
 import { logger, type Logger } from '../../util/log.js';
 import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
 import { EtcdKeys } from './etcd-keys.js';
-import { EtcdWatch, type WatchBackend } from './etcd-watch.js';
+import { EtcdWatch, closeWatchStream, type WatchBackend } from './etcd-watch.js';
 
 export interface EtcdStoreOptions extends EtcdConnectionOptions {
   /** Prefix of every etcd key this store writes (default ""). */
@@ -328,7 +328,7 @@ export class EtcdStore implements Store {
         stream.write({ create_request: { key: this.keys.encode('\0'), start_revision: 1 } });
       });
     } finally {
-      try { stream.cancel(); } catch { /* gone */ }
+      closeWatchStream(stream);
     }
   }
 

@@ -30,6 +30,18 @@ import { CompactedError, type WatchEvent, type WatchOptions, type Watcher } from
 import type { Logger } from '../../util/log.js';
 import { everything, type ByteRange, type EtcdKeys } from './etcd-keys.js';
 
+/**
+ * Ends a watch stream we no longer want. etcd3 treats any 'error' on a watch stream that is still
+ * writable as a failed connection (markFailed → resetAllServices): it closes the whole gRPC channel,
+ * and every call still waiting on that channel (e.g. for a TLS handshake) fails with "14 UNAVAILABLE:
+ * Channel closed before call started". Our own cancel() ends the stream with CANCELLED, so half-close
+ * it first (no longer writable): the cancellation is then not taken for a broken connection.
+ */
+export function closeWatchStream(s: IDuplexStream<IWatchRequest, IWatchResponse>): void {
+  try { s.end(); } catch { /* already gone */ }
+  try { s.cancel(); } catch { /* already gone */ }
+}
+
 export interface WatchBackend {
   readonly keys: EtcdKeys;
   openWatchStream(): Promise<IDuplexStream<IWatchRequest, IWatchResponse>>;
@@ -104,7 +116,7 @@ export class EtcdWatch implements Watcher {
   private closeStream(): void {
     const s = this.stream;
     this.stream = undefined;
-    if (s) { try { s.cancel(); } catch { /* already gone */ } }
+    if (s) closeWatchStream(s);
   }
 
   private async connect(): Promise<void> {
@@ -135,7 +147,7 @@ export class EtcdWatch implements Watcher {
       if (gen === this.gen) this.retry(gen, err);
       return;
     }
-    if (gen !== this.gen || this.done) { try { stream.cancel(); } catch { /* ignore */ } return; }
+    if (gen !== this.gen || this.done) { closeWatchStream(stream); return; }
     this.stream = stream;
     this.streamsOpened++;
     const range: ByteRange = mode === 'catch-up' ? everything : this.be.keys.range(this.prefix) ?? this.be.keys.all();
