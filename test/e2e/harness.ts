@@ -57,7 +57,15 @@ function startProcess(dataDir: string, port: number, args: string[], timeoutMs: 
       env: { ...process.env, PEAPOD_LOG: process.env.PEAPOD_LOG ?? 'info' },
     });
     let log = '';
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`peapod server not ready after ${timeoutMs} ms:\n${log}`)); }, timeoutMs);
+    let timedOut = false;
+    // Not ready in time: stop it as stop() does (SIGTERM lets it remove what it made; SIGKILL if it hangs)
+    // and report once it has exited, so that the caller can remove its data folder.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      proc.kill('SIGTERM');
+      const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      proc.once('exit', () => { clearTimeout(kill); reject(new Error(`peapod server not ready after ${timeoutMs} ms:\n${log}`)); });
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       log += chunk.toString();
       const m = /msg="?peapod server ready"? url=(\S+)/.exec(log);
@@ -70,14 +78,17 @@ function startProcess(dataDir: string, port: number, args: string[], timeoutMs: 
     };
     proc.stderr?.on('data', onData);
     proc.stdout?.resume();
-    proc.once('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`peapod server exited (${code ?? sig}) before ready:\n${log}`)); });
+    proc.once('exit', (code, sig) => { clearTimeout(timer); if (!timedOut) reject(new Error(`peapod server exited (${code ?? sig}) before ready:\n${log}`)); });
   });
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'peapod-e2e-'));
   const timeout = opts.readyTimeoutMs ?? 30_000;
-  let { proc, url } = await startProcess(dataDir, 0, opts.args ?? [], timeout, !!opts.agent);
+  let { proc, url } = await startProcess(dataDir, 0, opts.args ?? [], timeout, !!opts.agent).catch((err: unknown) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  });
   const port = Number(new URL(url).port);
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   const exited = (p: ChildProcess) => new Promise<void>((r) => { if (p.exitCode !== null || p.signalCode !== null) r(); else p.once('exit', () => r()); });
