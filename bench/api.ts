@@ -29,7 +29,9 @@ function pod(i: number): KubeObject {
     apiVersion: 'v1', kind: 'Pod',
     metadata: { name: `bench-${i}`, namespace: `ns-${i % NAMESPACES}`, labels: { app: `app-${i % 100}`, tier: 'bench', 'pod-template-hash': '7d4b9c8f6' }, annotations: { 'bench/index': String(i) } },
     spec: {
-      nodeName: `node-${i % 100}`,
+      // unscheduled, for a scheduler that does not run: nothing in the server acts on these pods
+      // (bound to nodes that do not exist, the pod GC deleted them mid-run after its quarantine)
+      schedulerName: 'bench-unscheduled',
       containers: [{
         name: 'web', image: 'busybox:1.36', command: ['httpd', '-f', '-p', '8080'],
         ports: [{ containerPort: 8080, name: 'http' }],
