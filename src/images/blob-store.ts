@@ -91,7 +91,8 @@ export class BlobStore {
       const running = this.inflight.get(digest);
       if (!running) break;
       try {
-        return await running;
+        // Our own signal still stops us while we wait for another caller's copy (which goes on).
+        return await (opts.signal ? untilAborted(running, opts.signal) : running);
       } catch (e) {
         // Another caller's copy was cancelled: ours is not, so copy it ourselves.
         if (opts.signal?.aborted || !isCancellation(e)) throw e;
@@ -168,6 +169,19 @@ export function pidAlive(name: string): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** `p`, or a Cancelled error as soon as `signal` aborts (p itself is not stopped). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new ImagePullError('Cancelled', 'pull cancelled'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new ImagePullError('Cancelled', 'pull cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
 }
 
 function isCancellation(e: unknown): boolean {
