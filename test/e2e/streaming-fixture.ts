@@ -96,13 +96,18 @@ export async function startStreamingFixture(): Promise<StreamingFixture> {
     const serving = await issueCert(ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], ips: ['127.0.0.1'], dnsNames: [nodeName], usage: 'server', days: 1 });
     streaming = await startStreamingServer({ runtime: rt, nodeName, tls: { cert: serving.certPem, key: serving.keyPem, ca: ca.certPem }, port: 0, bind: '127.0.0.1' });
     client = HttpClient.fromKubeconfig(server.kubeconfig);
-    const node = await client.create(Resources.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } });
-    node.status = {
+    await client.create(Resources.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } });
+    const nodeStatus = {
       addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: nodeName }],
       daemonEndpoints: { kubeletEndpoint: { Port: streaming.port } },
       conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'test', lastHeartbeatTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }],
     };
-    await client.update(Resources.nodes, undefined, node, { subresource: 'status' });
+    // Controllers (node lifecycle) may write the Node meanwhile: retry on conflicts.
+    await pollUntil(async () => {
+      const node = await client!.get(Resources.nodes, undefined, nodeName);
+      node.status = { ...(node.status ?? {}), ...nodeStatus };
+      try { await client!.update(Resources.nodes, undefined, node, { subresource: 'status' }); return true; } catch (e) { if ((e as { code?: number }).code === 409) return false; throw e; }
+    }, 'the node status to be written', 10_000, 20);
 
     const logDir = join(work, 'logs');
     const runtime = rt;
@@ -137,7 +142,12 @@ export async function startStreamingFixture(): Promise<StreamingFixture> {
           conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
           containerStatuses: containers.map((c) => ({ name: c.name, image: 'busybox:1.36', imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } })),
         };
-        await cl.update(Resources.pods, 'default', pod, { subresource: 'status' });
+        const podStatus = pod.status as Record<string, unknown>;
+        await pollUntil(async () => {
+          const cur = await cl.get(Resources.pods, 'default', name);
+          cur.status = { ...(cur.status ?? {}), ...podStatus };
+          try { await cl.update(Resources.pods, 'default', cur, { subresource: 'status' }); return true; } catch (e) { if ((e as { code?: number }).code === 409) return false; throw e; }
+        }, 'the pod status to be written', 10_000, 20);
         return { sandboxId, uid, ids };
       },
       runContainer,

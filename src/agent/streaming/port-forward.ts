@@ -20,14 +20,22 @@ import { Duplex, PassThrough } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { SpdyConnection, SpdyStream } from './spdy/connection.js';
 import { WsChannelWriter, decodeWsMessage } from './remotecommand.js';
+import { logger } from '../../util/log.js';
+
+const log = logger('streaming');
 
 /** Opens a TCP connection to `port` on the pod's localhost. */
 export type PodDialer = (port: number) => Promise<Duplex>;
 
 // Connects inside the netns it was started in (nsenter) and relays stdio ↔ socket, keeping half-closes.
 const RELAY = String.raw`
-use strict; use warnings; use IO::Socket::INET; use Errno qw(EINTR);
+use strict; use warnings; use IO::Socket::INET; use IO::Handle; use Errno qw(EINTR EAGAIN);
 my ($host, $port) = @ARGV;
+# Node may hand us non-blocking pipes: a full pipe (a slow reader) must mean waiting, never losing data.
+sub put { my ($fh, $buf) = @_; my ($o, $r) = (0, length $buf);
+  while ($o < $r) { my $w = syswrite($fh, $buf, $r - $o, $o);
+    if (!defined $w) { if ($! == EINTR) { next; } if ($! == EAGAIN) { my $wv = ''; vec($wv, fileno($fh), 1) = 1; select(undef, $wv, undef, undef); next; } print STDERR "relay: write failed: $!\n"; exit 0; }
+    $o += $w; } }
 my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Proto => 'tcp');
 if (!$s) { print STDERR "dial tcp $host:$port: connect: $!\n"; exit 1; }
 print STDERR "connected\n";
@@ -39,15 +47,15 @@ while ($sock) {
   if ($n < 0) { next if $! == EINTR; last; }
   if (vec($rout, fileno($s), 1)) {
     my $r = sysread($s, my $buf, 65536);
-    if (!defined $r) { next if $! == EINTR; last; }
+    if (!defined $r) { next if $! == EINTR || $! == EAGAIN; print STDERR "relay: read failed: $!\n"; last; }
     if ($r == 0) { $sock = 0; last; }
-    my $o = 0; while ($o < $r) { my $w = syswrite(STDOUT, $buf, $r - $o, $o); if (!defined $w) { next if $! == EINTR; exit 0; } $o += $w; }
+    put(\*STDOUT, $buf);
   }
   if ($in && vec($rout, fileno(STDIN), 1)) {
     my $r = sysread(STDIN, my $buf, 65536);
-    if (!defined $r) { next if $! == EINTR; $r = 0; }
+    if (!defined $r) { next if $! == EINTR || $! == EAGAIN; $r = 0; }
     if ($r == 0) { shutdown($s, 1); $in = 0; next; }
-    my $o = 0; while ($o < $r) { my $w = syswrite($s, $buf, $r - $o, $o); if (!defined $w) { next if $! == EINTR; exit 0; } $o += $w; }
+    put($s, $buf);
   }
 }
 `;
@@ -74,13 +82,23 @@ export function dialInNetns(netnsPath: string | undefined, port: number, timeout
         settled = true;
         clearTimeout(timer);
         child.stdin.on('error', () => undefined);
-        const d = Duplex.from({ readable: child.stdout, writable: child.stdin });
-        d.on('close', () => { if (child.exitCode === null) child.kill('SIGKILL'); });
+        // Not Duplex.from(): it destroys itself once both pipes closed, dropping output its reader
+        // has not taken yet (seen as truncated port-forward downloads under backpressure).
+        const d = new Duplex({
+          allowHalfOpen: true,
+          read() { child.stdout.resume(); },
+          write(chunk: Buffer, _e, cb) { if (child.stdin.writable) child.stdin.write(chunk, () => cb()); else cb(); },
+          final(cb) { child.stdin.end(); cb(); },
+          destroy(e, cb) { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); cb(e); },
+        });
+        child.stdout.on('data', (b: Buffer) => { if (!d.push(b)) child.stdout.pause(); });
+        child.stdout.on('end', () => d.push(null));
         resolve(d);
       }
     });
     child.on('error', (e) => { if (!settled) { settled = true; clearTimeout(timer); reject(e); } });
-    child.on('exit', () => {
+    child.on('exit', (code, sig) => {
+      if (settled) log.debug('port-forward relay exited', { port, code, signal: sig, stderr: err.replace('connected\n', '').trim() });
       if (!settled) { settled = true; clearTimeout(timer); reject(new Error(err.trim() || `dial tcp 127.0.0.1:${port}: failed`)); }
     });
   });
@@ -111,7 +129,11 @@ export function serveSpdyPortForward(conn: SpdyConnection, podLabel: string, dia
   const run = async (port: number, data: SpdyStream, error: SpdyStream) => {
     try {
       const sock = await dial(port);
+      let up = 0, down = 0;
+      data.on('data', (b: Buffer) => { up += b.length; });
+      sock.on('data', (b: Buffer) => { down += b.length; });
       await splice(data, sock);
+      log.debug('port-forward connection done', { pod: podLabel, port, request: data.header('requestid'), bytesToPod: up, bytesFromPod: down });
       sock.destroy();
     } catch (e) {
       const msg = `error forwarding port ${port} to pod ${podLabel}: ${(e as Error).message}`;

@@ -199,8 +199,10 @@ export async function startStreamingServer(opts: StreamingServerOptions): Promis
       },
     }, (chunk) => new Promise<void>((resolve) => {
       if (res.destroyed) { resolve(); return; }
-      if (res.write(chunk)) resolve();
-      else { res.once('drain', resolve); res.once('close', resolve); }
+      if (res.write(chunk)) { resolve(); return; }
+      const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
+      res.on('drain', done);
+      res.on('close', done);
     }));
     res.end();
   };
