@@ -205,13 +205,24 @@ function readMore(c: FileCursor): Buffer {
 export async function readCriLog(path: string, opts: LogOptions, sink: LogSink): Promise<void> {
   const streams = new Set(opts.streams ?? ['stdout', 'stderr']);
   let budget = opts.limitBytes !== undefined && opts.limitBytes > 0 ? opts.limitBytes : Infinity;
+  // Lines are batched (up to 64 KiB) into one sink call: one HTTP chunk per line was 5 MB/s.
+  let batch: Buffer[] = [];
+  let batchLen = 0;
+  const flush = async (): Promise<void> => {
+    if (!batchLen) return;
+    const out = batch.length === 1 ? batch[0] : Buffer.concat(batch, batchLen);
+    batch = [];
+    batchLen = 0;
+    await sink(out);
+  };
   const emit = async (line: LogicalLine): Promise<boolean> => {
     if (!streams.has(line.stream)) return true;
     if (opts.sinceMs !== undefined && line.ms < opts.sinceMs) return true;
     let out = opts.timestamps ? Buffer.concat([Buffer.from(formatRfc3339Nano(line.ms, line.nanos) + ' '), line.content]) : line.content;
     if (out.length > budget) out = out.subarray(0, budget);
     budget -= out.length;
-    if (out.length) await sink(out);
+    if (out.length) { batch.push(out); batchLen += out.length; }
+    if (batchLen >= 64 * 1024) await flush();
     return budget > 0;
   };
 
@@ -238,7 +249,8 @@ export async function readCriLog(path: string, opts: LogOptions, sink: LogSink):
       const eligible = initial.filter((l) => streams.has(l.stream) && (opts.sinceMs === undefined || l.ms >= opts.sinceMs));
       initial = opts.tailLines === 0 ? [] : eligible.slice(-opts.tailLines);
     }
-    for (const l of initial) if (!(await emit(l))) return;
+    for (const l of initial) if (!(await emit(l))) { await flush(); return; }
+    await flush();
     if (!opts.follow || opts.signal?.aborted) return;
 
     // Follow: wake on file changes or every pollMs; handle rotation (new inode) and truncation.
@@ -254,14 +266,14 @@ export async function readCriLog(path: string, opts: LogOptions, sink: LogSink):
       let stoppedSeen = false;
       for (;;) {
         if (opts.signal?.aborted) return;
-        if (cur) for (const l of take(readMore(cur))) if (!(await emit(l))) return;
+        if (cur) for (const l of take(readMore(cur))) if (!(await emit(l))) { await flush(); return; }
         // Rotation: the path now names another file (or none yet); drain the old one first (done above).
         let st: { ino: number; dev: number; size: number } | undefined;
         try { st = statSync(path); } catch { st = undefined; }
         if (st && (!cur || st.ino !== cur.ino || st.dev !== cur.dev)) {
           if (cur) {
             // Lines written just before the rename are still in the old file: drain it first.
-            for (const l of take(readMore(cur))) if (!(await emit(l))) return;
+            for (const l of take(readMore(cur))) if (!(await emit(l))) { await flush(); return; }
             closeSync(cur.fd);
           }
           cur = openCursor(path);
@@ -269,9 +281,11 @@ export async function readCriLog(path: string, opts: LogOptions, sink: LogSink):
         }
         if (st && cur && st.size < cur.pos) { cur.pos = 0; continue; } // truncated (copytruncate rotation)
         if (stoppedSeen) {
-          for (const l of asm.flush()) if (!(await emit(l))) return;
+          for (const l of asm.flush()) if (!(await emit(l))) break;
+          await flush();
           return;
         }
+        await flush(); // what was read goes out before we wait
         if (opts.isRunning && !(await opts.isRunning())) { stoppedSeen = true; continue; } // one more drain
         await new Promise<void>((resolve) => {
           wake = resolve;
