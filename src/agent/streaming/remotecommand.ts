@@ -184,12 +184,27 @@ export class WsChannelWriter {
       else this.ws.send(Buffer.concat([Buffer.from([channel]), data]), { binary: true }, cb);
     });
   }
-  /** A Writable whose bytes go out on `channel`. */
+  /**
+   * A Writable whose bytes go out on `channel`. Once the socket is closed its writes fail; the
+   * stream then errors, which only means the client is gone (the session's `gone` signal stops the
+   * command), so the error is not left unhandled (that crashed the whole process).
+   */
   writable(channel: number): Writable {
-    return new Writable({
+    const w = new Writable({
       write: (chunk: Buffer, _e, cb) => { this.send(channel, chunk).then(() => cb(), cb); },
     });
+    w.on('error', () => undefined);
+    return w;
   }
+}
+
+/** Ends `w` and resolves once its buffered writes are done (or it failed / was already closed). */
+function endWritable(w: Writable | undefined): Promise<void> {
+  return new Promise<void>((res) => {
+    if (!w || w.writableEnded || w.destroyed) { res(); return; }
+    w.once('error', () => res());
+    w.end(() => res());
+  });
 }
 
 /** Decodes one incoming message into [channel, payload]. */
@@ -226,16 +241,20 @@ export function webSocketSession(ws: WebSocket, protocol: string, opts: StreamOp
   // The kubelet sends an empty message on the lowest writable channel: "the connection is established".
   void out.send(opts.stdout ? CH_STDOUT : opts.stderr && !opts.tty ? CH_STDERR : CH_ERROR, Buffer.alloc(0)).catch(() => undefined);
   let finished = false;
+  const stdout = opts.stdout ? out.writable(CH_STDOUT) : undefined;
+  const stderr = opts.stderr && !opts.tty ? out.writable(CH_STDERR) : undefined;
   return {
     protocol,
     stdin,
-    stdout: opts.stdout ? out.writable(CH_STDOUT) : undefined,
-    stderr: opts.stderr && !opts.tty ? out.writable(CH_STDERR) : undefined,
+    stdout,
+    stderr,
     resize: resize && settledResizes(resize),
     gone: ac.signal,
     async finish(r) {
       if (finished) return;
       finished = true;
+      // Output still buffered in the writables goes out before the status and the close.
+      await Promise.all([endWritable(stdout), endWritable(stderr)]);
       const payload = errorChannelPayload(protocol, r, command);
       if (payload.length) await out.send(CH_ERROR, payload).catch(() => undefined);
       resize?.end();
@@ -288,6 +307,9 @@ export function spdySession(conn: SpdyConnection, protocol: string, opts: Stream
       }
       const stdout = got.get('stdout');
       const stderr = got.get('stderr');
+      // A write error on an output stream means the client is gone (`gone` stops the command);
+      // left unhandled it would crash the process.
+      for (const s of [stdout, stderr, errorStream]) s?.on('error', () => undefined);
       let finished = false;
       resolve({
         protocol,
@@ -299,15 +321,10 @@ export function spdySession(conn: SpdyConnection, protocol: string, opts: Stream
         async finish(r) {
           if (finished) return;
           finished = true;
-          const end = (w: Writable | undefined) => new Promise<void>((res) => {
-            if (!w || w.writableEnded || w.destroyed) { res(); return; }
-            w.end(() => res());
-            w.once('error', () => res());
-          });
-          await Promise.all([end(stdout), end(stderr)]);
+          await Promise.all([endWritable(stdout), endWritable(stderr)]);
           const payload = errorChannelPayload(protocol, r, command);
           if (payload.length && !errorStream.destroyed) await new Promise<void>((res) => errorStream.write(payload, () => res()));
-          await end(errorStream);
+          await endWritable(errorStream);
           resize?.end();
           await conn.close();
         },
