@@ -17,6 +17,8 @@ export interface NodeRuntimeOptions {
   bridge?: string;
   /** Service range pods may send to; default 10.96.0.0/12. */
   serviceCidr?: string;
+  /** Cluster CIDR pods may send to (pods on other nodes); default none. */
+  clusterCidr?: string;
   /** cgroup parent of the pods; default /peapod. */
   cgroupParent?: string;
 }
@@ -29,7 +31,7 @@ export interface NodeRuntime {
 
 export function createNodeRuntime(o: NodeRuntimeOptions): NodeRuntime {
   const paths = new AgentPaths(o.dataDir);
-  const network = new BridgeNetwork({ dataDir: paths.cniDir, bridge: o.bridge, subnet: o.podCidr, serviceCidr: o.serviceCidr ?? '10.96.0.0/12' });
+  const network = new BridgeNetwork({ dataDir: paths.cniDir, bridge: o.bridge, subnet: o.podCidr, serviceCidr: o.serviceCidr ?? '10.96.0.0/12', clusterCidr: o.clusterCidr });
   const runtime = new OciRuntime({ dataDir: paths.runtimeDir, network, cgroupParent: o.cgroupParent });
   const images = new ImageStore({ dir: imageStoreDir(o.dataDir), registriesFile: registriesFile(o.dataDir) });
   return { network, runtime, images };

@@ -13,6 +13,8 @@ import { joinCluster } from '../agent/join.js';
 import { AgentPaths } from '../agent/paths.js';
 import { HttpClient } from '../client/http-client.js';
 import { startNodeServices } from '../network/node-services.js';
+import { NodeRoutes } from '../network/routes.js';
+import { awaitNodePodCidr } from '../agent/node/pod-cidr.js';
 import { setLogLevel, logger } from '../util/log.js';
 
 const log = logger('agent-command');
@@ -25,7 +27,11 @@ export const agentUsage = `usage: peapod agent --server URL --token-file FILE [o
   --data-dir DIR          data folder (default ${defaultDataDir()})
   --node-ip IP            this node's InternalIP (default 127.0.0.1)
   --max-pods N            pods this node accepts (default 110)
-  --pod-cidr CIDR         pod subnet of this node (default 10.88.0.0/16)
+  --pod-cidr CIDR         pod subnet of this node (default: the spec.podCIDR the server's node
+                          IPAM controller gives the Node, waited for at start)
+  --cluster-cidr CIDR     the server's --cluster-cidr: pods may send to it (pods on other nodes,
+                          routed via each Ready node's InternalIP); default 10.42.0.0/16 when the
+                          pod subnet comes from the server, none with --pod-cidr
   --bridge NAME           CNI bridge (default peapod0)
   --pod-manifest-path DIR static pod manifests (default DIR/agent/manifests)
   --cluster-dns IP        nameserver of ClusterFirst pods (default 10.96.0.10)
@@ -45,6 +51,7 @@ export async function run(args: string[]): Promise<number> {
       'node-ip': { type: 'string' },
       'max-pods': { type: 'string' },
       'pod-cidr': { type: 'string' },
+      'cluster-cidr': { type: 'string' },
       bridge: { type: 'string' },
       'pod-manifest-path': { type: 'string' },
       'cluster-dns': { type: 'string' },
@@ -72,11 +79,23 @@ export async function run(args: string[]): Promise<number> {
   const token = readFileSync(values['token-file'], 'utf8').trim();
   const cred = await joinCluster({ server: values.server, token, nodeName, credentialsDir: paths.credentialsDir });
   const client = new HttpClient({ server: values.server, caPem: cred.ca, clientCertPem: cred.certificate, clientKeyPem: cred.key, servername: 'localhost', userAgent: `peapod-agent/${nodeName}` });
-  const node = createNodeRuntime({ dataDir, podCidr: values['pod-cidr'], bridge: values.bridge });
-  const nodeServices = await startNodeServices({ client, podCidr: values['pod-cidr'], bridge: values.bridge });
+  const nodeIp = values['node-ip'] ?? '127.0.0.1';
+  const maxPods = num('max-pods', values['max-pods']);
+  // The pod subnet: --pod-cidr, else the one the server allocates to this Node (node-ipam.ts).
+  const podCidr = values['pod-cidr'] ?? await awaitNodePodCidr({
+    client, dataDir,
+    config: { nodeName, nodeIp, maxPods: maxPods ?? 110, kubeletPort: 10250, kubeletVersion: 'v1.30.0', containerRuntimeVersion: 'peapod://0.1.0' },
+  });
+  const clusterCidr = values['cluster-cidr'] ?? (values['pod-cidr'] ? undefined : '10.42.0.0/16');
+  log.info('pod subnet', { podCidr, clusterCidr, from: values['pod-cidr'] ? '--pod-cidr' : 'the Node (node IPAM)' });
+  const node = createNodeRuntime({ dataDir, podCidr, clusterCidr, bridge: values.bridge });
+  const nodeServices = await startNodeServices({ client, podCidr, bridge: values.bridge });
+  // routes to the other nodes' pod subnets via their InternalIPs, in this host's network namespace
+  const routes = new NodeRoutes({ client, nodeName, nodeIp, podCidr, clusterCidr });
+  await routes.start();
   const agent = await Agent.start({
     client, nodeName, dataDir, runtime: node.runtime, images: node.images,
-    nodeIp: values['node-ip'], maxPods: num('max-pods', values['max-pods']), podCidr: values['pod-cidr'],
+    nodeIp, maxPods, podCidr,
     podManifestPath: values['pod-manifest-path'], clusterDns: values['cluster-dns'], kubeletPort: num('kubelet-port', values['kubelet-port']),
     exampleImages: values['example-images'] === true,
   });
@@ -87,6 +106,7 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await agent.stop();
+  await routes.stop();
   await nodeServices.stop();
   client.close();
   return 0;

@@ -27,6 +27,11 @@ export const serverUsage = `usage: peapod server [options]
   --node-monitor-grace-period D   time without node heartbeats before a node is Unknown (default 40s)
   --node-name NAME        the embedded agent's node name (default: the host name)
   --pod-cidr CIDR         the embedded agent's pod subnet (default 10.88.0.0/16)
+  --cluster-cidr CIDR     pod subnets of the nodes: each Node without one gets a /24 of it as
+                          spec.podCIDR (default 10.42.0.0/16; \`peapod agent\` without --pod-cidr
+                          uses it; the embedded agent always uses --pod-cidr, and when this
+                          flag is given its pods may reach the cluster CIDR and it routes the
+                          other nodes' pod subnets)
   --bridge NAME           the embedded agent's CNI bridge (default peapod0)
   --max-pods N            pods the embedded agent accepts (default 110)
   -v, --verbose           debug logs
@@ -51,6 +56,7 @@ export async function run(args: string[]): Promise<number> {
       'no-agent': { type: 'boolean' },
       'node-monitor-grace-period': { type: 'string' },
       'pod-cidr': { type: 'string' },
+      'cluster-cidr': { type: 'string' },
       bridge: { type: 'string' },
       'max-pods': { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
@@ -81,6 +87,7 @@ export async function run(args: string[]): Promise<number> {
     agent: !values['no-agent'],
     nodeMonitorGracePeriodMs: values['node-monitor-grace-period'] === undefined ? undefined : parseDuration('--node-monitor-grace-period', values['node-monitor-grace-period']),
     podCidr: values['pod-cidr'],
+    clusterCidr: values['cluster-cidr'],
     bridge: values.bridge,
     maxPods: values['max-pods'] === undefined ? undefined : Number(values['max-pods']),
   });

@@ -22,6 +22,7 @@ import { startGarbageCollector } from './garbage-collector.js';
 import { startNodeLifecycleController } from './node-lifecycle.js';
 import { startPodGc } from './pod-gc.js';
 import { startDisruptionController } from './disruption.js';
+import { startNodeIpamController } from './node-ipam.js';
 
 export interface ControllerManagerOptions {
   client: KubeClient;
@@ -30,6 +31,8 @@ export interface ControllerManagerOptions {
   caPem: string;
   /** Node lifecycle: how long a node may go without a heartbeat before it is Unknown (default 40 s). */
   nodeMonitorGracePeriodMs?: number;
+  /** Node IPAM: the cluster CIDR nodes get their spec.podCIDR from (default 10.42.0.0/16, a /24 each). */
+  clusterCidr?: string;
 }
 
 export interface ControllerManager {
@@ -54,6 +57,7 @@ export async function startControllerManager(opts: ControllerManagerOptions): Pr
     startDeploymentController({ client: opts.client, informers, clock: opts.clock }),
     startGarbageCollector({ client: opts.client, informers, clock: opts.clock }),
     startDisruptionController({ client: opts.client, informers, clock: opts.clock }),
+    startNodeIpamController({ client: opts.client, informers, clock: opts.clock, clusterCidr: opts.clusterCidr }),
     startNodeLifecycleController({ client: opts.client, informers, clock: opts.clock, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs }),
   ];
   const podGc = startPodGc({ client: opts.client, informers, clock: opts.clock });

@@ -28,6 +28,7 @@ import { realClock } from '../util/clock.js';
 import { logger } from '../util/log.js';
 import { HttpClient } from '../client/http-client.js';
 import { startControllerManager } from '../controllers/manager.js';
+import { NodeRoutes } from '../network/routes.js';
 import { startScheduler } from '../scheduler/scheduler.js';
 import { issueCert } from '../pki/certs.js';
 import { Agent } from '../agent/agent.js';
@@ -68,6 +69,10 @@ export interface ControlPlaneOptions {
   podCidr?: string;
   bridge?: string;
   maxPods?: number;
+  /** Node IPAM: the cluster CIDR Nodes get their spec.podCIDR from (default 10.42.0.0/16, a /24 each).
+   *  The embedded agent keeps --pod-cidr (registered as its Node's podCIDR, so it is never given another);
+   *  when given explicitly, the embedded node's pods may reach it and the node routes the other nodes' subnets. */
+  clusterCidr?: string;
   /** Embedded agent: the streaming server's port for daemonEndpoints (default 10250). */
   kubeletPort?: number;
   /** Node lifecycle grace period (--node-monitor-grace-period), default 40 s. */
@@ -143,7 +148,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   await handler.ready;
 
   const kubeconfigPath = join(opts.dataDir, 'kubeconfig.yaml');
-  const url = `https://127.0.0.1:${https.port}`;
+  // the address the API listens on (--bind ADDR: that address; 0.0.0.0 and :: answer on 127.0.0.1)
+  const url = https.url;
   writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem });
   log.info('API server listening', { url: https.url, bind: opts.bind, store: opts.store });
 
@@ -152,7 +158,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // Controllers and the scheduler run on one server at a time: with several servers on one etcd,
   // only on the holder of the kube-system/peapod-controllers Lease (leader-election.ts).
   const startLeaderWork = async () => {
-    const controllers = await startControllerManager({ client, clock, caPem: pki.ca.certPem, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs });
+    const controllers = await startControllerManager({ client, clock, caPem: pki.ca.certPem, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, clusterCidr: opts.clusterCidr });
     const scheduler = await startScheduler({ client, clock, informers: controllers.informers });
     return { controllers, async stop() { await scheduler.stop(); await controllers.stop(); } };
   };
@@ -165,6 +171,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let nodeClient: HttpClient | undefined;
   let streaming: StreamingServer | undefined;
   let logRotation: LogRotator | undefined;
+  let routes: NodeRoutes | undefined;
   // Service proxy + cluster DNS of the embedded node (before its pods start), and kube-dns pointing at it.
   let nodeServices: NodeServices | undefined;
   if (opts.agent) nodeServices = await startNodeServices({ client, informers: unelected?.controllers.informers, podCidr: opts.podCidr, bridge: opts.bridge });
@@ -175,13 +182,19 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
     const cred = await issueCert(pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'client', days: 365 });
     nodeClient = new HttpClient({ server: url, caPem: pki.ca.certPem, clientCertPem: cred.certPem, clientKeyPem: cred.keyPem, servername: 'localhost', userAgent: `peapod-agent/${nodeName}` });
-    const node = createNodeRuntime({ dataDir: opts.dataDir, podCidr: opts.podCidr, bridge: opts.bridge });
+    const node = createNodeRuntime({ dataDir: opts.dataDir, podCidr: opts.podCidr, bridge: opts.bridge, clusterCidr: opts.clusterCidr });
+    // With --cluster-cidr the embedded node also takes part in multi-host pod networking: its pods may
+    // reach the cluster CIDR and it routes the other nodes' pod subnets (network/routes.ts).
+    if (opts.clusterCidr) {
+      routes = new NodeRoutes({ client: nodeClient, nodeName, nodeIp: opts.nodeIp ?? '127.0.0.1', podCidr: opts.podCidr ?? '10.88.0.0/16', clusterCidr: opts.clusterCidr });
+      await routes.start();
+    }
     // The node's streaming endpoint (logs, exec, attach, port-forward) that pods/* proxy to.
     streaming = await startNodeStreaming({ runtime: node.runtime, nodeName, nodeIp: opts.nodeIp, ca: pki.ca, port: opts.kubeletPort });
     logRotation = startLogRotation(node.runtime); // 10 MiB × 5 files per container, as the kubelet
     agent = await Agent.start({
       client: nodeClient, nodeName, dataDir: opts.dataDir, runtime: node.runtime, images: node.images,
-      nodeIp: opts.nodeIp, podCidr: opts.podCidr, maxPods: opts.maxPods, kubeletPort: streaming.port, exampleImages: true, clock,
+      nodeIp: opts.nodeIp, podCidr: opts.podCidr ?? '10.88.0.0/16', maxPods: opts.maxPods, kubeletPort: streaming.port, exampleImages: true, clock,
     });
   }
 
@@ -193,6 +206,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     store,
     async close() {
       await agent?.stop();
+      await routes?.stop();
       logRotation?.stop();
       await streaming?.close();
       nodeClient?.close();

@@ -21,6 +21,8 @@ export interface BridgeNetworkOptions {
   subnet?: string;
   /** Service range pods may send to (DNATed by the service proxy); default none. */
   serviceCidr?: string;
+  /** The cluster CIDR: pods on other nodes the guard lets pods reach (routed by the host); default none. */
+  clusterCidr?: string;
   /** CNI network name (host-local keys its state by it); default `peapod`. */
   networkName?: string;
   /** Plugin directory; default `/usr/lib/cni`. */
@@ -58,6 +60,7 @@ export class BridgeNetwork {
     this.subnet = formatCidr(cidr);
     this.gateway = firstHost(cidr);
     if (opts.serviceCidr) parseCidr(opts.serviceCidr);
+    if (opts.clusterCidr) parseCidr(opts.clusterCidr);
     this.name = opts.networkName ?? 'peapod';
     this.pluginDir = opts.pluginDir ?? '/usr/lib/cni';
   }
@@ -66,7 +69,7 @@ export class BridgeNetwork {
   async setup(): Promise<void> {
     if (this.ready && await guardInstalled(this.bridge)) return;
     mkdirSync(this.opts.dataDir, { recursive: true });
-    await installGuard({ bridge: this.bridge, podSubnet: this.subnet, serviceCidr: this.opts.serviceCidr, gateway: this.gateway });
+    await installGuard({ bridge: this.bridge, podSubnet: this.subnet, serviceCidr: this.opts.serviceCidr, clusterCidr: this.opts.clusterCidr, gateway: this.gateway });
     this.ready = true;
   }
 

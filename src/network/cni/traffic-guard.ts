@@ -2,7 +2,8 @@
  * Traffic guard: pods must never reach addresses outside this machine. An nftables table
  * `inet peapod_guard_<bridge>` with a forward-hook chain rejects (ICMP admin-prohibited, so the
  * sender fails fast instead of timing out) anything forwarded from the pod subnet to an address
- * that is not in the pod subnet, the service range or the bridge's own address, and all IPv6 from
+ * that is not in the pod subnet, the cluster CIDR (pods on other nodes, reached through the node
+ * routes of ../routes.ts), the service range or the bridge's own address, and all IPv6 from
  * the bridge. Replies of connections that came in (hostPort) stay allowed.
  * Only this table is ever touched (never `flush ruleset`: iptables-nft and CNI portmap share it).
  */
@@ -12,6 +13,8 @@ export interface GuardOptions {
   bridge: string;
   podSubnet: string;
   serviceCidr?: string;
+  /** The pod subnets of all nodes (pod-to-pod across hosts); default none. */
+  clusterCidr?: string;
   gateway: string;
 }
 
@@ -20,7 +23,7 @@ export function guardTableName(bridge: string): string {
 }
 
 export function guardRuleset(o: GuardOptions): string {
-  const allowed = [o.podSubnet, o.gateway, ...(o.serviceCidr ? [o.serviceCidr] : [])].join(', ');
+  const allowed = [o.podSubnet, o.gateway, ...(o.clusterCidr ? [o.clusterCidr] : []), ...(o.serviceCidr ? [o.serviceCidr] : [])].join(', ');
   const table = guardTableName(o.bridge);
   return [
     `table inet ${table} {`,
