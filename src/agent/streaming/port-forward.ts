@@ -184,6 +184,7 @@ export function webSocketDuplex(ws: WebSocket): Duplex {
 export async function serveWebSocketPortForward(ws: WebSocket, protocol: string, ports: number[], podLabel: string, dial: PodDialer): Promise<void> {
   const out = new WsChannelWriter(ws, protocol);
   const inputs = ports.map(() => new PassThrough());
+  ws.on('error', () => undefined); // a client gone mid-stream ends the session (close follows)
   ws.on('message', (data: Buffer) => {
     const m = decodeWsMessage(data, out.base64);
     if (!m) return;

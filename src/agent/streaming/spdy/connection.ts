@@ -269,6 +269,8 @@ export class SpdyConnection extends EventEmitter {
         }
         this.lastPeerStream = f.streamId;
         const s = new SpdyStream(this, f.streamId, f.headers);
+        // A write failing because the peer went away is the session's end, not a crash of the process.
+        s.on('error', () => undefined);
         this.streams.set(f.streamId, s);
         if (f.fin) s.onFrame({ type: 'data', streamId: f.streamId, fin: true, data: Buffer.alloc(0) });
         this.emit('stream', s);
