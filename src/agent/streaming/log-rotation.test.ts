@@ -4,7 +4,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OciRuntime } from '../../runtime/oci/oci-runtime.js';
@@ -36,7 +36,14 @@ describe('container log rotation', { skip: isRoot ? false : 'needs root' }, () =
     const rootfs = buildBusyboxRootfs(work);
     const sb = await rt.runPodSandbox({ name: 'rot', namespace: 'default', uid: 'uid-rot', hostname: 'rot', hostNetwork: true });
     const logPath = join(work, 'logs', 'c', '0.log');
-    const id = await rt.createContainer(sb, { name: 'c', lowerDirs: [rootfs], logPath, command: ['sh', '-c', 'i=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); [ $((i % 50)) -eq 0 ] && usleep 10000; done'] });
+    // The writer writes 6 blocks of 500 lines; after block k it waits until the test has rotated at
+    // least k times (file /ctl/go-k), so that rotations happen while it writes however slow the
+    // machine is (pacing it by time alone gave too few rotations under load).
+    const ctl = join(work, 'ctl');
+    mkdirSync(ctl);
+    const writer = 'i=0; k=0; while [ $i -lt 3000 ]; do echo line-$i; i=$((i+1)); '
+      + 'if [ $((i % 500)) -eq 0 ] && [ $i -lt 3000 ]; then k=$((k+1)); until [ -e /ctl/go-$k ]; do usleep 10000; done; fi; done';
+    const id = await rt.createContainer(sb, { name: 'c', lowerDirs: [rootfs], logPath, mounts: [{ hostPath: ctl, containerPath: '/ctl', readOnly: true }], command: ['sh', '-c', writer] });
     await rt.startContainer(id);
     const got: string[] = [];
     const follow = readCriLog(logPath, { follow: true, pollMs: 20, isRunning: async () => (await rt.containerStatus(id)).state === 'running' }, async (b) => { got.push(b.toString()); });
@@ -48,7 +55,7 @@ describe('container log rotation', { skip: isRoot ? false : 'needs root' }, () =
       // a fake clock for the file names: one "second" per rotation keeps them distinct and ordered
       last += 1000;
       const size = (() => { try { return statSync(logPath).size; } catch { return 0; } })();
-      if (size > 4000 && await rotateContainerLog(rt, id, logPath, { maxSizeBytes: 4000, maxFiles: 3 }, last).catch(() => false)) rotations++;
+      if (size > 4000 && await rotateContainerLog(rt, id, logPath, { maxSizeBytes: 4000, maxFiles: 3 }, last).catch(() => false)) writeFileSync(join(ctl, `go-${++rotations}`), '');
       await new Promise((r) => setTimeout(r, 5)); // pace the size checks
     }
     await follow;
