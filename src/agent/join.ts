@@ -18,9 +18,11 @@ export interface JoinOptions {
   token: string;
   nodeName: string;
   credentialsDir: string;
+  /** The node's addresses: the server also issues a serving certificate for them (the node's streaming endpoint). */
+  addresses?: string[];
 }
 
-export interface NodeCredential { ca: string; certificate: string; key: string }
+export interface NodeCredential { ca: string; certificate: string; key: string; servingCertificate?: string; servingKey?: string }
 
 function parseToken(token: string): { caHash: string } {
   const m = /^K10([0-9a-f]{64})::node:([0-9a-f]+)$/.exec(token.trim());
@@ -53,16 +55,23 @@ function stillValid(certPem: string): boolean {
 
 export async function joinCluster(o: JoinOptions): Promise<NodeCredential> {
   const { caHash } = parseToken(o.token);
-  const files = { ca: join(o.credentialsDir, 'ca.crt'), certificate: join(o.credentialsDir, 'node.crt'), key: join(o.credentialsDir, 'node.key'), name: join(o.credentialsDir, 'node-name') };
-  if (existsSync(files.ca) && existsSync(files.certificate) && existsSync(files.key) && existsSync(files.name)) {
-    const cred = { ca: readFileSync(files.ca, 'utf8'), certificate: readFileSync(files.certificate, 'utf8'), key: readFileSync(files.key, 'utf8') };
+  const files = {
+    ca: join(o.credentialsDir, 'ca.crt'), certificate: join(o.credentialsDir, 'node.crt'), key: join(o.credentialsDir, 'node.key'), name: join(o.credentialsDir, 'node-name'),
+    servingCertificate: join(o.credentialsDir, 'serving.crt'), servingKey: join(o.credentialsDir, 'serving.key'), addresses: join(o.credentialsDir, 'serving-addresses'),
+  };
+  const addresses = [...new Set(o.addresses ?? [])].sort().join(',');
+  const wantServing = addresses !== '';
+  const haveServing = existsSync(files.servingCertificate) && existsSync(files.servingKey) && existsSync(files.addresses) && readFileSync(files.addresses, 'utf8').trim() === addresses;
+  if (existsSync(files.ca) && existsSync(files.certificate) && existsSync(files.key) && existsSync(files.name) && (!wantServing || haveServing)) {
+    const cred: NodeCredential = { ca: readFileSync(files.ca, 'utf8'), certificate: readFileSync(files.certificate, 'utf8'), key: readFileSync(files.key, 'utf8') };
+    if (wantServing) { cred.servingCertificate = readFileSync(files.servingCertificate, 'utf8'); cred.servingKey = readFileSync(files.servingKey, 'utf8'); }
     const sameNode = readFileSync(files.name, 'utf8').trim() === o.nodeName;
-    if (sameNode && createHash('sha256').update(cred.ca).digest('hex') === caHash && stillValid(cred.certificate)) return cred;
+    if (sameNode && createHash('sha256').update(cred.ca).digest('hex') === caHash && stillValid(cred.certificate) && (!wantServing || stillValid(cred.servingCertificate!))) return cred;
   }
   const url = new URL(o.server);
-  const res = await post(url, '/peapod/v1/node-credentials', o.token.trim(), { nodeName: o.nodeName });
+  const res = await post(url, '/peapod/v1/node-credentials', o.token.trim(), wantServing ? { nodeName: o.nodeName, addresses: o.addresses } : { nodeName: o.nodeName });
   if (res.code !== 200) throw new Error(`node credentials refused (HTTP ${res.code}): ${res.text.slice(0, 300)}`);
-  const body = JSON.parse(res.text) as { certificate: string; key: string; ca: string };
+  const body = JSON.parse(res.text) as { certificate: string; key: string; ca: string; servingCertificate?: string; servingKey?: string };
   const ca = body.ca;
   const got = createHash('sha256').update(ca).digest('hex');
   if (got !== caHash) throw new Error(`the server's CA (sha256 ${got}) does not match the join token's CA hash ${caHash}`);
@@ -73,5 +82,14 @@ export async function joinCluster(o: JoinOptions): Promise<NodeCredential> {
   write(files.key, body.key, 0o600);
   write(files.certificate, body.certificate, 0o644);
   write(files.name, o.nodeName + '\n', 0o644);
-  return { ca, certificate: body.certificate, key: body.key };
+  const cred: NodeCredential = { ca, certificate: body.certificate, key: body.key };
+  if (wantServing) {
+    if (!body.servingCertificate || !body.servingKey) throw new Error('the server did not issue a serving certificate for the node\'s addresses');
+    write(files.servingKey, body.servingKey, 0o600);
+    write(files.servingCertificate, body.servingCertificate, 0o644);
+    write(files.addresses, addresses + '\n', 0o644);
+    cred.servingCertificate = body.servingCertificate;
+    cred.servingKey = body.servingKey;
+  }
+  return cred;
 }

@@ -13,6 +13,23 @@ import { joinCluster } from '../agent/join.js';
 import { AgentPaths } from '../agent/paths.js';
 import { HttpClient } from '../client/http-client.js';
 import { startNodeServices } from '../network/node-services.js';
+import { startStreamingServer, type StreamingServer } from '../agent/streaming/server.js';
+import { startLogRotation } from '../agent/streaming/log-rotation.js';
+import type { NodeCredential } from '../agent/join.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+/** Port 10250 (the kubelet's) unless taken or --kubelet-port says otherwise; TLS from the join's serving certificate. */
+async function startAgentStreaming(runtime: Runtime, nodeName: string, cred: NodeCredential, port: number | undefined): Promise<StreamingServer> {
+  if (!cred.servingCertificate || !cred.servingKey) throw new Error('no serving certificate for the node\'s streaming endpoint');
+  const base = { runtime, nodeName, tls: { cert: cred.servingCertificate, key: cred.servingKey, ca: cred.ca } };
+  if (port !== undefined) return startStreamingServer({ ...base, port });
+  try {
+    return await startStreamingServer({ ...base, port: 10250 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    return startStreamingServer({ ...base, port: 0 });
+  }
+}
 import { NodeRoutes } from '../network/routes.js';
 import { awaitNodePodCidr } from '../agent/node/pod-cidr.js';
 import { setLogLevel, logger } from '../util/log.js';
@@ -77,9 +94,9 @@ export async function run(args: string[]): Promise<number> {
   const dataDir = values['data-dir'] ?? defaultDataDir();
   const paths = new AgentPaths(dataDir);
   const token = readFileSync(values['token-file'], 'utf8').trim();
-  const cred = await joinCluster({ server: values.server, token, nodeName, credentialsDir: paths.credentialsDir });
-  const client = new HttpClient({ server: values.server, caPem: cred.ca, clientCertPem: cred.certificate, clientKeyPem: cred.key, servername: 'localhost', userAgent: `peapod-agent/${nodeName}` });
   const nodeIp = values['node-ip'] ?? '127.0.0.1';
+  const cred = await joinCluster({ server: values.server, token, nodeName, credentialsDir: paths.credentialsDir, addresses: [...new Set(['127.0.0.1', nodeIp])] });
+  const client = new HttpClient({ server: values.server, caPem: cred.ca, clientCertPem: cred.certificate, clientKeyPem: cred.key, servername: 'localhost', userAgent: `peapod-agent/${nodeName}` });
   const maxPods = num('max-pods', values['max-pods']);
   // The pod subnet: --pod-cidr, else the one the server allocates to this Node (node-ipam.ts).
   const podCidr = values['pod-cidr'] ?? await awaitNodePodCidr({
@@ -93,10 +110,13 @@ export async function run(args: string[]): Promise<number> {
   // routes to the other nodes' pod subnets via their InternalIPs, in this host's network namespace
   const routes = new NodeRoutes({ client, nodeName, nodeIp, podCidr, clusterCidr });
   await routes.start();
+  // the node's streaming endpoint (logs, exec, attach, port-forward) that the API's pods/* subresources proxy to
+  const streaming = await startAgentStreaming(node.runtime, nodeName, cred, num('kubelet-port', values['kubelet-port']));
+  const logRotation = startLogRotation(node.runtime); // 10 MiB × 5 files per container, as the kubelet
   const agent = await Agent.start({
     client, nodeName, dataDir, runtime: node.runtime, images: node.images,
     nodeIp, maxPods, podCidr,
-    podManifestPath: values['pod-manifest-path'], clusterDns: values['cluster-dns'], kubeletPort: num('kubelet-port', values['kubelet-port']),
+    podManifestPath: values['pod-manifest-path'], clusterDns: values['cluster-dns'], kubeletPort: streaming.port,
     exampleImages: values['example-images'] === true,
   });
   log.info('peapod agent ready', { node: nodeName, server: values.server });
@@ -106,6 +126,8 @@ export async function run(args: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await agent.stop();
+  logRotation.stop();
+  await streaming.close();
   await routes.stop();
   await nodeServices.stop();
   client.close();

@@ -180,6 +180,10 @@ test('three hosts (netns): pods on B and C reach each other by pod IP and throug
     assert.equal(phase, 'Succeeded', `${name} (pod IP ${podIp}) fetched C's page`);
   }
 
+  // logs and exec through the API reach the standalone agents' own streaming endpoints on B and C
+  assert.match(kubectl(['logs', 'by-service']), /hello-from-c/);
+  assert.equal(kubectl(['exec', 'web', '--', 'hostname']).trim(), 'web');
+
   // graceful pod removal by the agents (after() removes whatever is left, e.g. on failure)
   kubectl(['delete', 'pod', 'web', 'by-ip', 'by-service', 'from-a', 'outside', '--wait=true', '--timeout=60s']);
 });
