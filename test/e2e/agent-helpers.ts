@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { HttpClient } from '../../src/client/http-client.js';
 import { OciRuntime } from '../../src/runtime/oci/oci-runtime.js';
 import { BridgeNetwork } from '../../src/network/cni/bridge-network.js';
@@ -40,7 +41,15 @@ export interface AgentServer {
 export async function startAgentServer(opts: { nodeName?: string; extraArgs?: string[] } = {}): Promise<AgentServer> {
   const { bridge, subnet } = freeAgentNet();
   const nodeName = opts.nodeName ?? `e2e-${bridge}`;
-  const server = await startServer({ agent: true, args: ['--node-name', nodeName, '--pod-cidr', subnet, '--bridge', bridge, ...(opts.extraArgs ?? [])], readyTimeoutMs: 120_000 });
+  let server: TestServer;
+  try {
+    server = await startServer({ agent: true, args: ['--node-name', nodeName, '--pod-cidr', subnet, '--bridge', bridge, ...(opts.extraArgs ?? [])], readyTimeoutMs: 120_000 });
+  } catch (e) {
+    // It never became ready (the harness stopped it and removed its data folder): remove what its
+    // node may already have made on the host (bridge, traffic guard, service proxy table).
+    await removeNode(join(tmpdir(), `peapod-e2e-unstarted-${process.pid}`), bridge, subnet).catch(() => undefined);
+    throw e;
+  }
   const client = HttpClient.fromKubeconfig(server.kubeconfig);
   const paths = new AgentPaths(server.dataDir);
   let stopped = false;
