@@ -89,6 +89,13 @@ export interface ControlPlane {
   close(): Promise<void>;
 }
 
+/**
+ * Leader election timing: a 12 s lease renewed every 2 s (deadline 8 s). A crashed leader's last
+ * renewal is at most one retry period before it died, so another server leads within 12 s of the
+ * crash — inside the 15 s the issue asks for (client-go's 15/10/2 defaults would give up to ~15.6 s).
+ */
+const LEADER_TIMING = { leaseDurationMs: 12_000, renewDeadlineMs: 8_000, retryPeriodMs: 2_000 };
+
 /** A free TCP port on `address` (the API port must be known before the server starts listening). */
 function freePort(address: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -164,7 +171,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   };
   const leaderElect = opts.leaderElect ?? opts.store === 'etcd';
   const unelected = leaderElect ? undefined : await startLeaderWork();
-  const leaderGate: LeaderGate | undefined = leaderElect ? runWhileLeader({ client, clock, identity: `${hostname()}_${https.port}_${randomUUID()}` }, startLeaderWork) : undefined;
+  const leaderGate: LeaderGate | undefined = leaderElect ? runWhileLeader({ client, clock, identity: `${hostname()}_${https.port}_${randomUUID()}`, ...LEADER_TIMING }, startLeaderWork) : undefined;
 
   // The embedded agent: a node named after the host, with its own system:node:NAME credential.
   let agent: Agent | undefined;

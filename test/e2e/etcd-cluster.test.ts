@@ -4,7 +4,7 @@
  * token file only (CA, keys and token come from the store) and serves the same objects to the
  * same kubeconfig (a third server too); a (simulated) node joins through the follower with the same token and the
  * leader's scheduler places a pod on it; when the leader is killed the other takes the Lease over
- * within leaseDuration (15 s) + a retry period, and the scheduler and controllers run there.
+ * within leaseDuration (12 s) of the leader's last renewal, and the scheduler and controllers run there.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -126,7 +126,7 @@ test('kubectl create, get and watch through a server on etcd; two more servers j
   };
   await runPod(follower, 'before-failover');
 
-  // kill the leader: one of the followers takes the lease over within 15 s + a retry period
+  // kill the leader: one of the followers takes the lease over within 15 s (the issue's bound)
   const killedAt = Date.now();
   await leader.kill();
   const next = await until('a follower to hold the lease', async () => {
@@ -136,8 +136,8 @@ test('kubectl create, get and watch through a server on etcd; two more servers j
   const failoverMs = Date.now() - killedAt;
   assert.ok(followers.map(portOf).includes(next.port), `new holder ${next.holder} is a surviving server`);
   assert.equal(next.transitions, first.transitions + 1);
-  // leaseDuration (15 s) after the leader's last renewal (≤ 2 s before the kill), plus kubectl's polling
-  assert.ok(failoverMs <= 17_000, `failover took ${failoverMs} ms`);
+  // leaseDuration (12 s) after the leader's last renewal (≤ 2 s before the kill), plus kubectl's polling
+  assert.ok(failoverMs <= 15_000, `failover took ${failoverMs} ms`);
   process.stderr.write(`# leader failover: ${failoverMs} ms\n`);
 
   // the scheduler now runs on the survivor
