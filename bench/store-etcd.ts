@@ -13,7 +13,7 @@
  * The figure is the ratio to raw etcd (ops/s ÷ raw ops/s), each layer measured in 5 chunks that
  * alternate with chunks of raw etcd, so both see the same machine. Then the failover time: two servers on
  * the etcd, the Lease holder is SIGKILLed, time until the other holds kube-system/peapod-controllers
- * (the Lease is 15 s; a follower takes over 15 s after it last saw a renewal); and an etcd member
+ * (the Lease is 12 s; a follower takes over 12 s after it last saw a renewal); and an etcd member
  * failover: a server on 3 members, the member in use is SIGKILLed, time until an API write succeeds
  * and until a watch opened before delivers it.
  * Prints a table and writes bench/results/store-etcd.json.
