@@ -138,3 +138,26 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
 export function readKubeconfig(path: string): string {
   return readFileSync(path, 'utf8');
 }
+
+/** Run kubectl on `server` and fail the test with its stderr unless it exits 0; returns stdout. */
+export async function kubectlOk(server: TestServer, args: string[], opts: { version?: string; input?: string; timeoutMs?: number } = {}): Promise<string> {
+  const r = await server.kubectl(args, opts);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** The cells of `kubectl get` table output (columns are separated by two or more spaces). */
+export function tableRows(out: string): string[][] {
+  return out.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
+}
+
+/** Poll (every 100 ms, bounded) until fn returns a truthy value. */
+export async function until<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -4,31 +4,16 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type TestServer } from './harness.js';
+import { startServer, type TestServer, kubectlOk, tableRows, until } from './harness.js';
 
 let server: TestServer;
 before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });
 
-async function k(args: string[], opts: { input?: string } = {}): Promise<string> {
-  const r = await server.kubectl(args, opts);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
-  return r.stdout;
-}
+const k = (args: string[], opts: { input?: string } = {}): Promise<string> => kubectlOk(server, args, opts);
 
-function rows(out: string): string[][] {
-  return out.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
-}
+const rows = tableRows;
 
-async function until<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Pods need their namespace's default ServiceAccount, made by the ServiceAccount controller. */
 async function namespace(ns: string): Promise<void> {

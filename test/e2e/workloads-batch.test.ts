@@ -8,33 +8,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kubectlBinary, startServer, type TestServer } from './harness.js';
+import { kubectlBinary, startServer, type TestServer, kubectlOk, tableRows, until } from './harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 let server: TestServer;
 before(async () => { server = await startServer(); });
 after(async () => { await server?.stop(); });
 
-async function k(args: string[], opts: { version?: string; input?: string } = {}): Promise<string> {
-  const r = await server.kubectl(args, opts);
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}`);
-  return r.stdout;
-}
+const k = (args: string[], opts: { version?: string; input?: string } = {}): Promise<string> => kubectlOk(server, args, opts);
 
-function rows(out: string): string[][] {
-  return out.trim().split('\n').map((l) => l.trim().split(/\s{2,}/));
-}
+const rows = tableRows;
 
-/** Poll (bounded) until fn returns a truthy value. */
-async function until<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function podsOf(ns: string, job: string): Promise<{ name: string; index?: string; hostname?: string }[]> {
   const out = await k(['-n', ns, 'get', 'pods', '-l', `job-name=${job}`, '-o', 'json']);
