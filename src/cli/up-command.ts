@@ -6,7 +6,7 @@
  * `peapod down` stops the background server.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { openSync, readFileSync, writeFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { openSync, readFileSync, readdirSync, writeFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -117,6 +117,11 @@ export async function down(args: string[]): Promise<number> {
   const node = createNodeRuntime({ dataDir });
   const sandboxes = await node.runtime.listPodSandboxes();
   for (const sb of sandboxes) await node.runtime.removePodSandbox(sb.id);
+  // the pods' volumes (tmpfs mounts for secrets and tokens) go with them
+  const { AgentPaths } = await import('../agent/paths.js');
+  const { removePodFiles } = await import('../agent/pod/hooks/volumes-hook.js');
+  const podsDir = new AgentPaths(dataDir).podsDir;
+  if (existsSync(podsDir)) for (const uid of readdirSync(podsDir)) await removePodFiles(join(podsDir, uid));
   await node.network.teardown();
   step(`removed ${sandboxes.length} pod sandbox(es) and the pod network`);
   return 0;
