@@ -1,5 +1,5 @@
 /** Input checks at the Store boundary, shared by the backends: errors say what was wrong. */
-import type { ListOptions } from './store.js';
+import { CompactedError, FutureRevisionError, type ListOptions } from './store.js';
 
 export function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) throw new TypeError(`store: key must be a non-empty string, got ${JSON.stringify(key)}`);
@@ -13,6 +13,15 @@ export function checkRevision(name: string, rev: unknown): asserts rev is number
   if (typeof rev !== 'number' || !Number.isSafeInteger(rev) || rev < 0) {
     throw new RangeError(`store: ${name} must be a non-negative integer, got ${String(rev)}`);
   }
+}
+
+/** The revision a read happens at: 0/undefined = current; FutureRevisionError above it, CompactedError below the compaction point. */
+export function readRevisionAt(revision: number | undefined, current: number, compacted: number): number {
+  if (revision === undefined || revision === 0) return current;
+  checkRevision('revision', revision);
+  if (revision > current) throw new FutureRevisionError(revision, current);
+  if (revision < compacted) throw new CompactedError(revision, compacted);
+  return revision;
 }
 
 export function checkListOptions(prefix: unknown, opts: ListOptions): void {

@@ -11,7 +11,7 @@ import {
 } from '../store.js';
 import { inRange, keyRange } from '../key-range.js';
 import { WatchHub } from '../watch-hub.js';
-import { checkKey, checkRevision, checkValue, checkListOptions } from '../validate.js';
+import { checkKey, checkRevision, checkValue, checkListOptions, readRevisionAt } from '../validate.js';
 
 interface Row {
   rev: number;
@@ -192,13 +192,8 @@ export class MemoryStore implements Store {
     if (this.closed) throw new StoreClosedError();
   }
 
-  /** The revision a read happens at: 0/undefined = current; checks compaction and future. */
   private readRevision(revision: number | undefined): number {
-    if (revision === undefined || revision === 0) return this.rev;
-    checkRevision('revision', revision);
-    if (revision > this.rev) throw new FutureRevisionError(revision, this.rev);
-    if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
-    return revision;
+    return readRevisionAt(revision, this.rev, this.compacted);
   }
 
   private latest(key: string): Row | undefined {

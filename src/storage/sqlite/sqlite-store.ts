@@ -19,7 +19,7 @@ import {
 import { keyRange } from '../key-range.js';
 import { logger } from '../../util/log.js';
 import { WatchHub } from '../watch-hub.js';
-import { checkKey, checkListOptions, checkRevision, checkValue } from '../validate.js';
+import { checkKey, checkListOptions, checkRevision, checkValue, readRevisionAt } from '../validate.js';
 import { startAutoCompaction, type AutoCompaction, type AutoCompactionOptions } from '../auto-compaction.js';
 import { exclusivePragma, pragmas, schema, sql, SCHEMA_VERSION, type StatementName } from './dialect.js';
 
@@ -252,11 +252,7 @@ export class SqliteStore implements Store {
   }
 
   private readRevision(revision: number | undefined): number {
-    if (revision === undefined || revision === 0) return this.rev;
-    checkRevision('revision', revision);
-    if (revision > this.rev) throw new FutureRevisionError(revision, this.rev);
-    if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
-    return revision;
+    return readRevisionAt(revision, this.rev, this.compacted);
   }
 
   private async compactTo(target: number): Promise<void> {
