@@ -135,6 +135,12 @@ export interface ContainerConfig {
   resources?: ContainerResources;
   /** Clamped to 0..1000 (negative values need CAP_SYS_RESOURCE, which this host lacks). */
   oomScoreAdj?: number;
+  /**
+   * Id of a running container of the same sandbox whose PID namespace this one joins (CRI
+   * NamespaceMode TARGET; `kubectl debug --target`). Not used when the sandbox shares one PID
+   * namespace (shareProcessNamespace) or uses the host's.
+   */
+  pidNamespaceTarget?: string;
   /** CRI log file path (absolute). */
   logPath: string;
   /** Restart count of this container in its pod (Kubernetes `restartCount`). */

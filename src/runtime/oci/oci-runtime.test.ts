@@ -384,6 +384,28 @@ describe('OciRuntime (runc)', { skip }, () => {
     assert.match(r.stdout.toString(), /^\s*1\s+sleep 3600/m);
   });
 
+  test('pidNamespaceTarget (kubectl debug --target): the debug container sees the target\'s processes; without it, only its own', async (t) => {
+    const sb = await pod('debug-target');
+    t.after(() => rt.removePodSandbox(sb));
+    const app = await run(sb, container('app', ['sh', '-c', 'exec sleep 3602']));
+    const appPid = (await rt.containerStatus(app)).pid!;
+    const dbg = await run(sb, container('dbg', ['sleep', '3600'], { pidNamespaceTarget: app }));
+    const spec = JSON.parse(readFileSync(join(work, 'runtime', 'containers', dbg, 'config.json'), 'utf8')) as { linux: { namespaces: Array<{ type: string; path?: string }> } };
+    assert.deepEqual(spec.linux.namespaces.filter((n) => n.type === 'pid'), [{ type: 'pid', path: `/proc/${appPid}/ns/pid` }]);
+    const ps = (await rt.execSync(dbg, ['ps', '-o', 'pid,args'], 10)).stdout.toString();
+    assert.match(ps, /^\s*1\s+sleep 3602/m, `the target's process is PID 1 of the namespace:\n${ps}`);
+    assert.match(ps, /sleep 3600/m);
+    const plain = await run(sb, container('plain', ['sleep', '3603']));
+    const own = (await rt.execSync(plain, ['ps', '-o', 'pid,args'], 10)).stdout.toString();
+    assert.match(own, /^\s*1\s+sleep 3603/m);
+    assert.doesNotMatch(own, /sleep 3602/, `without a target the app's process is not visible:\n${own}`);
+    // A target that is not running (or not in this sandbox) fails the create, leaving nothing behind.
+    await rt.stopContainer(app, 0);
+    await assert.rejects(rt.createContainer(sb, container('dbg2', ['true'], { pidNamespaceTarget: app })), /target container app .* is not running/);
+    await assert.rejects(rt.createContainer(sb, container('dbg3', ['true'], { pidNamespaceTarget: 'f'.repeat(64) })), /is not a container of sandbox/);
+    assert.deepEqual((await rt.listContainers({ sandboxId: sb })).map((c) => c.name).filter((n) => n.startsWith('dbg')), ['dbg']);
+  });
+
   test('hostNetwork pod uses the host network namespace and hostname', async (t) => {
     const sb = await pod('host-net', { hostNetwork: true });
     t.after(() => rt.removePodSandbox(sb));

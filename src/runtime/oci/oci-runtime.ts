@@ -38,6 +38,7 @@ import { oomKillCount, removeCgroupIfEmpty, removeCgroupTree } from './cgroups.j
 import { conmonCreate, conmonExec } from './conmon.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { mountOverlay, mountPoints, mountTmpfs, unmountAll } from './mounts.js';
+import { pidNamespaceOf } from './pid-namespace.js';
 import { initAlive, pinNamespaces, processStartTime, releaseNamespace, startPidNamespaceInit, stopPidNamespaceInit } from './namespaces.js';
 import { OciBinary, type OciRuntimeKind } from './oci-binary.js';
 import { generateSpec, type OciSpec } from './oci-spec.js';
@@ -338,7 +339,11 @@ export class OciRuntime implements Runtime {
           sandbox: {
             hostname: sb.hostname,
             netns: sb.netns, ipcns: sb.ipcns, utsns: sb.utsns,
-            pidns: sb.config.hostPID ? undefined : sb.init ? `/proc/${sb.init.pid}/ns/pid` : 'new',
+            pidns: pidNamespaceOf({
+              hostPID: sb.config.hostPID === true,
+              ...(sb.init ? { sharedInitPid: sb.init.pid } : {}),
+              ...(await this.targetPid(sb, config)),
+            }),
             shmDir: sb.shmDir,
             hostsFile: this.paths.sandboxFile(sandboxId, 'hosts'),
             resolvConf: this.paths.sandboxFile(sandboxId, 'resolv.conf'),
@@ -366,6 +371,20 @@ export class OciRuntime implements Runtime {
         throw e instanceof RuntimeError ? e : new RuntimeError(`createContainer ${config.name}: ${(e as Error).message}`, e);
       }
     });
+  }
+
+  /**
+   * The host pid of `config.pidNamespaceTarget` (a running container of this sandbox), when the
+   * container's PID namespace is the target's: not with hostPID or a shared PID namespace.
+   */
+  private async targetPid(sb: SandboxRecord, config: ContainerConfig): Promise<{ targetPid?: number }> {
+    const targetId = config.pidNamespaceTarget;
+    if (!targetId || sb.config.hostPID || sb.init) return {};
+    const target = readRecord<ContainerRecord>(this.paths.containerRecord(targetId));
+    if (!target || target.sandboxId !== sb.id) throw new RuntimeError(`target container ${targetId} is not a container of sandbox ${sb.id}`);
+    const st = await this.statusOf(target);
+    if (st.state !== 'running' || st.pid === undefined) throw new RuntimeError(`target container ${target.config.name} (${targetId}) is not running`);
+    return { targetPid: st.pid };
   }
 
   async startContainer(id: string): Promise<void> {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { containerArgs, generateSpec, MASKED_PATHS, type SandboxView } from './oci-spec.js';
 import { capabilitiesFromMask, containerCapabilities, DEFAULT_CAPABILITIES } from './capabilities.js';
 import { resolveImageUser } from './image-user.js';
+import { pidNamespaceOf } from './pid-namespace.js';
 import type { ContainerConfig } from '../runtime.js';
 
 // This host's bounding set lacks CAP_SYS_RESOURCE (bit 24).
@@ -124,4 +125,22 @@ test('spec: host namespaces are simply not listed; no hostname without a UTS nam
   assert.equal(spec.hostname, undefined);
   assert.deepEqual(spec.linux.maskedPaths, []);
   assert.deepEqual((spec.linux.resources as { devices: unknown[] }).devices, [{ allow: true, access: 'rwm' }]);
+});
+
+test('spec: PID namespace — a debug container with a target joins the target\'s; shared and host PID win over the target', () => {
+  const pidEntry = (pidns: string | undefined) => {
+    const spec = generateSpec({
+      id: 'x', rootfs: '/r', cgroupsPath: '/p', annotations: {}, boundingSet: HOST_BOUNDING,
+      sandbox: { ...sandbox, pidns }, config: cfg('/nonexistent'),
+    });
+    return (spec.linux.namespaces as Array<{ type: string; path?: string }>).filter((n) => n.type === 'pid');
+  };
+  // kubectl debug --target=app: the target's first process is pid 4242 on the host.
+  assert.deepEqual(pidEntry(pidNamespaceOf({ targetPid: 4242 })), [{ type: 'pid', path: '/proc/4242/ns/pid' }]);
+  // No target, no sharing: a new PID namespace of its own.
+  assert.deepEqual(pidEntry(pidNamespaceOf({})), [{ type: 'pid' }]);
+  // shareProcessNamespace: the pod's (catatonit's) namespace, whatever the target.
+  assert.deepEqual(pidEntry(pidNamespaceOf({ sharedInitPid: 77, targetPid: 4242 })), [{ type: 'pid', path: '/proc/77/ns/pid' }]);
+  // hostPID: the host's, so no pid entry at all.
+  assert.deepEqual(pidEntry(pidNamespaceOf({ hostPID: true, targetPid: 4242 })), []);
 });
