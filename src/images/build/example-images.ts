@@ -23,9 +23,9 @@ import type { ImageStore, ImageRecord } from '../image-store.js';
 
 /** Bump when a recipe changes, so old tarballs are rebuilt. */
 const RECIPE_VERSION = 3;
-const BUSYBOX = '/bin/busybox';
+export const BUSYBOX = '/bin/busybox';
 const REGISTRY = '/usr/bin/docker-registry';
-const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export const BUSYBOX_NAMES = ['docker.io/library/busybox:1.36', 'docker.io/library/busybox:latest'];
 export const REGISTRY_NAMES = ['docker.io/library/registry:2', 'docker.io/openshift/origin-docker-registry:v0.6.2'];
@@ -34,7 +34,8 @@ export function defaultBuildDir(): string {
   return join(repoRoot(), '.peapod-build', 'images');
 }
 
-function dirsOf(paths: string[]): LayerEntry[] {
+/** The parent directories of `paths` as layer entries (a layer lists the dirs it creates). */
+export function dirsOf(paths: string[]): LayerEntry[] {
   const dirs = new Set<string>();
   for (const p of paths) {
     const parts = p.split('/');
@@ -96,7 +97,7 @@ exec "$@"
 `;
 
 /** Shared libraries a dynamically linked binary needs (from ldd), as [path in image, host file]. */
-function sharedLibs(binary: string): Array<[string, string]> {
+export function sharedLibs(binary: string): Array<[string, string]> {
   const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
   const libs: Array<[string, string]> = [];
   for (const line of out.split('\n')) {
@@ -118,7 +119,8 @@ export async function registryLayer(): Promise<LayerEntry[]> {
   return [...dirsOf(files.map((f) => f.path)).filter((d) => !have.has(d.path)), ...files];
 }
 
-interface Recipe { name: string; inputs: () => string[]; build: () => Promise<Buffer> }
+/** How to build one image tarball: its file name, the host files it is made of, and the build. */
+export interface Recipe { name: string; inputs: () => string[]; build: () => Promise<Buffer>; /** Bumped when this recipe alone changes. */ version?: number }
 
 const recipes: Recipe[] = [
   {
@@ -143,7 +145,7 @@ const recipes: Recipe[] = [
 ];
 
 async function inputKey(r: Recipe): Promise<string> {
-  const h = createHash('sha256').update(`recipe ${RECIPE_VERSION} ${r.name}\n`);
+  const h = createHash('sha256').update(`recipe ${RECIPE_VERSION}${r.version ? `.${r.version}` : ''} ${r.name}\n`);
   for (const f of r.inputs()) {
     const s = await stat(f);
     h.update(`${f} ${s.size} ${s.mtimeMs}\n`);
@@ -152,29 +154,36 @@ async function inputKey(r: Recipe): Promise<string> {
 }
 
 /**
+ * Builds `<outDir>/<name>.tar` unless it is there and its inputs (host files, recipe version) did
+ * not change since; returns its path. Written to a temp file and renamed, so a reader never sees a
+ * half-written tarball.
+ */
+export async function ensureBuilt(r: Recipe, outDir: string, onProgress?: (msg: string) => void): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  const tarPath = join(outDir, `${r.name}.tar`);
+  const stampPath = `${tarPath}.inputs`;
+  const key = await inputKey(r);
+  const current = await readFile(stampPath, 'utf8').catch(() => '');
+  const exists = await stat(tarPath).then(() => true, () => false);
+  if (!exists || current !== key) {
+    onProgress?.(`building image ${r.name}`);
+    const buf = await r.build();
+    const tmp = join(dirname(tarPath), `.${r.name}.tar.${process.pid}.tmp`);
+    await writeFile(tmp, buf);
+    await rename(tmp, tarPath);
+    await writeFile(stampPath, key);
+  }
+  return tarPath;
+}
+
+/**
  * Builds the example images that are missing or out of date; returns the tarball paths.
  * `peapod up` calls this, and the agent imports the tarballs at start.
  */
 export async function ensureExampleImages(opts: { outDir?: string; onProgress?: (msg: string) => void } = {}): Promise<string[]> {
   const outDir = opts.outDir ?? defaultBuildDir();
-  await mkdir(outDir, { recursive: true });
   const paths: string[] = [];
-  for (const r of recipes) {
-    const tarPath = join(outDir, `${r.name}.tar`);
-    const stampPath = `${tarPath}.inputs`;
-    const key = await inputKey(r);
-    const current = await readFile(stampPath, 'utf8').catch(() => '');
-    const exists = await stat(tarPath).then(() => true, () => false);
-    if (!exists || current !== key) {
-      opts.onProgress?.(`building image ${r.name}`);
-      const buf = await r.build();
-      const tmp = join(dirname(tarPath), `.${r.name}.tar.${process.pid}.tmp`);
-      await writeFile(tmp, buf);
-      await rename(tmp, tarPath);
-      await writeFile(stampPath, key);
-    }
-    paths.push(tarPath);
-  }
+  for (const r of recipes) paths.push(await ensureBuilt(r, outDir, opts.onProgress));
   return paths;
 }
 
