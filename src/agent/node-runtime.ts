@@ -31,8 +31,11 @@ export interface NodeRuntime {
 
 export function createNodeRuntime(o: NodeRuntimeOptions): NodeRuntime {
   const paths = new AgentPaths(o.dataDir);
-  const network = new BridgeNetwork({ dataDir: paths.cniDir, bridge: o.bridge, subnet: o.podCidr, serviceCidr: o.serviceCidr ?? '10.96.0.0/12', clusterCidr: o.clusterCidr });
+  const serviceCidr = o.serviceCidr ?? '10.96.0.0/12';
+  const network = new BridgeNetwork({ dataDir: paths.cniDir, bridge: o.bridge, subnet: o.podCidr, serviceCidr, clusterCidr: o.clusterCidr });
   const runtime = new OciRuntime({ dataDir: paths.runtimeDir, network, cgroupParent: o.cgroupParent });
-  const images = new ImageStore({ dir: imageStoreDir(o.dataDir), registriesFile: registriesFile(o.dataDir) });
+  // A registry running in a pod (by pod IP or ClusterIP) is on this node's own networks.
+  const nodeRanges = [network.subnet, serviceCidr, ...(o.clusterCidr ? [o.clusterCidr] : [])];
+  const images = new ImageStore({ dir: imageStoreDir(o.dataDir), registriesFile: registriesFile(o.dataDir), nodeRanges });
   return { network, runtime, images };
 }

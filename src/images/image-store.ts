@@ -102,6 +102,12 @@ export interface ImageStoreOptions {
    * Off by default: this machine has no internet access and tests must never reach out.
    */
   allowRemoteRegistries?: boolean;
+  /**
+   * CIDRs of the node's own networks (pod subnet, cluster CIDR, service range): registries there
+   * (a registry pod by pod IP or ClusterIP) are allowed like loopback ones and spoken to over plain
+   * http unless registries.yaml gives them TLS. Default none.
+   */
+  nodeRanges?: string[];
   /** Layers fetched at once per pull. Default 2. */
   concurrency?: number;
   /** Clock for last-use times (ms). */
@@ -467,7 +473,7 @@ export class ImageStore {
     const pullCreds = [...keyring.lookup(repo), ...(opts.credentials ?? [])];
     let endpoints;
     try {
-      endpoints = endpointsFor(this.registries, ref.domain, this.allowRemote);
+      endpoints = endpointsFor(this.registries, ref.domain, this.allowRemote, this.opts.nodeRanges);
     } catch (e) {
       throw e instanceof ImagePullError ? pullFailed(name, e) : e;
     }

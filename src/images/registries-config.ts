@@ -14,9 +14,16 @@
  * registry itself ("default endpoint"; docker.io means registry-1.docker.io). Loopback registries
  * are spoken to over plain http unless `configs` has a `tls` section for them. Non-loopback endpoints are refused unless remote pulls are
  * allowed: this machine has no internet, and a test must never reach out.
+ *
+ * Registries in the node's own address ranges (its pod subnet, the cluster CIDR, the service range:
+ * a registry running in a pod, reached by its pod IP or its Service's ClusterIP) count as local
+ * too: allowed, and plain http unless `configs` gives them TLS. That is how OpenShift nodes reach
+ * the integrated registry of the seed example: docker runs with `--insecure-registry` set to the
+ * service network.
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
+import { contains, parseCidr } from '../network/cni/ipv4.js';
 import type { RegistryCredential } from './credentials.js';
 import { ImagePullError } from './errors.js';
 
@@ -132,6 +139,22 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
 }
 
+/**
+ * True when `host` ("10.96.0.7:5000") is an IPv4 address inside one of `cidrs` (the address ranges
+ * peapod makes on this machine: pod subnet, cluster CIDR, service range).
+ */
+export function isInNodeRanges(host: string, cidrs: readonly string[]): boolean {
+  const h = host.replace(/:\d+$/, '');
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(h)) return false;
+  return cidrs.some((c) => {
+    try {
+      return contains(parseCidr(c), h);
+    } catch {
+      return false;
+    }
+  });
+}
+
 function apiRootOf(u: URL): string {
   let path = u.pathname.replace(/\/+$/, '');
   if (!path.endsWith('/v2')) path += '/v2';
@@ -139,10 +162,12 @@ function apiRootOf(u: URL): string {
 }
 
 /**
- * The endpoints to try for a registry, in order. Non-loopback ones are left out unless
- * `allowRemote`; when that leaves none, the error says why.
+ * The endpoints to try for a registry, in order. Those neither on loopback nor in `nodeRanges`
+ * (CIDRs of the node's own networks) are left out unless `allowRemote`; when that leaves none, the
+ * error says why.
  */
-export function endpointsFor(config: RegistriesConfig, registry: string, allowRemote: boolean): Endpoint[] {
+export function endpointsFor(config: RegistriesConfig, registry: string, allowRemote: boolean, nodeRanges: readonly string[] = []): Endpoint[] {
+  const isLocal = (host: string) => isLoopbackHost(host) || isInNodeRanges(host, nodeRanges);
   const all: Endpoint[] = [];
   const mirror = config.mirrors.get(registry) ?? config.mirrors.get('*');
   for (const e of mirror?.endpoints ?? []) {
@@ -150,13 +175,13 @@ export function endpointsFor(config: RegistriesConfig, registry: string, allowRe
     all.push({ apiRoot: apiRootOf(u), host: u.host, isDefault: false, rewrite: mirror!.rewrite, config: config.configs.get(u.host) ?? config.configs.get('*') ?? {} });
   }
   const defaultHost = registry === 'docker.io' ? 'registry-1.docker.io' : registry;
-  // Loopback registries speak plain http, unless registries.yaml gives them TLS settings.
-  const scheme = isLoopbackHost(defaultHost) && !config.configs.get(defaultHost)?.tls ? 'http' : 'https';
+  // Loopback and node-local registries speak plain http, unless registries.yaml gives them TLS settings.
+  const scheme = isLocal(defaultHost) && !config.configs.get(defaultHost)?.tls ? 'http' : 'https';
   const defaultUrl = new URL(`${scheme}://${defaultHost}`);
   if (!all.some((e) => e.apiRoot === apiRootOf(defaultUrl))) {
     all.push({ apiRoot: apiRootOf(defaultUrl), host: defaultUrl.host, isDefault: true, rewrite: [], config: config.configs.get(registry) ?? config.configs.get(defaultUrl.host) ?? {} });
   }
-  const allowed = all.filter((e) => allowRemote || isLoopbackHost(e.host));
+  const allowed = all.filter((e) => allowRemote || isLocal(e.host));
   if (allowed.length === 0) {
     throw new ImagePullError('Disabled', `pulling from non-loopback registry "${defaultHost}" is disabled on this node `
       + '(no internet access); configure a loopback mirror in registries.yaml, import the image with `peapod images import`, '
