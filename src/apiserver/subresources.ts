@@ -277,6 +277,7 @@ export async function handleEphemeralContainers(ctx: RestContext, r: RestRequest
       }
     }
     const taken = new Set([...((((cur.spec ?? {}) as Obj).containers as Obj[] | undefined) ?? []), ...((((cur.spec ?? {}) as Obj).initContainers as Obj[] | undefined) ?? [])].map(ecName));
+    const targets = new Set(taken); // a target is a container or init container, never another ephemeral one
     const errs: FieldError[] = [];
     newEcs.forEach((c, i) => {
       const n = ecName(c);
@@ -285,6 +286,8 @@ export async function handleEphemeralContainers(ctx: RestContext, r: RestRequest
       else if (taken.has(n)) errs.push({ type: 'FieldValueDuplicate', field: `${path}.name`, badValue: n });
       taken.add(n);
       if (!(c as Obj).image) errs.push({ type: 'FieldValueRequired', field: `${path}.image`, detail: '' });
+      const target = (c as Obj).targetContainerName;
+      if (typeof target === 'string' && target && !targets.has(target)) errs.push({ type: 'FieldValueNotFound', field: `${path}.targetContainerName`, badValue: target });
       for (const f of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources']) {
         const v = (c as Obj)[f];
         if (v !== undefined && !(f === 'resources' && v && typeof v === 'object' && Object.keys(v).length === 0)) {

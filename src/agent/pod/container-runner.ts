@@ -41,6 +41,8 @@ export interface StartInput {
   attempt: number;
   volumes: Map<string, string>;
   node: NodeAllocatable;
+  /** Runtime id of the container whose PID namespace this one joins (ephemeral targetContainerName). */
+  pidNamespaceTarget?: string;
 }
 
 /** Returns the new container's id, or undefined when it could not be started (waiting reason set). */
@@ -55,6 +57,7 @@ export async function startContainer(ctx: PodContext, input: StartInput): Promis
   let config;
   try {
     config = await buildContainerConfig(ctx, { c, init, image, attempt: input.attempt, volumes: input.volumes, node: input.node });
+    if (input.pidNamespaceTarget) config.pidNamespaceTarget = input.pidNamespaceTarget;
   } catch (e) {
     if (!(e instanceof ContainerConfigError)) throw e;
     ctx.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: e.message });
