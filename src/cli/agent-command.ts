@@ -106,7 +106,7 @@ export async function run(args: string[]): Promise<number> {
   const clusterCidr = values['cluster-cidr'] ?? (values['pod-cidr'] ? undefined : '10.42.0.0/16');
   log.info('pod subnet', { podCidr, clusterCidr, from: values['pod-cidr'] ? '--pod-cidr' : 'the Node (node IPAM)' });
   const node = createNodeRuntime({ dataDir, podCidr, clusterCidr, bridge: values.bridge });
-  const nodeServices = await startNodeServices({ client, podCidr, bridge: values.bridge });
+  const nodeServices = await startNodeServices({ client, nodeName, podCidr, bridge: values.bridge });
   // routes to the other nodes' pod subnets via their InternalIPs, in this host's network namespace
   const routes = new NodeRoutes({ client, nodeName, nodeIp, podCidr, clusterCidr });
   await routes.start();

@@ -65,7 +65,7 @@ test('a pod resolves and reaches a service by name through kube-dns and the node
     await new Promise((r) => setTimeout(r, 20));
   }
   // kube-dns goes to this node's DNS server whatever its endpoints say
-  assert.deepEqual(ns.proxy.programmedPorts().find((p) => p.id === 'kube-system/kube-dns:dns:UDP')!.endpoints, [{ ip: net.gateway, port: 53 }]);
+  assert.deepEqual(ns.proxy.programmedPorts().find((p) => p.id === 'kube-system/kube-dns:dns:UDP')!.endpoints, [{ ip: net.gateway, port: 53, local: true }]);
   const look = await net.exec(client, ['busybox', 'nslookup', 'web.default.svc.cluster.local'], false);
   assert.equal(look.code, 0, look.stderr + look.stdout);
   assert.match(look.stdout, new RegExp(`Address:?\\s+${(svc.spec as { clusterIP: string }).clusterIP.replace(/\./g, '\\.')}`));

@@ -31,6 +31,8 @@ export interface NodeServicesOptions {
   informers?: SharedInformers;
   /** Pod subnet; default 10.88.0.0/16. The gateway (first host) is the DNS server's address. */
   podCidr?: string;
+  /** This node's name: the service proxy's `Local` traffic policies use the endpoints on it. */
+  nodeName?: string;
   /** Pod bridge; default peapod0. */
   bridge?: string;
   /** Service range; default 10.96.0.0/12. */
@@ -83,7 +85,7 @@ export async function startNodeServices(o: NodeServicesOptions): Promise<NodeSer
   const view = informerZoneView(informers);
   const proxy = new ServiceProxy({
     informers, table: o.table ?? `peapod_proxy_${bridge.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 31),
-    serviceCidr: o.serviceCidr, podCidr, podInterface: bridge,
+    serviceCidr: o.serviceCidr, podCidr, podInterface: bridge, nodeName: o.nodeName,
     localOverrides: { [`${KUBE_DNS_NAMESPACE}/${KUBE_DNS_NAME}`]: { ip: gateway, targetPort: () => dnsPort } },
     onSync: o.onProxySync,
   });

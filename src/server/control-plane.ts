@@ -181,7 +181,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   let routes: NodeRoutes | undefined;
   // Service proxy + cluster DNS of the embedded node (before its pods start), and kube-dns pointing at it.
   let nodeServices: NodeServices | undefined;
-  if (opts.agent) nodeServices = await startNodeServices({ client, informers: unelected?.controllers.informers, podCidr: opts.podCidr, bridge: opts.bridge });
+  if (opts.agent) nodeServices = await startNodeServices({ client, informers: unelected?.controllers.informers, nodeName: (opts.nodeName ?? hostname()).toLowerCase(), podCidr: opts.podCidr, bridge: opts.bridge });
   // the bridge exists now (node services listen on it): serve the API there for pods
   if (podGateway && podGateway !== opts.bind && opts.bind !== '0.0.0.0') await https.addListener(podGateway);
   await ensureKubeDns(client, nodeServices ? { dnsIp: nodeServices.dnsAddress.ip, dnsPort: nodeServices.dnsAddress.port } : { dnsIp: firstHost(parseCidr(opts.podCidr ?? '10.88.0.0/16')) });

@@ -24,17 +24,19 @@ const web: ProxyServicePort = {
 test('base table: maps, hooks, masquerade and the reject chains', { skip: !isRoot }, async () => {
   await nft(installBaseRules(c));
   const t = await readTable(table);
-  assert.deepEqual(Object.keys(t.maps).sort(), ['node_ports', 'service_ips']);
-  assert.deepEqual(t.sets, { no_endpoint_node_ports: [] });
-  assert.deepEqual(t.chains.prerouting, ['iifname "pptestbr7" jump services', 'jump node_port_services']);
+  assert.deepEqual(Object.keys(t.maps).sort(), ['no_endpoint_node_ports', 'no_endpoint_services', 'node_ports', 'service_ips']);
+  assert.deepEqual(t.sets, {});
+  assert.deepEqual(t.chains.prerouting, ['iifname "pptestbr7" jump services', 'iifname != "pptestbr7" ip daddr != 10.206.0.0/16 jump services', 'jump node_port_services']);
   assert.deepEqual(t.chains.output, ['jump services', 'jump node_port_services']);
   assert.deepEqual(t.chains.services, ['ip daddr . meta l4proto . th dport vmap @service_ips']);
   assert.deepEqual(t.chains.postrouting, [
     'meta mark & 0x00004000 == 0x00004000 meta mark set meta mark & 0xffffbfff masquerade',
     'ip saddr 127.0.0.0/8 ct status dnat masquerade',
   ]);
-  assert.deepEqual(t.chains.reject_unserved, ['ip daddr 10.206.0.0/16 reject with tcp reset', 'ip daddr 10.206.0.0/16 reject']);
+  assert.deepEqual(t.chains.reject_unserved, ['ip daddr . meta l4proto . th dport vmap @no_endpoint_services', 'ip daddr 10.206.0.0/16 reject with tcp reset', 'ip daddr 10.206.0.0/16 reject']);
   assert.deepEqual(t.chains.reject_unserved_fwd, t.chains.reject_unserved);
+  assert.deepEqual(t.chains.reject_unserved_node_ports, ['ip daddr . meta l4proto . th dport vmap @no_endpoint_services', 'fib daddr type local meta l4proto . th dport vmap @no_endpoint_node_ports']);
+  assert.deepEqual(t.chains.reject_service, ['reject with tcp reset', 'reject']);
   // installing again replaces the table in one transaction (idempotent start after a crash)
   await nft(installBaseRules(c));
   assert.deepEqual(await readTable(table), t);
@@ -46,7 +48,9 @@ test('one service port: vmap elements, one chain with the hairpin mark and a ran
   const t = await readTable(table);
   const id = chainId(web.id);
   assert.deepEqual(t.maps.service_ips, [`10.206.0.5 . tcp . 80 : goto svc-${id}`]);
-  assert.deepEqual(t.maps.node_ports, [`tcp . 30080 : goto svc-${id}`]);
+  assert.deepEqual(t.maps.node_ports, [`tcp . 30080 : goto ext-${id}`]);
+  // externalTrafficPolicy Cluster: NodePort traffic is masqueraded (the endpoint may be on another node)
+  assert.deepEqual(t.chains[`ext-${id}`], ['meta mark set meta mark | 0x00004000', `goto svc-${id}`]);
   assert.deepEqual(t.chains[`svc-${id}`], [
     'ip saddr { 10.205.7.2, 10.205.7.3 } meta mark set meta mark | 0x00004000',
     'meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.205.7.2 . 8080, 1 : 10.205.7.3 . 8080 }',
@@ -99,17 +103,88 @@ test('incremental steps apply cleanly and leave nothing stale; removal restores 
     const n = step.endpoints.length;
     // exactly the endpoint chains and affinity sets of this step
     assert.deepEqual(Object.keys(t.chains).filter((k) => k.startsWith(`ep-${id}-`)).sort(), step.sessionAffinityClientIP ? step.endpoints.map((_, i) => `ep-${id}-${i}`).sort() : []);
-    assert.equal(t.chains[`svc-${id}`].length, n === 0 ? 0 : step.sessionAffinityClientIP ? n + 1 : 2);
+    assert.equal(t.chains[`svc-${id}`]?.length, n === 0 ? undefined : step.sessionAffinityClientIP ? n + 1 : 2);
+    assert.equal(t.chains[`ext-${id}`]?.length, n && step.nodePort ? 2 : undefined);
     assert.deepEqual(Object.keys(t.sets).filter((k) => k.startsWith(`aff-${id}-`)).sort(), step.sessionAffinityClientIP ? step.endpoints.map((_, i) => `aff-${id}-${i}`).sort() : []);
     assert.deepEqual(t.maps.service_ips, [`10.206.0.10 . udp . 53 : goto svc-${otherId}`, ...(n && step.clusterIP ? [`${step.clusterIP} . tcp . 80 : goto svc-${id}`] : [])].sort());
-    assert.deepEqual(t.maps.node_ports, n && step.nodePort ? [`tcp . ${step.nodePort} : goto svc-${id}`] : []);
-    assert.deepEqual(t.sets.no_endpoint_node_ports, !n && step.nodePort ? [`tcp . ${step.nodePort}`] : []);
+    assert.deepEqual(t.maps.node_ports, n && step.nodePort ? [`tcp . ${step.nodePort} : goto ext-${id}`] : []);
+    assert.deepEqual(t.maps.no_endpoint_node_ports, !n && step.nodePort ? [`tcp . ${step.nodePort} : goto reject_service`] : []);
     if (step.sessionAffinityClientIP) assert.match((await runCommand('nft', ['list', 'set', 'ip', table, `aff-${id}-0`])).stdout, new RegExp(`timeout ${step.affinityTimeoutSeconds}s`));
     prev = step;
   }
   await nft(removeServiceRules(c, prev!));
   await nft(removeServiceRules(c, other));
   assert.deepEqual(await readTable(table), base);
+});
+
+test('traffic policies Local and externalIPs: local chain, external chain, drop without local endpoints', { skip: !isRoot }, async () => {
+  await nft(installBaseRules(c));
+  const base = await readTable(table);
+  const p: ProxyServicePort = {
+    ...web, externalIPs: ['192.0.2.7'], internalLocal: true, externalLocal: true,
+    endpoints: [{ ip: '10.205.7.2', port: 8080 }, { ip: '10.205.7.3', port: 8080, local: true }, { ip: '10.205.7.4', port: 8080, local: true }],
+  };
+  const id = chainId(p.id);
+  await nft(serviceRules(c, p));
+  let t = await readTable(table);
+  // ClusterIP → the local chain; externalIP and NodePort → the external chain
+  assert.deepEqual(t.maps.service_ips, [`10.206.0.5 . tcp . 80 : goto loc-${id}`, `192.0.2.7 . tcp . 80 : goto ext-${id}`]);
+  assert.deepEqual(t.maps.node_ports, [`tcp . 30080 : goto ext-${id}`]);
+  assert.deepEqual(t.maps.no_endpoint_services, []);
+  assert.deepEqual(t.chains[`loc-${id}`], [
+    'ip saddr { 10.205.7.3, 10.205.7.4 } meta mark set meta mark | 0x00004000',
+    'meta l4proto tcp dnat ip to numgen random mod 2 map { 0 : 10.205.7.3 . 8080, 1 : 10.205.7.4 . 8080 }',
+  ]);
+  assert.equal(t.chains[`svc-${id}`].length, 2, 'the cluster chain serves the short-circuited pod and node traffic');
+  assert.deepEqual(t.chains[`ext-${id}`], [
+    `ip saddr 10.205.7.0/24 goto svc-${id}`,
+    `fib saddr type local meta mark set meta mark | 0x00004000 goto svc-${id}`,
+    `goto loc-${id}`,
+  ]);
+
+  // no endpoint on this node: ClusterIP and external traffic dropped, the node's own pods still served
+  const remote: ProxyServicePort = { ...p, endpoints: [{ ip: '10.205.7.2', port: 8080 }] };
+  await nft(serviceRules(c, remote, p));
+  t = await readTable(table);
+  assert.deepEqual(t.maps.service_ips, [`192.0.2.7 . tcp . 80 : goto ext-${id}`]);
+  assert.deepEqual(t.maps.no_endpoint_services, ['10.206.0.5 . tcp . 80 : drop', '192.0.2.7 . tcp . 80 : drop']);
+  assert.deepEqual(t.maps.no_endpoint_node_ports, ['tcp . 30080 : drop']);
+  assert.equal(t.chains[`loc-${id}`], undefined);
+  assert.deepEqual(t.chains[`ext-${id}`], [`ip saddr 10.205.7.0/24 goto svc-${id}`, `fib saddr type local meta mark set meta mark | 0x00004000 goto svc-${id}`]);
+
+  // no endpoint at all: external destinations rejected, the ClusterIP left to the service CIDR reject
+  const none: ProxyServicePort = { ...p, endpoints: [] };
+  await nft(serviceRules(c, none, remote));
+  t = await readTable(table);
+  assert.deepEqual(t.maps.service_ips, []);
+  assert.deepEqual(t.maps.no_endpoint_services, ['192.0.2.7 . tcp . 80 : goto reject_service']);
+  assert.deepEqual(t.maps.no_endpoint_node_ports, ['tcp . 30080 : goto reject_service']);
+  assert.deepEqual(Object.keys(t.chains).filter((k) => k.endsWith(id)), []);
+
+  // internal Local only, with ClientIP affinity: endpoint chains only for the local endpoints, no cluster chain
+  const aff: ProxyServicePort = { ...p, nodePort: undefined, externalIPs: undefined, externalLocal: undefined, sessionAffinityClientIP: true, affinityTimeoutSeconds: 30 };
+  await nft(serviceRules(c, aff, none));
+  t = await readTable(table);
+  assert.deepEqual(Object.keys(t.chains).filter((k) => k.endsWith(id) || k.includes(`-${id}-`)).sort(), [`ep-${id}-1`, `ep-${id}-2`, `loc-${id}`]);
+  assert.deepEqual(t.chains[`loc-${id}`], [
+    `ip saddr @aff-${id}-1 goto ep-${id}-1`, `ip saddr @aff-${id}-2 goto ep-${id}-2`,
+    `numgen random mod 2 vmap { 0 : goto ep-${id}-1, 1 : goto ep-${id}-2 }`,
+  ]);
+  assert.deepEqual(Object.keys(t.sets).sort(), [`aff-${id}-1`, `aff-${id}-2`]);
+  // back to Cluster policies: every endpoint gets its chain, the local ones are gone
+  const cluster: ProxyServicePort = { ...aff, internalLocal: undefined };
+  await nft(serviceRules(c, cluster, aff));
+  t = await readTable(table);
+  assert.deepEqual(Object.keys(t.chains).filter((k) => k.endsWith(id) || k.includes(`-${id}-`)).sort(), [`ep-${id}-0`, `ep-${id}-1`, `ep-${id}-2`, `svc-${id}`]);
+  assert.deepEqual(t.maps.service_ips, [`10.206.0.5 . tcp . 80 : goto svc-${id}`]);
+  await nft(removeServiceRules(c, cluster));
+  assert.deepEqual(await readTable(table), base);
+  // removal of a port in each state restores the base table too
+  for (const step of [p, remote, none, aff]) {
+    await nft(serviceRules(c, step));
+    await nft(removeServiceRules(c, step));
+    assert.deepEqual(await readTable(table), base);
+  }
 });
 
 test('rules are plain text nft accepts without a table present only after the base (no partial programs)', { skip: !isRoot }, async () => {

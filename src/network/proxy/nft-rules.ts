@@ -3,30 +3,41 @@
  * rules can be unit-tested and diffed (nft-rules.test.ts loads them into a real test table). One
  * table per proxy:
  *
- *   map service_ips  { ipv4_addr . inet_proto . inet_service : verdict }   ClusterIP:port → goto svc chain
- *   map node_ports   { inet_proto . inet_service : verdict }               NodePort → goto svc chain
- *   set no_endpoint_node_ports { inet_proto . inet_service }               NodePorts without a ready endpoint
- *   chain svc-<id>      ip saddr { endpoint IPs } hairpin mark; meta l4proto tcp dnat to numgen random mod N map { i : IP . PORT }
+ *   map service_ips  { ipv4_addr . inet_proto . inet_service : verdict }   ClusterIP / externalIP:port → goto a chain
+ *   map node_ports   { inet_proto . inet_service : verdict }               NodePort → goto ext chain
+ *   map no_endpoint_services   { ipv4_addr . inet_proto . inet_service : verdict }   drop / goto reject_service
+ *   map no_endpoint_node_ports { inet_proto . inet_service : verdict }              NodePorts without a usable endpoint
+ *   chain svc-<id>   cluster policy: ip saddr { endpoint IPs } hairpin mark; meta l4proto tcp dnat to numgen random mod N map { i : IP . PORT }
+ *   chain loc-<id>   local policy: the same over this node's endpoints (internal/externalTrafficPolicy Local)
+ *   chain ext-<id>   NodePort + externalIPs: Cluster → masquerade mark, goto svc; Local → this node's pods
+ *                    and the node itself goto svc (the node masqueraded), everyone else goto loc (client IP kept)
  *   with sessionAffinity ClientIP, per endpoint instead:
- *   chain svc-<id>      ip saddr @aff-<id>-<i> goto ep-<id>-<i> ...; numgen random mod N vmap { i : goto ep-<id>-<i> }
+ *   chain svc-<id> / loc-<id>   ip saddr @aff-<id>-<i> goto ep-<id>-<i> ...; numgen random mod N vmap { k : goto ep-<id>-<i> }
  *   chain ep-<id>-<i>   hairpin mark; update @aff-<id>-<i> { ip saddr }; meta l4proto tcp dnat to IP:PORT
  *   set aff-<id>-<i>    the clients that last went to endpoint i (timeout = timeoutSeconds)
  *   chain services   ip daddr . meta l4proto . th dport vmap @service_ips
  *   chain node_port_services  fib daddr type local meta l4proto . th dport vmap @node_ports
- *   prerouting (nat, dstnat): services (only from the pod interface when one is given) + node ports
+ *   prerouting (nat, dstnat): services (only from the pod interface when one is given, except externalIPs)
+ *     + node ports
  *   output (nat, -100): services + node ports
- *   postrouting (nat, srcnat): masquerade hairpin (endpoint → its own service, marked in its ep chain)
- *     and loopback-sourced DNATed traffic (NodePort on 127.0.0.1, needs route_localnet=1)
- *   filter output + forward (priority 0, after every DNAT): anything still addressed to the service
- *     CIDR is rejected (TCP reset, else ICMP port unreachable) — a ClusterIP with no rule or no
- *     ready endpoint never leaves the machine and fails at once; filter input rejects NodePorts
- *     without endpoints the same way.
+ *   postrouting (nat, srcnat): masquerade marked traffic (hairpin, external traffic with policy Cluster,
+ *     the node's own traffic to an external destination) and loopback-sourced DNATed traffic
+ *     (NodePort on 127.0.0.1, needs route_localnet=1)
+ *   filter output + forward + input (priority 0, after every DNAT): what is still addressed to a
+ *     service without a usable endpoint is dropped or rejected by the no_endpoint maps, anything
+ *     else addressed to the service CIDR is rejected (TCP reset, else ICMP port unreachable) — a
+ *     ClusterIP with no rule or no ready endpoint never leaves the machine and fails at once.
  *
  * A service port's commands are self-contained (`serviceRules(c, p, previous)`), so a change to one
  * service is one small transaction that never touches the others.
  */
 
-export interface ProxyEndpoint { ip: string; port: number }
+export interface ProxyEndpoint {
+  ip: string;
+  port: number;
+  /** Runs on this node (the endpoints `Local` traffic policies may use). */
+  local?: boolean;
+}
 export interface ProxyServicePort {
   /** Stable id of this service port, e.g. `default/web:http:TCP` (hashed into chain names). */
   id: string;
@@ -39,6 +50,12 @@ export interface ProxyServicePort {
   sessionAffinityClientIP?: boolean;
   /** sessionAffinityConfig.clientIP.timeoutSeconds; default 10800. */
   affinityTimeoutSeconds?: number;
+  /** spec.externalIPs (IPv4): traffic to IP:port is handled like NodePort traffic. */
+  externalIPs?: string[];
+  /** spec.internalTrafficPolicy Local: ClusterIP traffic only to this node's endpoints. */
+  internalLocal?: boolean;
+  /** spec.externalTrafficPolicy Local: NodePort / externalIPs traffic only to this node's endpoints, client IP kept. */
+  externalLocal?: boolean;
 }
 
 export interface ProxyConfig {
@@ -66,6 +83,7 @@ const affinityTimeout = (p: ProxyServicePort) => p.affinityTimeoutSeconds ?? 108
 export function baseRules(c: ProxyConfig): string {
   const mark = `0x${MASQ_MARK.toString(16)}`;
   const reject = [
+    '    ip daddr . meta l4proto . th dport vmap @no_endpoint_services',
     `    ip daddr ${c.serviceCidr} meta l4proto tcp reject with tcp reset`,
     `    ip daddr ${c.serviceCidr} reject with icmp type port-unreachable`,
   ];
@@ -77,18 +95,26 @@ export function baseRules(c: ProxyConfig): string {
     '  map node_ports {',
     '    type inet_proto . inet_service : verdict',
     '  }',
-    '  set no_endpoint_node_ports {',
-    '    type inet_proto . inet_service',
+    '  map no_endpoint_services {',
+    '    type ipv4_addr . inet_proto . inet_service : verdict',
+    '  }',
+    '  map no_endpoint_node_ports {',
+    '    type inet_proto . inet_service : verdict',
     '  }',
     '  chain services {',
     '    ip daddr . meta l4proto . th dport vmap @service_ips',
+    '  }',
+    '  chain reject_service {',
+    '    meta l4proto tcp reject with tcp reset',
+    '    reject with icmp type port-unreachable',
     '  }',
     '  chain node_port_services {',
     '    fib daddr type local meta l4proto . th dport vmap @node_ports',
     '  }',
     '  chain prerouting {',
     '    type nat hook prerouting priority dstnat; policy accept;',
-    c.podInterface ? `    iifname "${c.podInterface}" jump services` : '    jump services',
+    // externalIPs are reached from anywhere; ClusterIPs only from the pod interface when one is given
+    ...(c.podInterface ? [`    iifname "${c.podInterface}" jump services`, `    iifname != "${c.podInterface}" ip daddr != ${c.serviceCidr} jump services`] : ['    jump services']),
     '    jump node_port_services',
     '  }',
     '  chain output {',
@@ -111,8 +137,8 @@ export function baseRules(c: ProxyConfig): string {
     '  }',
     '  chain reject_unserved_node_ports {',
     '    type filter hook input priority 0; policy accept;',
-    '    fib daddr type local meta l4proto . th dport @no_endpoint_node_ports meta l4proto tcp reject with tcp reset',
-    '    fib daddr type local meta l4proto . th dport @no_endpoint_node_ports reject with icmp type port-unreachable',
+    '    ip daddr . meta l4proto . th dport vmap @no_endpoint_services',
+    '    fib daddr type local meta l4proto . th dport vmap @no_endpoint_node_ports',
     '  }',
     '}',
   ].join('\n') + '\n';
@@ -126,6 +152,73 @@ export function installBaseRules(c: ProxyConfig): string {
 function endpointChain(id: string, i: number) { return `ep-${id}-${i}`; }
 function affinitySet(id: string, i: number) { return `aff-${id}-${i}`; }
 
+/** What one service port's program consists of: which chains route where, and the map elements. */
+interface PortPlan {
+  /** cluster policy chain (all endpoints), when anything uses it */
+  cluster?: string;
+  /** local policy chain (this node's endpoints), when a Local policy uses it */
+  local?: string;
+  /** external chain (NodePort / externalIPs traffic), when the service has endpoints */
+  external?: string;
+  /** endpoint indices with their own chain + affinity set (ClientIP affinity only) */
+  endpointChains: number[];
+  elements: { map: string; key: string; value?: string }[];
+}
+
+const externallyReachable = (p: ProxyServicePort) => !!p.nodePort || (p.externalIPs?.length ?? 0) > 0;
+const localIndices = (p: ProxyServicePort) => p.endpoints.flatMap((e, i) => (e.local ? [i] : []));
+
+/**
+ * kube-proxy's traffic policies as one plan. ClusterIP traffic goes to the cluster chain, or with
+ * `internalTrafficPolicy: Local` to the local chain (no local endpoint: dropped). NodePort and
+ * externalIPs traffic goes to the external chain, which masquerades and uses the cluster chain
+ * (`externalTrafficPolicy: Cluster`), or keeps the client's address and uses the local chain
+ * (`Local`; pods of this node and the node itself still reach every endpoint). External traffic
+ * without a usable endpoint is rejected (no endpoint at all) or dropped (none on this node).
+ */
+function plan(p: ProxyServicePort): PortPlan {
+  const id = chainId(p.id);
+  const n = p.endpoints.length;
+  const nLocal = localIndices(p).length;
+  const external = externallyReachable(p);
+  const usesLocal = nLocal > 0 && (!!p.internalLocal || (external && !!p.externalLocal));
+  const usesCluster = n > 0 && (!p.internalLocal || external);
+  const out: PortPlan = {
+    cluster: usesCluster ? `svc-${id}` : undefined,
+    local: usesLocal ? `loc-${id}` : undefined,
+    external: n > 0 && external ? `ext-${id}` : undefined,
+    endpointChains: !p.sessionAffinityClientIP ? [] : usesCluster ? p.endpoints.map((_, i) => i) : usesLocal ? localIndices(p) : [],
+    elements: [],
+  };
+  const pr = proto(p);
+  const el = out.elements;
+  if (p.clusterIP) {
+    const key = `${p.clusterIP} . ${pr} . ${p.port}`;
+    const internal = p.internalLocal ? out.local : out.cluster;
+    if (internal) el.push({ map: 'service_ips', key, value: `goto ${internal}` });
+    // no endpoint at all: the service CIDR reject answers; endpoints, but none here: dropped
+    else if (n > 0) el.push({ map: 'no_endpoint_services', key, value: 'drop' });
+  }
+  const externalServed = n > 0 && (!p.externalLocal || nLocal > 0);
+  const unserved = n === 0 ? 'goto reject_service' : 'drop';
+  for (const ip of p.externalIPs ?? []) {
+    const key = `${ip} . ${pr} . ${p.port}`;
+    if (out.external) el.push({ map: 'service_ips', key, value: `goto ${out.external}` });
+    if (!externalServed) el.push({ map: 'no_endpoint_services', key, value: unserved });
+  }
+  if (p.nodePort) {
+    const key = `${pr} . ${p.nodePort}`;
+    if (out.external) el.push({ map: 'node_ports', key, value: `goto ${out.external}` });
+    if (!externalServed) el.push({ map: 'no_endpoint_node_ports', key, value: unserved });
+  }
+  return out;
+}
+
+function chainsOf(p: ProxyServicePort, pl: PortPlan): string[] {
+  const id = chainId(p.id);
+  return [...pl.endpointChains.map((i) => endpointChain(id, i)), ...[pl.cluster, pl.local, pl.external].filter((x): x is string => !!x)];
+}
+
 /**
  * Commands that (re)program one service port: its chains, affinity sets and map elements.
  * `previous` is what the table holds for this id now (omit for a new port).
@@ -134,92 +227,86 @@ export function serviceRules(c: ProxyConfig, p: ProxyServicePort, previous?: Pro
   const t = `ip ${c.table}`;
   const id = chainId(p.id);
   const out: string[] = [];
-  const cleanup: string[] = [];
-  const svcChain = `svc-${id}`;
   const mark = `meta mark set meta mark | 0x${MASQ_MARK.toString(16)}`;
-  const n = p.endpoints.length;
-  // Per-endpoint chains (and affinity sets) only with ClientIP affinity; otherwise the service chain
-  // picks and DNATs in one rule, so the table holds one chain per service port, not one per endpoint.
-  const affinity = !!p.sessionAffinityClientIP && n > 0;
-  const prevAffinity = !!previous?.sessionAffinityClientIP && (previous?.endpoints.length ?? 0) > 0;
-  const prevCount = previous?.endpoints.length ?? 0;
-  const prevChains = prevAffinity ? prevCount : 0;
-  // stale map elements first (the map must not point at a chain while it is rebuilt or removed)
-  if (previous) out.push(...elementDeletes(c, previous));
-  out.push(`add chain ${t} ${svcChain}`);
-  out.push(`flush chain ${t} ${svcChain}`);
-  if (affinity) {
-    p.endpoints.forEach((ep, i) => {
-      const ch = endpointChain(id, i);
-      out.push(`add chain ${t} ${ch}`);
-      out.push(`flush chain ${t} ${ch}`);
-      // a changed timeout needs a new set (an existing set's timeout cannot be changed)
-      if (prevAffinity && i < prevCount && affinityTimeout(previous!) !== affinityTimeout(p)) out.push(`delete set ${t} ${affinitySet(id, i)}`);
-      out.push(`add set ${t} ${affinitySet(id, i)} { type ipv4_addr; flags dynamic,timeout; timeout ${affinityTimeout(p)}s; }`);
-      // another endpoint took this slot: its clients were stuck to the old one, forget them
-      const was = previous?.endpoints[i];
-      if (prevAffinity && was && (was.ip !== ep.ip || was.port !== ep.port)) out.push(`flush set ${t} ${affinitySet(id, i)}`);
-      out.push(`add rule ${t} ${ch} ip saddr ${ep.ip} ${mark}`);
-      out.push(`add rule ${t} ${ch} update @${affinitySet(id, i)} { ip saddr }`);
-      out.push(`add rule ${t} ${ch} meta l4proto ${proto(p)} dnat to ${ep.ip}:${ep.port}`);
-    });
-    p.endpoints.forEach((_, i) => out.push(`add rule ${t} ${svcChain} ip saddr @${affinitySet(id, i)} goto ${endpointChain(id, i)}`));
-    const vmap = p.endpoints.map((_, i) => `${i} : goto ${endpointChain(id, i)}`).join(', ');
-    out.push(`add rule ${t} ${svcChain} numgen random mod ${n} vmap { ${vmap} }`);
-  } else if (n > 0) {
+  const pl = plan(p);
+  const prev = previous ? plan(previous) : undefined;
+  // stale map elements first (a map must not point at a chain while it is rebuilt or removed)
+  if (previous && prev) out.push(...prev.elements.map((e) => elementDelete(t, e)));
+  const chains = chainsOf(p, pl);
+  for (const ch of chains) out.push(`add chain ${t} ${ch}`, `flush chain ${t} ${ch}`);
+  // per-endpoint chains and affinity sets (ClientIP affinity)
+  const prevAff = new Set(prev?.endpointChains ?? []);
+  for (const i of pl.endpointChains) {
+    const ep = p.endpoints[i];
+    const ch = endpointChain(id, i);
+    // a changed timeout needs a new set (an existing set's timeout cannot be changed)
+    if (prevAff.has(i) && affinityTimeout(previous!) !== affinityTimeout(p)) out.push(`delete set ${t} ${affinitySet(id, i)}`);
+    out.push(`add set ${t} ${affinitySet(id, i)} { type ipv4_addr; flags dynamic,timeout; timeout ${affinityTimeout(p)}s; }`);
+    // another endpoint took this slot: its clients were stuck to the old one, forget them
+    const was = previous?.endpoints[i];
+    if (prevAff.has(i) && was && (was.ip !== ep.ip || was.port !== ep.port)) out.push(`flush set ${t} ${affinitySet(id, i)}`);
+    out.push(`add rule ${t} ${ch} ip saddr ${ep.ip} ${mark}`);
+    out.push(`add rule ${t} ${ch} update @${affinitySet(id, i)} { ip saddr }`);
+    out.push(`add rule ${t} ${ch} meta l4proto ${proto(p)} dnat to ${ep.ip}:${ep.port}`);
+  }
+  // the policy chains: pick an endpoint of their set
+  const pick = (chain: string, indices: number[]) => {
+    if (p.sessionAffinityClientIP) {
+      for (const i of indices) out.push(`add rule ${t} ${chain} ip saddr @${affinitySet(id, i)} goto ${endpointChain(id, i)}`);
+      out.push(`add rule ${t} ${chain} numgen random mod ${indices.length} vmap { ${indices.map((i, k) => `${k} : goto ${endpointChain(id, i)}`).join(', ')} }`);
+      return;
+    }
+    const eps = indices.map((i) => p.endpoints[i]);
     // hairpin: an endpoint sending to its own service is masqueraded (any endpoint of it, to keep one rule)
-    out.push(`add rule ${t} ${svcChain} ip saddr { ${[...new Set(p.endpoints.map((e) => e.ip))].join(', ')} } ${mark}`);
-    if (n === 1) out.push(`add rule ${t} ${svcChain} meta l4proto ${proto(p)} dnat to ${p.endpoints[0].ip}:${p.endpoints[0].port}`);
-    else out.push(`add rule ${t} ${svcChain} meta l4proto ${proto(p)} dnat to numgen random mod ${n} map { ${p.endpoints.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(', ')} }`);
+    out.push(`add rule ${t} ${chain} ip saddr { ${[...new Set(eps.map((e) => e.ip))].join(', ')} } ${mark}`);
+    if (eps.length === 1) out.push(`add rule ${t} ${chain} meta l4proto ${proto(p)} dnat to ${eps[0].ip}:${eps[0].port}`);
+    else out.push(`add rule ${t} ${chain} meta l4proto ${proto(p)} dnat to numgen random mod ${eps.length} map { ${eps.map((e, k) => `${k} : ${e.ip} . ${e.port}`).join(', ')} }`);
+  };
+  if (pl.cluster) pick(pl.cluster, p.endpoints.map((_, i) => i));
+  if (pl.local) pick(pl.local, localIndices(p));
+  if (pl.external) {
+    if (!p.externalLocal) {
+      // the endpoint may be on another node: masquerade, so its reply comes back through here
+      out.push(`add rule ${t} ${pl.external} ${mark}`);
+      out.push(`add rule ${t} ${pl.external} goto ${pl.cluster}`);
+    } else {
+      // the client's address is kept; this node's pods and the node itself still reach every endpoint
+      out.push(`add rule ${t} ${pl.external} ip saddr ${c.podCidr} goto ${pl.cluster}`);
+      out.push(`add rule ${t} ${pl.external} fib saddr type local ${mark} goto ${pl.cluster}`);
+      if (pl.local) out.push(`add rule ${t} ${pl.external} goto ${pl.local}`);
+    }
   }
-  // surplus endpoint chains and affinity sets of the previous program (nothing references them now)
-  for (let i = affinity ? n : 0; i < prevChains; i++) {
-    cleanup.push(`flush chain ${t} ${endpointChain(id, i)}`, `delete chain ${t} ${endpointChain(id, i)}`);
+  // what the previous program had and this one has not (nothing references it any more)
+  if (previous && prev) {
+    const keep = new Set(chains);
+    const stale = chainsOf(previous, prev).filter((ch) => !keep.has(ch));
+    for (const ch of stale) out.push(`flush chain ${t} ${ch}`);
+    for (const ch of stale) out.push(`delete chain ${t} ${ch}`);
+    const keepSets = new Set(pl.endpointChains);
+    for (const i of prev.endpointChains) if (!keepSets.has(i)) out.push(`delete set ${t} ${affinitySet(id, i)}`);
   }
-  if (prevAffinity) {
-    for (let i = affinity ? n : 0; i < prevCount; i++) cleanup.push(`delete set ${t} ${affinitySet(id, i)}`);
-  }
-  out.push(...cleanup);
-  out.push(...elementAdds(c, p));
+  out.push(...pl.elements.map((e) => elementAdd(t, e)));
   return out.join('\n') + '\n';
 }
 
-function elementAdds(c: ProxyConfig, p: ProxyServicePort): string[] {
-  const t = `ip ${c.table}`;
-  const out: string[] = [];
-  const svcChain = `svc-${chainId(p.id)}`;
-  if (p.endpoints.length > 0) {
-    if (p.clusterIP) out.push(`add element ${t} service_ips { ${p.clusterIP} . ${proto(p)} . ${p.port} : goto ${svcChain} }`);
-    if (p.nodePort) out.push(`add element ${t} node_ports { ${proto(p)} . ${p.nodePort} : goto ${svcChain} }`);
-  } else if (p.nodePort) {
-    out.push(`add element ${t} no_endpoint_node_ports { ${proto(p)} . ${p.nodePort} }`);
-  }
-  return out;
+function elementAdd(t: string, e: PortPlan['elements'][number]): string {
+  return `add element ${t} ${e.map} { ${e.key}${e.value ? ` : ${e.value}` : ''} }`;
 }
 
-function elementDeletes(c: ProxyConfig, p: ProxyServicePort): string[] {
-  const t = `ip ${c.table}`;
-  const out: string[] = [];
-  if (p.endpoints.length > 0) {
-    if (p.clusterIP) out.push(`delete element ${t} service_ips { ${p.clusterIP} . ${proto(p)} . ${p.port} }`);
-    if (p.nodePort) out.push(`delete element ${t} node_ports { ${proto(p)} . ${p.nodePort} }`);
-  } else if (p.nodePort) {
-    out.push(`delete element ${t} no_endpoint_node_ports { ${proto(p)} . ${p.nodePort} }`);
-  }
-  return out;
+function elementDelete(t: string, e: PortPlan['elements'][number]): string {
+  return `delete element ${t} ${e.map} { ${e.key} }`;
 }
 
 /** Commands that remove one service port entirely. */
 export function removeServiceRules(c: ProxyConfig, p: ProxyServicePort): string {
   const t = `ip ${c.table}`;
   const id = chainId(p.id);
-  const out = elementDeletes(c, p);
-  out.push(`flush chain ${t} svc-${id}`);
-  if (p.sessionAffinityClientIP) {
-    for (let i = 0; i < p.endpoints.length; i++) out.push(`flush chain ${t} ${endpointChain(id, i)}`, `delete chain ${t} ${endpointChain(id, i)}`);
-    for (let i = 0; i < p.endpoints.length; i++) out.push(`delete set ${t} ${affinitySet(id, i)}`);
-  }
-  out.push(`delete chain ${t} svc-${id}`);
+  const pl = plan(p);
+  const chains = chainsOf(p, pl);
+  const out = pl.elements.map((e) => elementDelete(t, e));
+  for (const ch of chains) out.push(`flush chain ${t} ${ch}`);
+  for (const ch of chains) out.push(`delete chain ${t} ${ch}`);
+  for (const i of pl.endpointChains) out.push(`delete set ${t} ${affinitySet(id, i)}`);
   return out.join('\n') + '\n';
 }
 

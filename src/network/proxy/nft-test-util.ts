@@ -25,6 +25,7 @@ function verdictText(v: unknown): string {
   const o = v as Json;
   if (o.goto) return `goto ${(o.goto as Json).target}`;
   if (o.jump) return `jump ${(o.jump as Json).target}`;
+  for (const v of ['drop', 'accept', 'return', 'continue']) if (v in o) return v;
   return JSON.stringify(v);
 }
 

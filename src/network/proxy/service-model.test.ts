@@ -5,8 +5,8 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { servicePorts } from './service-model.js';
 
 const svc = (spec: Service['spec']): Service => ({ metadata: { name: 'web', namespace: 'shop' }, spec });
-const slice = (ports: { name?: string; port: number; protocol?: string }[], eps: { ip: string; ready?: boolean }[], addressType = 'IPv4'): EndpointSlice => ({
-  addressType, ports, endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: e.ready === undefined ? {} : { ready: e.ready } })),
+const slice = (ports: { name?: string; port: number; protocol?: string }[], eps: { ip: string; ready?: boolean; node?: string }[], addressType = 'IPv4'): EndpointSlice => ({
+  addressType, ports, endpoints: eps.map((e) => ({ addresses: [e.ip], conditions: e.ready === undefined ? {} : { ready: e.ready }, ...(e.node ? { nodeName: e.node } : {}) })),
 });
 
 test('ready endpoints per named port, deduplicated across slices, in address order', () => {
@@ -37,11 +37,30 @@ test('ClientIP affinity with its timeout; a node-local override replaces the sli
   const [p] = servicePorts(s, [slice([{ name: 'dns', port: 53, protocol: 'UDP' }], [{ ip: '10.88.0.1' }, { ip: '10.77.0.1' }])], { ip: '10.202.3.1', targetPort: () => 5300 });
   assert.equal(p.sessionAffinityClientIP, true);
   assert.equal(p.affinityTimeoutSeconds, 60);
-  assert.deepEqual(p.endpoints, [{ ip: '10.202.3.1', port: 5300 }]);
+  assert.deepEqual(p.endpoints, [{ ip: '10.202.3.1', port: 5300, local: true }]);
 });
 
 test('nothing that could not go into a rule: bad protocols, ports and addresses are skipped', () => {
   const s = svc({ clusterIP: '10.96.0.22', ports: [{ name: 'a', port: 80, protocol: 'ICMP' }, { name: 'b', port: 70000 }, { name: 'c', port: 81 }] });
   const out = servicePorts(s, [slice([{ name: 'c', port: 8080, protocol: 'TCP' }], [{ ip: '10.88.0.300' }, { ip: '10.88.0.3; flush ruleset' }, { ip: '10.88.0.4' }])]);
   assert.deepEqual(out.map((p) => [p.id, p.endpoints]), [['shop/web:c:TCP', [{ ip: '10.88.0.4', port: 8080 }]]]);
+});
+
+test('traffic policies and externalIPs: endpoints on this node are marked local', () => {
+  const eps = [slice([{ port: 8080, protocol: 'TCP' }], [{ ip: '10.88.0.3', node: 'n1' }, { ip: '10.88.0.2', node: 'n2' }, { ip: '10.88.0.4' }])];
+  const spec = { type: 'NodePort', clusterIP: '10.96.0.30', internalTrafficPolicy: 'Local', externalTrafficPolicy: 'Local', externalIPs: ['192.0.2.9', '192.0.2.1', 'fd00::1', '192.0.2.9', 'x'], ports: [{ port: 80, nodePort: 30080 }] };
+  const [p] = servicePorts(svc(spec), eps, undefined, 'n1');
+  assert.deepEqual(p, {
+    id: 'shop/web::TCP', clusterIP: '10.96.0.30', port: 80, nodePort: 30080, protocol: 'TCP',
+    endpoints: [{ ip: '10.88.0.2', port: 8080 }, { ip: '10.88.0.3', port: 8080, local: true }, { ip: '10.88.0.4', port: 8080 }],
+    externalIPs: ['192.0.2.1', '192.0.2.9'], internalLocal: true, externalLocal: true,
+  });
+  // no node name: nothing is local; Cluster policies and no externalIPs add nothing to the model
+  assert.deepEqual(servicePorts(svc(spec), eps)[0].endpoints.filter((e) => e.local), []);
+  const plain = servicePorts(svc({ ...spec, type: 'ClusterIP', internalTrafficPolicy: 'Cluster', externalTrafficPolicy: undefined, externalIPs: undefined, ports: [{ port: 80 }] }), eps, undefined, 'n1')[0];
+  assert.deepEqual(Object.keys(plain).sort(), ['clusterIP', 'endpoints', 'id', 'nodePort', 'port', 'protocol']);
+  // externalTrafficPolicy counts only where there is external traffic; headless services get no externalIPs
+  assert.equal(servicePorts(svc({ ...spec, type: 'ClusterIP', externalIPs: [], ports: [{ port: 80 }] }), eps, undefined, 'n1')[0].externalLocal, undefined);
+  assert.equal(servicePorts(svc({ ...spec, type: 'ClusterIP', ports: [{ port: 80 }] }), eps, undefined, 'n1')[0].externalLocal, true);
+  assert.deepEqual(servicePorts(svc({ ...spec, type: 'ClusterIP', clusterIP: 'None', ports: [{ port: 80 }] }), eps, undefined, 'n1'), []);
 });

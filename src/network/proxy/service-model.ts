@@ -1,7 +1,8 @@
 /**
  * The service proxy's model: a Service and its EndpointSlices → the service ports the proxy
- * programs (ClusterIP, NodePort, protocol, ready endpoints' IP:port, ClientIP affinity). Pure, so
- * it is tested without nftables.
+ * programs (ClusterIP, NodePort, externalIPs, protocol, ready endpoints' IP:port and whether each
+ * runs on this node, the internal/external traffic policies, ClientIP affinity). Pure, so it is
+ * tested without nftables.
  */
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
@@ -23,14 +24,22 @@ function isIPv4(s: string | undefined): s is string {
 const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
 const isPort = (n: unknown): n is number => Number.isInteger(n) && (n as number) > 0 && (n as number) < 65536;
 
-/** The ports of one Service as the proxy programs them; [] for headless, ExternalName or IP-less services. */
-export function servicePorts(svc: Service, slices: EndpointSlice[], local?: LocalOverride): ProxyServicePort[] {
+/**
+ * The ports of one Service as the proxy programs them; [] for headless, ExternalName or IP-less
+ * services. `nodeName` is this node: endpoints whose EndpointSlice `nodeName` is it are local (the
+ * only ones `internalTrafficPolicy: Local` / `externalTrafficPolicy: Local` traffic may reach).
+ */
+export function servicePorts(svc: Service, slices: EndpointSlice[], local?: LocalOverride, nodeName?: string): ProxyServicePort[] {
   const spec = svc.spec ?? {};
   if (spec.type === 'ExternalName') return [];
   const clusterIP = isIPv4(spec.clusterIP) ? spec.clusterIP : undefined;
   const ns = svc.metadata?.namespace ?? 'default';
   const name = svc.metadata?.name ?? '';
   const withNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+  // externalIPs only with a ClusterIP (kube-proxy skips headless services altogether)
+  const externalIPs = clusterIP ? [...new Set((spec.externalIPs ?? []).filter(isIPv4))].sort((a, b) => ipNum(a) - ipNum(b)) : [];
+  const internalLocal = spec.internalTrafficPolicy === 'Local';
+  const externalLocal = spec.externalTrafficPolicy === 'Local' && (withNodePorts || externalIPs.length > 0);
   const out: ProxyServicePort[] = [];
   for (const sp of spec.ports ?? []) {
     const protocol = (sp.protocol ?? 'TCP') as ProxyServicePort['protocol'];
@@ -40,7 +49,7 @@ export function servicePorts(svc: Service, slices: EndpointSlice[], local?: Loca
     if (!clusterIP && !nodePort) continue;
     let endpoints: ProxyEndpoint[];
     if (local) {
-      endpoints = [{ ip: local.ip, port: local.targetPort ? local.targetPort(sp.port, protocol) : sp.port }];
+      endpoints = [{ ip: local.ip, port: local.targetPort ? local.targetPort(sp.port, protocol) : sp.port, local: true }];
     } else {
       const seen = new Set<string>();
       endpoints = [];
@@ -55,7 +64,7 @@ export function servicePorts(svc: Service, slices: EndpointSlice[], local?: Loca
             const key = `${ip}:${port!.port}`;
             if (!isIPv4(ip) || seen.has(key)) continue;
             seen.add(key);
-            endpoints.push({ ip, port: port!.port! });
+            endpoints.push({ ip, port: port!.port!, ...(nodeName && ep.nodeName === nodeName ? { local: true } : {}) });
           }
         }
       }
@@ -66,6 +75,9 @@ export function servicePorts(svc: Service, slices: EndpointSlice[], local?: Loca
     out.push({
       id: `${ns}/${name}:${sp.name ?? ''}:${protocol}`,
       clusterIP, port: sp.port, nodePort, protocol, endpoints,
+      ...(externalIPs.length ? { externalIPs } : {}),
+      ...(internalLocal ? { internalLocal } : {}),
+      ...(externalLocal ? { externalLocal } : {}),
       ...(affinity ? { sessionAffinityClientIP: true, affinityTimeoutSeconds: spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 } : {}),
     });
   }

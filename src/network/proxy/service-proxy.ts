@@ -40,6 +40,8 @@ export interface ServiceProxyOptions {
   podInterface?: string;
   /** Changes that arrive within this many ms are programmed together; default 10. */
   batchMs?: number;
+  /** This node's name: endpoints with this EndpointSlice `nodeName` are the ones `Local` traffic policies use. */
+  nodeName?: string;
   /** Node-local endpoints that replace a service's slices, by `namespace/name` (e.g. kube-system/kube-dns). */
   localOverrides?: Record<string, LocalOverride>;
   /** Runs one nft script; default `nft -f -`. */
@@ -180,7 +182,7 @@ export class ServiceProxy {
     const out = new Map<string, ProxyServicePort>();
     if (!svc) return out;
     const slices = this.slices.byIndex('service-proxy', key) as unknown as EndpointSlice[];
-    for (const p of servicePorts(svc as unknown as Service, slices, this.opts.localOverrides?.[key])) out.set(p.id, p);
+    for (const p of servicePorts(svc as unknown as Service, slices, this.opts.localOverrides?.[key], this.opts.nodeName)) out.set(p.id, p);
     return out;
   }
 
