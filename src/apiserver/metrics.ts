@@ -69,3 +69,26 @@ export function requestLabels(method: string, url: URL, contentType = ''): Reque
   }
   return { verb, group: target.group, resource: target.resource, subresource: target.subresource ?? '' };
 }
+
+/** What observeRequest needs of a response: its status code and its 'close'. */
+export interface ObservedResponse {
+  statusCode: number;
+  on(event: 'close', listener: () => void): unknown;
+}
+
+/**
+ * Count one request (apiserver_request_total by verb, resource and code) and its latency when its
+ * response closes; long-running ones (watch, log, exec, …) are in apiserver_longrunning_requests
+ * while open. The HTTPS front and the in-process client both report through here.
+ */
+export function observeRequest(metrics: ApiMetrics, method: string, url: URL, contentType: string, res: ObservedResponse): void {
+  const started = process.hrtime.bigint();
+  const labels = requestLabels(method, url, contentType);
+  const longRunning = labels.verb === 'watch' || ['log', 'exec', 'attach', 'portforward', 'proxy'].includes(labels.subresource);
+  if (longRunning) metrics.watches.inc({ verb: labels.verb, group: labels.group, resource: labels.resource });
+  res.on('close', () => {
+    metrics.requests.inc({ ...labels, code: String(res.statusCode) });
+    if (longRunning) metrics.watches.dec({ verb: labels.verb, group: labels.group, resource: labels.resource });
+    else metrics.latency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+  });
+}

@@ -7,9 +7,10 @@ import { request as httpRequest, Agent as HttpAgent, type IncomingMessage, type 
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject, KubeList } from '../api/object.js';
-import type { Status } from '../api/errors.js';
-import { StatusError } from './errors.js';
+import { answerOf, deleteBody, listQuery, patchContentTypes, resourcePath, statusError, watchQuery, writeQuery } from './rest-requests.js';
 import type { KubeClient, ResourceRef, ListOptions, WatchOptions, WatchEvent, WatchHandle, WriteOptions, PatchType, DeleteOptions } from './types.js';
+
+export { resourcePath };
 
 export interface HttpClientOptions {
   server: string;
@@ -20,29 +21,6 @@ export interface HttpClientOptions {
   /** TLS server name to verify (default: the server URL's host). */
   servername?: string;
   userAgent?: string;
-}
-
-const patchContentTypes: Record<PatchType, string> = {
-  json: 'application/json-patch+json',
-  merge: 'application/merge-patch+json',
-  strategic: 'application/strategic-merge-patch+json',
-  apply: 'application/apply-patch+yaml',
-};
-
-export function resourcePath(r: ResourceRef, namespace: string | undefined, name?: string, subresource?: string): string {
-  let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
-  if (r.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
-  p += `/${r.resource}`;
-  if (name !== undefined) p += `/${encodeURIComponent(name)}`;
-  if (subresource) p += `/${subresource}`;
-  return p;
-}
-
-function query(params: Record<string, string | number | boolean | undefined>): string {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
-  const s = q.toString();
-  return s ? `?${s}` : '';
 }
 
 export class HttpClient implements KubeClient {
@@ -98,13 +76,7 @@ export class HttpClient implements KubeClient {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
-          const code = res.statusCode ?? 0;
-          if (code >= 200 && code < 300) return resolve((parsed ?? text) as T);
-          const status = parsed && (parsed as Status).kind === 'Status' ? (parsed as Status) : undefined;
-          reject(new StatusError(code, status, status?.message ?? `${method} ${path}: HTTP ${code}: ${text.slice(0, 200)}`));
+          try { resolve(answerOf<T>(method, path, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))); } catch (e) { reject(e); }
         });
         res.on('error', reject);
       });
@@ -118,29 +90,28 @@ export class HttpClient implements KubeClient {
   }
 
   list<T extends KubeObject>(r: ResourceRef, ns: string | undefined, o: ListOptions = {}): Promise<KubeList<T>> {
-    return this.request<KubeList<T>>('GET', resourcePath(r, ns) + query({ labelSelector: o.labelSelector, fieldSelector: o.fieldSelector, limit: o.limit, continue: o.continue, resourceVersion: o.resourceVersion, resourceVersionMatch: o.resourceVersionMatch }));
+    return this.request<KubeList<T>>('GET', resourcePath(r, ns) + listQuery(o));
   }
 
   create<T extends KubeObject>(r: ResourceRef, ns: string | undefined, obj: KubeObject, o: WriteOptions & { name?: string } = {}): Promise<T> {
     const path = o.subresource ? resourcePath(r, ns, o.name ?? obj.metadata.name, o.subresource) : resourcePath(r, ns);
-    return this.request<T>('POST', path + query({ dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager }), obj);
+    return this.request<T>('POST', path + writeQuery(o), obj);
   }
 
   update<T extends KubeObject>(r: ResourceRef, ns: string | undefined, obj: T, o: WriteOptions = {}): Promise<T> {
-    return this.request<T>('PUT', resourcePath(r, ns, obj.metadata.name, o.subresource) + query({ dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager }), obj);
+    return this.request<T>('PUT', resourcePath(r, ns, obj.metadata.name, o.subresource) + writeQuery(o), obj);
   }
 
   patch<T extends KubeObject>(r: ResourceRef, ns: string | undefined, name: string, type: PatchType, patch: unknown, o: WriteOptions & { force?: boolean } = {}): Promise<T> {
-    return this.request<T>('PATCH', resourcePath(r, ns, name, o.subresource) + query({ dryRun: o.dryRun ? 'All' : undefined, fieldManager: o.fieldManager, force: o.force }), patch, patchContentTypes[type]);
+    return this.request<T>('PATCH', resourcePath(r, ns, name, o.subresource) + writeQuery(o), patch, patchContentTypes[type]);
   }
 
   delete(r: ResourceRef, ns: string | undefined, name: string, o: DeleteOptions = {}): Promise<KubeObject> {
-    const body = { kind: 'DeleteOptions', apiVersion: 'v1', ...o, dryRun: o.dryRun ? ['All'] : undefined };
-    return this.request<KubeObject>('DELETE', resourcePath(r, ns, name), body);
+    return this.request<KubeObject>('DELETE', resourcePath(r, ns, name), deleteBody(o));
   }
 
   watch<T extends KubeObject>(r: ResourceRef, ns: string | undefined, o: WatchOptions, onEvent: (ev: WatchEvent<T>) => void): WatchHandle {
-    const path = resourcePath(r, ns) + query({ watch: 'true', labelSelector: o.labelSelector, fieldSelector: o.fieldSelector, resourceVersion: o.resourceVersion, allowWatchBookmarks: o.allowWatchBookmarks, timeoutSeconds: o.timeoutSeconds });
+    const path = resourcePath(r, ns) + watchQuery(o);
     let finish!: () => void;
     const handle: WatchHandle = { stop: () => undefined, done: new Promise<void>((r) => { finish = r; }) };
     const req = this.open('GET', path, {}, (res) => {
@@ -148,9 +119,10 @@ export class HttpClient implements KubeClient {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          let status: Status | undefined;
-          try { status = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Status; } catch { status = undefined; }
-          handle.error = new StatusError(res.statusCode ?? 0, status, status?.message ?? `watch ${path}: HTTP ${res.statusCode}`);
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try { parsed = JSON.parse(text); } catch { parsed = undefined; }
+          handle.error = statusError('watch', path, res.statusCode ?? 0, parsed, text);
           finish();
         });
         return;

@@ -1,0 +1,42 @@
+/** InProcessClient: the KubeClient contract straight into the REST core, plus its own metrics and close. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createApiHandler } from '../apiserver/api-handler.js';
+import { ApiMetrics } from '../apiserver/metrics.js';
+import { MemoryStore } from '../storage/memory/memory-store.js';
+import { InProcessClient } from './in-process-client.js';
+import { kubeClientFixtureDeps, runKubeClientContract } from './kube-client.contract.js';
+import { Resources } from './resources.js';
+
+const controllerManager = { username: 'system:kube-controller-manager', groups: ['system:masters', 'system:authenticated'] };
+
+runKubeClientContract('in-process', async () => {
+  const store = new MemoryStore();
+  const handler = createApiHandler({ store, ...kubeClientFixtureDeps });
+  await handler.ready;
+  const client = new InProcessClient({ handler, user: controllerManager, userAgent: 'contract-test/1.0' });
+  return { client, store, async close() { client.close(); await handler.close(); await store.close(); } };
+});
+
+test('in-process requests are counted in the server metrics by verb, resource and code; close ends the watches', async (t) => {
+  const store = new MemoryStore();
+  const handler = createApiHandler({ store, ...kubeClientFixtureDeps });
+  t.after(async () => { await handler.close(); await store.close(); });
+  await handler.ready;
+  const metrics = new ApiMetrics();
+  const client = new InProcessClient({ handler, user: controllerManager, userAgent: 'peapod-controller-manager/test', metrics });
+  const created = await client.create(Resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm' }, data: { k: 'v' } });
+  assert.equal(created.metadata.managedFields?.[0]?.manager, 'peapod-controller-manager', 'the User-Agent is the field manager, as over HTTP');
+  await client.get(Resources.configmaps, 'default', 'm');
+  await client.get(Resources.configmaps, 'default', 'missing').catch(() => undefined);
+  await client.patch(Resources.configmaps, 'default', 'm', 'apply', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm' }, data: { a: 'b' } }, { fieldManager: 'x' });
+  const w = client.watch(Resources.configmaps, 'default', {}, () => undefined);
+  const gauge = async () => (await metrics.watches.get()).values.find((v) => v.labels.verb === 'watch' && v.labels.resource === 'configmaps')?.value;
+  assert.equal(await gauge(), 1, 'an open watch is a long-running request');
+  client.close();
+  await w.done;
+  assert.equal(await gauge(), 0);
+  const counts = (await metrics.requests.get()).values.map((v) => `${v.labels.verb} ${v.labels.resource} ${v.labels.code} ${v.value}`).sort();
+  assert.deepEqual(counts, ['apply configmaps 200 1', 'create configmaps 201 1', 'get configmaps 200 1', 'get configmaps 404 1', 'watch configmaps 200 1']);
+  await assert.rejects(client.get(Resources.configmaps, 'default', 'm'), /closed/);
+});
