@@ -17,7 +17,7 @@ import type { ApiHandler } from './api-handler.js';
 import type { ClusterPki } from '../pki/cluster-pki.js';
 import { issueCert } from '../pki/certs.js';
 import { Authenticator, BOOTSTRAP_USER } from './auth/authenticator.js';
-import { ApiMetrics, requestLabels } from './metrics.js';
+import { ApiMetrics, observeRequest } from './metrics.js';
 import { logger } from '../util/log.js';
 import type { UserInfo } from './user.js';
 import { serveUpgrades } from './proxy/upgrade.js';
@@ -118,17 +118,8 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
   };
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const labels = requestLabels(req.method ?? 'GET', url, String(req.headers['content-type'] ?? ''));
-    const longRunning = labels.verb === 'watch' || ['log', 'exec', 'attach', 'portforward', 'proxy'].includes(labels.subresource);
-    if (longRunning) metrics.watches.inc({ verb: labels.verb, group: labels.group, resource: labels.resource });
-    res.on('close', () => {
-      const code = String(res.statusCode);
-      metrics.requests.inc({ ...labels, code });
-      if (longRunning) metrics.watches.dec({ verb: labels.verb, group: labels.group, resource: labels.resource });
-      else metrics.latency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-    });
+    observeRequest(metrics, req.method ?? 'GET', url, String(req.headers['content-type'] ?? ''), res);
 
     void (async () => {
       if (healthPaths.has(url.pathname) && (req.method === 'GET' || req.method === 'HEAD')) return handleHealth(url, res);
