@@ -27,9 +27,14 @@ const log = logger('apiserver');
 export interface HttpsServerOptions {
   pki: ClusterPki;
   authenticator: Authenticator;
-  handler: ApiHandler;
+  /**
+   * The REST core, or a function that builds it from the port the server bound (port 0: the one the
+   * kernel chose) — for a handler that must advertise the port (the default/kubernetes Service).
+   * It is called once the socket is bound, before any request is served.
+   */
+  handler: ApiHandler | ((port: number) => ApiHandler);
   metrics?: ApiMetrics;
-  /** Resolves when the server may answer /readyz with 200 (store open, bootstrap objects written). */
+  /** Resolves when the server may answer /readyz with 200 (default: the handler's own `ready`). */
   ready?: Promise<void>;
   bind?: string;
   port?: number;
@@ -56,12 +61,15 @@ function sendText(res: ServerResponse, code: number, text: string): void {
   res.end(text);
 }
 
+const starting = () => new ApiError(503, 'ServiceUnavailable', 'the API server is starting', {});
+
 const healthPaths = new Set(['/healthz', '/livez', '/readyz']);
 
 export async function startHttpsServer(opts: HttpsServerOptions): Promise<RunningHttpsServer> {
   const metrics = opts.metrics ?? new ApiMetrics();
-  let isReady = !opts.ready;
-  opts.ready?.then(() => { isReady = true; }, (err) => log.error('server failed to become ready', { err }));
+  let isReady = false;
+  // set once the socket is bound (see listen below)
+  let handler: ApiHandler | undefined;
 
   const tlsOptions = {
     key: opts.pki.server.keyPem,
@@ -141,7 +149,8 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
         res.end(text);
         return;
       }
-      await opts.handler.handle(req, res, user);
+      if (!handler) throw starting();
+      await handler.handle(req, res, user);
     })().catch((err: unknown) => {
       if (err instanceof ApiError) return sendStatus(res, err);
       log.error('request failed', { method: req.method, path: url.pathname, err: err instanceof Error ? err.stack : String(err) });
@@ -156,7 +165,8 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
     try { user = await opts.authenticator.authenticate(req); } catch (err) { return sendStatus(res, err instanceof ApiError ? err : ApiError.unauthorized()); }
     if (!user) return sendStatus(res, ApiError.unauthorized());
     if (user === BOOTSTRAP_USER) return sendStatus(res, ApiError.forbidden(`User "${user.username}" cannot use the API with the node join token; obtain node credentials first`));
-    await opts.handler.handle(req, res, user);
+    if (!handler) return sendStatus(res, starting());
+    await handler.handle(req, res, user);
   };
   serveUpgrades(server, onUpgrade);
 
@@ -166,6 +176,15 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<Runnin
     server.listen(opts.port ?? 6443, bind, () => { server.off('error', reject); resolve(); });
   });
   const port = (server.address() as AddressInfo).port;
+  try {
+    handler = typeof opts.handler === 'function' ? opts.handler(port) : opts.handler;
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
+  const ready = opts.ready ?? handler.ready;
+  isReady = !ready;
+  ready?.then(() => { isReady = true; }, (err) => log.error('server failed to become ready', { err }));
   const host = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind;
   const extra: Server[] = [];
   return {

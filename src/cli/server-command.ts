@@ -1,10 +1,12 @@
 /**
  * `peapod server`: the control plane (API server, store, scheduler, controllers) and, unless
- * `--no-agent`, an embedded node agent. Runs until SIGINT/SIGTERM.
+ * `--no-agent`, an embedded node agent. Runs until SIGINT/SIGTERM. When it cannot start (bad flag,
+ * store unreachable, port in use, agent failure) it releases what it made, prints one line
+ * `peapod server: cannot start: REASON` and exits with status 1.
  */
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from './paths.js';
-import { startControlPlane } from '../server/control-plane.js';
+import { startControlPlane, type ControlPlane } from '../server/control-plane.js';
 import { setLogLevel, logger } from '../util/log.js';
 
 const log = logger('server');
@@ -37,7 +39,36 @@ export const serverUsage = `usage: peapod server [options]
   -v, --verbose           debug logs
 `;
 
+/** How long a failed start-up may take to wind down after releasing what it made, before the process exits anyway. */
+const EXIT_GRACE_MS = 3_000;
+
 export async function run(args: string[]): Promise<number> {
+  let cp: ControlPlane | undefined;
+  try {
+    cp = await start(args);
+  } catch (err) {
+    // startControlPlane has released what it made; say why in one line (the stack at -v).
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim();
+    log.debug('start-up failed', { err: err instanceof Error ? err.stack : String(err) });
+    process.stderr.write(`peapod server: cannot start: ${reason}\n`);
+    // Exit even if a library left a handle open (it must not sit there until signalled).
+    setTimeout(() => process.exit(1), EXIT_GRACE_MS).unref();
+    return 1;
+  }
+  if (!cp) return 0; // --help
+  log.info('peapod server ready', { url: cp.url, kubeconfig: cp.kubeconfigPath });
+
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => { log.info('shutting down', { signal: sig }); resolve(); };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await cp.close();
+  return 0;
+}
+
+/** Parses the flags and starts the control plane; undefined for --help. */
+async function start(args: string[]): Promise<ControlPlane | undefined> {
   const { values } = parseArgs({
     args,
     options: {
@@ -64,14 +95,14 @@ export async function run(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  if (values.help) { process.stdout.write(serverUsage); return 0; }
+  if (values.help) { process.stdout.write(serverUsage); return undefined; }
   if (values.verbose) setLogLevel('debug');
   const port = values.port === undefined ? 6443 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: invalid port "${values.port}"`);
   const storeKind = values.store ?? 'sqlite';
   if (storeKind !== 'sqlite' && storeKind !== 'etcd') throw new Error(`--store: must be sqlite or etcd, not "${storeKind}"`);
 
-  const cp = await startControlPlane({
+  return startControlPlane({
     dataDir: values['data-dir'] ?? defaultDataDir(),
     port,
     bind: values.bind ?? '127.0.0.1',
@@ -91,15 +122,6 @@ export async function run(args: string[]): Promise<number> {
     bridge: values.bridge,
     maxPods: values['max-pods'] === undefined ? undefined : Number(values['max-pods']),
   });
-  log.info('peapod server ready', { url: cp.url, kubeconfig: cp.kubeconfigPath });
-
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string) => { log.info('shutting down', { signal: sig }); resolve(); };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
-  await cp.close();
-  return 0;
 }
 
 /** Go-style durations as the Kubernetes flags take them: 40s, 1m30s, 500ms, 2h. */

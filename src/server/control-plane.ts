@@ -7,7 +7,6 @@
  *   DIR/kubeconfig.yaml   admin kubeconfig, written once the API answers
  *   DIR/node-token        join token for agents
  */
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -17,7 +16,7 @@ import { TokenIssuer } from '../apiserver/auth/tokens.js';
 import { Authenticator } from '../apiserver/auth/authenticator.js';
 import { loadOrCreateNodeToken } from '../apiserver/auth/node-token.js';
 import { startHttpsServer } from '../apiserver/server.js';
-import { createApiHandler } from '../apiserver/api-handler.js';
+import { createApiHandler, type ApiHandler } from '../apiserver/api-handler.js';
 import { writeKubeconfig } from '../apiserver/kubeconfig.js';
 import { ApiMetrics } from '../apiserver/metrics.js';
 import { openStore, type StoreKind } from './open-store.js';
@@ -42,6 +41,7 @@ import { ensureKubeDns } from '../network/node-services-kube-dns.js';
 import { firstHost, parseCidr } from '../network/cni/ipv4.js';
 import { reconcileBootstrapData } from './bootstrap-data.js';
 import { runWhileLeader, type LeaderGate } from './leader-election-runner.js';
+import { ShutdownStack } from './shutdown-stack.js';
 
 const log = logger('control-plane');
 
@@ -96,16 +96,18 @@ export interface ControlPlane {
  */
 const LEADER_TIMING = { leaseDurationMs: 12_000, renewDeadlineMs: 8_000, retryPeriodMs: 2_000 };
 
-/** A free TCP port on `address` (the API port must be known before the server starts listening). */
-function freePort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, address, () => { const { port } = s.address() as AddressInfo; s.close(() => resolve(port)); });
-  });
+/** Starts everything; when a step fails, what the earlier steps made is released before the error is thrown. */
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const made = new ShutdownStack();
+  try {
+    return await buildControlPlane(opts, made);
+  } catch (err) {
+    await made.close();
+    throw err;
+  }
 }
 
-export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+async function buildControlPlane(opts: ControlPlaneOptions, made: ShutdownStack): Promise<ControlPlane> {
   const clock = opts.clock ?? realClock;
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const extraIps = opts.nodeIp && opts.nodeIp !== '127.0.0.1' ? [opts.nodeIp] : [];
@@ -115,6 +117,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const store = await openStore(opts.store, {
     dataDir: opts.dataDir, etcdEndpoints: opts.etcdEndpoints, etcdCaFile: opts.etcdCaFile, etcdCertFile: opts.etcdCertFile, etcdKeyFile: opts.etcdKeyFile, etcdPrefix: opts.etcdPrefix,
   });
+  made.push('store', () => store.close());
   if (opts.tokenFile && opts.store !== 'etcd') throw new Error('--token-file joins servers that share a store: it needs --store etcd');
   if (opts.store === 'etcd') {
     // Servers on one etcd share the CA, SA key, admin cert and join token through the store (bootstrap-data.ts).
@@ -134,24 +137,26 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // pods/log, exec, attach, portforward: proxied to the node agents with this client identity.
   const agentClient = await issueCert(pki.ca, { commonName: 'peapod-apiserver-kubelet-client', organizations: ['system:masters'], usage: 'client', days: 365 });
   const podStreams = createPodStreamingHandlers({ store, clientCert: agentClient, caPem: pki.ca.certPem });
+  made.push('pod streams', () => podStreams.close());
   // Pods reach the API at the pod bridge's gateway, published as the `default/kubernetes` Service
-  // (ClusterIP 10.96.0.1:443, which the service proxy forwards there); so the port is fixed up front.
-  const apiPort = opts.port === 0 ? await freePort(opts.bind) : opts.port;
+  // (ClusterIP 10.96.0.1:443, which the service proxy forwards there): the handler is built once the
+  // HTTPS server has bound its port (--port 0: the kernel's choice), so that it can advertise it.
   const podGateway = opts.agent ? firstHost(parseCidr(opts.podCidr ?? '10.88.0.0/16')) : undefined;
-  // compaction as kube-apiserver does for etcd: every 5 minutes, keeping recent history for watches
-  const handler = createApiHandler({
-    store: apiStore, clock, tokenIssuer: tokens, subresources: podStreams.handlers, compaction: {},
-    advertise: podGateway ? { address: podGateway, port: apiPort } : undefined,
-  });
+  let handler!: ApiHandler;
   const https = await startHttpsServer({
     pki,
     authenticator: new Authenticator({ tokens, nodeToken }),
-    handler,
+    // compaction as kube-apiserver does for etcd: every 5 minutes, keeping recent history for watches
+    handler: (apiPort) => (handler = createApiHandler({
+      store: apiStore, clock, tokenIssuer: tokens, subresources: podStreams.handlers, compaction: {},
+      advertise: podGateway ? { address: podGateway, port: apiPort } : undefined,
+    })),
     metrics,
-    ready: handler.ready,
     bind: opts.bind,
-    port: apiPort,
+    port: opts.port,
   });
+  made.push('API handler', () => handler.close());
+  made.push('HTTPS server', () => https.close());
   await handler.ready;
 
   const kubeconfigPath = join(opts.dataDir, 'kubeconfig.yaml');
@@ -162,6 +167,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   // Controllers use the API like any client (over loopback with the admin credential for now).
   const client = new HttpClient({ server: url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem, servername: 'localhost', userAgent: 'peapod-controller-manager' });
+  made.push('controller client', () => client.close());
   // Controllers and the scheduler run on one server at a time: with several servers on one etcd,
   // only on the holder of the kube-system/peapod-controllers Lease (leader-election.ts).
   const startLeaderWork = async () => {
@@ -171,7 +177,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   };
   const leaderElect = opts.leaderElect ?? opts.store === 'etcd';
   const unelected = leaderElect ? undefined : await startLeaderWork();
+  if (unelected) made.push('controllers and scheduler', () => unelected.stop());
   const leaderGate: LeaderGate | undefined = leaderElect ? runWhileLeader({ client, clock, identity: `${hostname()}_${https.port}_${randomUUID()}`, ...LEADER_TIMING }, startLeaderWork) : undefined;
+  if (leaderGate) made.push('leader election', () => leaderGate.stop());
 
   // The embedded agent: a node named after the host, with its own system:node:NAME credential.
   let agent: Agent | undefined;
@@ -182,6 +190,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // Service proxy + cluster DNS of the embedded node (before its pods start), and kube-dns pointing at it.
   let nodeServices: NodeServices | undefined;
   if (opts.agent) nodeServices = await startNodeServices({ client, informers: unelected?.controllers.informers, nodeName: (opts.nodeName ?? hostname()).toLowerCase(), podCidr: opts.podCidr, bridge: opts.bridge });
+  made.push('node services', () => nodeServices?.stop());
   // the bridge exists now (node services listen on it): serve the API there for pods
   if (podGateway && podGateway !== opts.bind && opts.bind !== '0.0.0.0') await https.addListener(podGateway);
   await ensureKubeDns(client, nodeServices ? { dnsIp: nodeServices.dnsAddress.ip, dnsPort: nodeServices.dnsAddress.port } : { dnsIp: firstHost(parseCidr(opts.podCidr ?? '10.88.0.0/16')) });
@@ -189,20 +198,25 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
     const cred = await issueCert(pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'client', days: 365 });
     nodeClient = new HttpClient({ server: url, caPem: pki.ca.certPem, clientCertPem: cred.certPem, clientKeyPem: cred.keyPem, servername: 'localhost', userAgent: `peapod-agent/${nodeName}` });
+    made.push('node client', () => nodeClient?.close());
     const node = createNodeRuntime({ dataDir: opts.dataDir, podCidr: opts.podCidr, bridge: opts.bridge, clusterCidr: opts.clusterCidr });
     // With --cluster-cidr the embedded node also takes part in multi-host pod networking: its pods may
     // reach the cluster CIDR and it routes the other nodes' pod subnets (network/routes.ts).
     if (opts.clusterCidr) {
       routes = new NodeRoutes({ client: nodeClient, nodeName, nodeIp: opts.nodeIp ?? '127.0.0.1', podCidr: opts.podCidr ?? '10.88.0.0/16', clusterCidr: opts.clusterCidr });
+      made.push('node routes', () => routes?.stop());
       await routes.start();
     }
     // The node's streaming endpoint (logs, exec, attach, port-forward) that pods/* proxy to.
     streaming = await startNodeStreaming({ runtime: node.runtime, nodeName, nodeIp: opts.nodeIp, ca: pki.ca, port: opts.kubeletPort });
+    made.push('node streaming', () => streaming?.close());
     logRotation = startLogRotation(node.runtime); // 10 MiB × 5 files per container, as the kubelet
+    made.push('log rotation', () => logRotation?.stop());
     agent = await Agent.start({
       client: nodeClient, nodeName, dataDir: opts.dataDir, runtime: node.runtime, images: node.images,
       nodeIp: opts.nodeIp, podCidr: opts.podCidr ?? '10.88.0.0/16', maxPods: opts.maxPods, kubeletPort: streaming.port, exampleImages: true, clock,
     });
+    made.push('agent', () => agent?.stop());
   }
 
   return {
@@ -211,20 +225,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     kubeconfigPath,
     nodeTokenPath,
     store,
-    async close() {
-      await agent?.stop();
-      await routes?.stop();
-      logRotation?.stop();
-      await streaming?.close();
-      nodeClient?.close();
-      await nodeServices?.stop();
-      await leaderGate?.stop();
-      await unelected?.stop();
-      client.close();
-      podStreams.close();
-      await https.close();
-      await handler.close();
-      await store.close();
-    },
+    // in reverse order of start-up: the agent first, the store last
+    close: () => made.close(),
   };
 }
