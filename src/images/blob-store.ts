@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { assertDigest, digestHex, newHasher, sha256 } from './digest.js';
 import { ImagePullError } from './errors.js';
+import { isCancellation, untilAborted } from './cancellation.js';
 
 export class DigestMismatchError extends ImagePullError {
   constructor(readonly expected: string, readonly actual: string, what: string) {
@@ -169,21 +170,4 @@ export function pidAlive(name: string): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** `p`, or a Cancelled error as soon as `signal` aborts (p itself is not stopped). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new ImagePullError('Cancelled', 'pull cancelled'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new ImagePullError('Cancelled', 'pull cancelled'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
-}
-
-function isCancellation(e: unknown): boolean {
-  return (e instanceof ImagePullError && e.reason === 'Cancelled') || (e instanceof Error && e.name === 'AbortError');
 }

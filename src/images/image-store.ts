@@ -26,6 +26,8 @@ import {
 import { formatReference, parseReference, referenceObject, repositoryName, type ImageReference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
 import { cancelled } from './http.js';
+import { SharedPulls } from './shared-pulls.js';
+import { isCancellation, untilAborted } from './cancellation.js';
 import { emptyRegistriesConfig, endpointsFor, loadRegistriesConfig, rewritePath, type RegistriesConfig } from './registries-config.js';
 import { logger } from '../util/log.js';
 
@@ -157,6 +159,7 @@ export class ImageStore {
   private imports: Record<string, { size: number; mtimeMs: number; ids: string[]; repoTags: string[] }> = {};
   private lockChain: Promise<unknown> = Promise.resolve();
   private readonly unpacking = new Map<string, Promise<number>>();
+  private readonly pulls = new SharedPulls<ImageRecord, PullProgress>();
   /** Digests and diffIDs used by operations in flight: GC leaves them alone. */
   private readonly pinned = new Map<string, number>();
 
@@ -341,19 +344,30 @@ export class ImageStore {
 
   // ---- layers --------------------------------------------------------------------------------
 
-  /** Unpacks layer blob `digest` into its dir unless done; checks the diffID. Returns its unpacked size. */
-  private async ensureLayer(digest: string, diffID: string): Promise<number> {
+  /**
+   * Unpacks layer blob `digest` into its dir unless done; checks the diffID. Returns its unpacked
+   * size. Concurrent callers share one unpack; `signal` stops this caller (and the unpack when it
+   * started it: another caller still wanting the layer then unpacks it again).
+   */
+  private async ensureLayer(digest: string, diffID: string, signal?: AbortSignal): Promise<number> {
     const dir = this.layerDir(diffID);
-    if (await stat(dir).then((s) => s.isDirectory(), () => false)) {
-      return this.records.flatMap((r) => r.layers).find((l) => l.diffID === diffID)?.unpackedSize ?? 0;
+    for (;;) {
+      if (await stat(dir).then((s) => s.isDirectory(), () => false)) {
+        return this.records.flatMap((r) => r.layers).find((l) => l.diffID === diffID)?.unpackedSize ?? 0;
+      }
+      const running = this.unpacking.get(diffID);
+      if (!running) break;
+      try {
+        return await (signal ? untilAborted(running, signal) : running);
+      } catch (e) {
+        if (signal?.aborted || !isCancellation(e)) throw e;
+      }
     }
-    const running = this.unpacking.get(diffID);
-    if (running) return running;
     const p = (async () => {
       const tmp = join(this.layersDir, `.tmp-${digestHex(diffID).slice(0, 16)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
       await mkdir(tmp, { mode: 0o755 });
       try {
-        const res = await unpackLayer(this.blobs.path(digest), tmp);
+        const res = await unpackLayer(this.blobs.path(digest), tmp, signal);
         if (res.diffID !== diffID) {
           throw new ImagePullError('DigestMismatch', `failed to unpack: layer ${digest}: diffID mismatch: the image config says ${diffID}, the content is ${res.diffID}`);
         }
@@ -385,6 +399,7 @@ export class ImageStore {
     repoTag?: string;
     repoDigest?: string;
     onProgress?: (p: PullProgress) => void;
+    signal?: AbortSignal;
   }): Promise<ImageRecord> {
     const { manifest, image } = args;
     const cfgDesc = manifest.config;
@@ -405,8 +420,9 @@ export class ImageStore {
       try {
         const layers: LayerRecord[] = new Array(manifest.layers.length);
         let next = 0;
+        let broken = false;
         const worker = async () => {
-          while (next < manifest.layers.length) {
+          while (!broken && next < manifest.layers.length) {
             const i = next++;
             const desc = manifest.layers[i]!;
             const diffID = assertDigest(diffIDs[i], `diff_ids[${i}] of ${image}`);
@@ -415,12 +431,16 @@ export class ImageStore {
               await args.fetch(desc);
               args.onProgress?.({ phase: 'unpacking', image, digest: desc.digest });
             }
-            if (await this.blobs.has(desc.digest)) unpackedSize = await this.ensureLayer(desc.digest, diffID);
+            if (await this.blobs.has(desc.digest)) unpackedSize = await this.ensureLayer(desc.digest, diffID, args.signal);
             else unpackedSize = this.records.flatMap((r) => r.layers).find((l) => l.diffID === diffID)?.unpackedSize ?? 0;
             layers[i] = { digest: desc.digest, diffID, mediaType: desc.mediaType, size: desc.size, unpackedSize };
           }
         };
-        await Promise.all(Array.from({ length: Math.min(this.concurrency, manifest.layers.length) }, worker));
+        const guarded = () => worker().catch((e: unknown) => { broken = true; throw e; });
+        // Every worker settles before a failure is reported, so nothing of this pull runs on after it.
+        const settled = await Promise.allSettled(Array.from({ length: Math.min(this.concurrency, manifest.layers.length) }, guarded));
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
         const rec: ImageRecord = {
           id: cfgDesc.digest,
           repoTags: args.repoTag ? [args.repoTag] : [],
@@ -465,7 +485,23 @@ export class ImageStore {
    */
   async pull(image: string, opts: PullOptions = {}): Promise<ImageRecord> {
     await this.init();
-    const ref = parseReference(image); // InvalidImageNameError
+    const name = formatReference(parseReference(image)); // InvalidImageNameError
+    // Pulls of one image with the same credentials are shared; each caller's signal only lets it go.
+    const key = `${name}\n${sha256(Buffer.from(JSON.stringify([opts.dockerConfigs ?? [], opts.credentials ?? []])))}`;
+    const { signal, onProgress, ...rest } = opts;
+    return this.pulls.join(key, (shared, progress) => this.pullOnce(image, { ...rest, signal: shared, onProgress: progress }), {
+      cancelled: () => pullFailed(name, cancelled()), ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}),
+    });
+  }
+
+  /** How many callers wait for a pull of `image` now (with any credentials). */
+  pullWaiters(image: string): number {
+    const name = formatReference(parseReference(image));
+    return this.pulls.keys().filter((k) => k.startsWith(`${name}\n`)).reduce((n, k) => n + this.pulls.callers(k), 0);
+  }
+
+  private async pullOnce(image: string, opts: PullOptions): Promise<ImageRecord> {
+    const ref = parseReference(image);
     const name = formatReference(ref);
     const repo = repositoryName(ref);
     const keyring = new DockerKeyring();
@@ -566,6 +602,7 @@ export class ImageStore {
         ...(ref.tag && !ref.digest ? { repoTag: name } : {}), // a reference with a digest names the image by digest only (as containerd)
         repoDigest: `${repositoryName(ref)}@${top.digest}`,
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
       });
       opts.onProgress?.({ phase: 'done', image: name, id: rec.id });
       log.info('pulled image', { image: name, id: rec.id, layers: rec.layers.length, size: rec.size });

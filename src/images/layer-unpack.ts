@@ -19,6 +19,7 @@ import type { Readable, Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { encodeTar, type TarEntry } from './tar-writer.js';
+import { ImagePullError } from './errors.js';
 
 export interface UnpackResult {
   /** sha256 of the uncompressed layer tar: "sha256:<hex>". */
@@ -56,7 +57,7 @@ export async function detectCompression(path: string): Promise<Compression> {
   }
 }
 
-interface Child { stdin: Writable; done: Promise<void> }
+interface Child { stdin: Writable; done: Promise<void>; kill(): void }
 
 function run(cmd: string, args: string[], stdio: { stdin: 'pipe'; stdout: 'pipe' | 'ignore' }): { proc: ReturnType<typeof spawn>; done: Promise<void> } {
   const proc = spawn(cmd, args, { stdio: [stdio.stdin, stdio.stdout, 'pipe'] });
@@ -75,20 +76,21 @@ function run(cmd: string, args: string[], stdio: { stdin: 'pipe'; stdout: 'pipe'
 function startTar(dir: string): Child {
   const { proc, done } = run('tar', [...TAR_FLAGS, `--directory=${dir}`], { stdin: 'pipe', stdout: 'ignore' });
   proc.stdin!.on('error', () => { /* EPIPE when tar fails early: the exit status reports it */ });
-  return { stdin: proc.stdin!, done };
+  return { stdin: proc.stdin!, done, kill: () => { proc.kill('SIGKILL'); } };
 }
 
-function decompressed(path: string, compression: Compression): { stream: Readable; done: Promise<void> } {
+function decompressed(path: string, compression: Compression): { stream: Readable; done: Promise<void>; kill(): void } {
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (compression === 'none') return { stream: file, done: Promise.resolve() };
+  if (compression === 'none') return { stream: file, done: Promise.resolve(), kill: () => file.destroy() };
   if (compression === 'gzip') {
     const gunzip = createGunzip();
     file.on('error', (e) => gunzip.destroy(e));
-    return { stream: file.pipe(gunzip), done: Promise.resolve() };
+    return { stream: file.pipe(gunzip), done: Promise.resolve(), kill: () => { file.destroy(); gunzip.destroy(); } };
   }
+  file.destroy();
   const { proc, done } = run('zstd', ['-dc', '--', path], { stdin: 'pipe', stdout: 'pipe' });
   proc.stdin!.end();
-  return { stream: proc.stdout!, done };
+  return { stream: proc.stdout!, done, kill: () => { proc.kill('SIGKILL'); } };
 }
 
 function cleanPath(p: string): string | undefined {
@@ -96,14 +98,36 @@ function cleanPath(p: string): string | undefined {
   return n.startsWith('..') ? undefined : n;
 }
 
-/** Unpacks the layer blob at `blobPath` into the existing empty directory `dir`. */
-export async function unpackLayer(blobPath: string, dir: string): Promise<UnpackResult> {
+/**
+ * Unpacks the layer blob at `blobPath` into the existing empty directory `dir`. When `signal`
+ * aborts, tar (and zstd) are killed and it fails with reason Cancelled; the caller removes `dir`.
+ */
+export async function unpackLayer(blobPath: string, dir: string, signal?: AbortSignal): Promise<UnpackResult> {
   if (process.getuid?.() !== 0) {
     throw new Error('unpacking image layers needs root (file owners, device nodes, overlayfs whiteouts and trusted.* xattrs)');
   }
+  if (signal?.aborted) throw unpackCancelled();
+  const children: Array<{ kill(): void }> = [];
+  const onAbort = () => { for (const c of children) c.kill(); };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await unpackWith(blobPath, dir, children);
+  } catch (e) {
+    throw signal?.aborted ? unpackCancelled() : e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function unpackCancelled(): ImagePullError {
+  return new ImagePullError('Cancelled', 'pull cancelled');
+}
+
+async function unpackWith(blobPath: string, dir: string, children: Array<{ kill(): void }>): Promise<UnpackResult> {
   const compression = await detectCompression(blobPath);
   const source = decompressed(blobPath, compression);
   const tar = startTar(dir);
+  children.push(source, tar);
   // Both are awaited below; these handlers only keep an early failure from being "unhandled".
   source.done.catch(() => undefined);
   tar.done.catch(() => undefined);
@@ -195,6 +219,7 @@ export async function unpackLayer(blobPath: string, dir: string): Promise<Unpack
     });
     const fixup = encodeTar(fixupEntries);
     const child = startTar(dir);
+    children.push(child);
     child.stdin.end(fixup);
     await child.done.catch((e: Error) => { throw new Error(`converting whiteouts in ${dir}: ${e.message}`); });
   }
