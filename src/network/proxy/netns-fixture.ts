@@ -66,11 +66,37 @@ export class NetnsFixture {
     return pod;
   }
 
-  /** busybox httpd in the pod on `port`, answering `body` at /. Resolves once it accepts connections. */
+  /**
+   * A client outside the pod network: a netns `ppsvcN-NAME` joined to the host by its own veth (no
+   * bridge), at 10.205.251.N/32 (host route to it via the veth), with a default route to the host.
+   * Traffic from it reaches the host as a remote client's would (prerouting, not from a pod).
+   */
+  async addOutsideClient(name: string): Promise<NetnsPod> {
+    const ns = `ppsvc${this.n}-${name}`;
+    const veth = `vo${this.n}${name}`.slice(0, 15);
+    const ip = `10.205.251.${this.n}`;
+    const pod = { name, ns, ip, veth };
+    this.pods.push(pod);
+    await runCommand('ip', ['netns', 'add', ns]);
+    await runCommand('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
+    await runCommand('ip', ['link', 'set', veth, 'up']);
+    await runCommand('ip', ['route', 'add', `${ip}/32`, 'dev', veth, 'src', this.gateway]);
+    await this.exec(pod, ['ip', 'addr', 'add', `${ip}/32`, 'dev', 'eth0']);
+    await this.exec(pod, ['ip', 'link', 'set', 'eth0', 'up']);
+    await this.exec(pod, ['ip', 'link', 'set', 'lo', 'up']);
+    await this.exec(pod, ['ip', 'route', 'add', 'default', 'dev', 'eth0']);
+    return pod;
+  }
+
+  /**
+   * busybox httpd in the pod on `port`, answering `body` at / and `body CLIENT-IP` at /cgi-bin/who
+   * (the address the connection came from, as the pod sees it). Resolves once it accepts connections.
+   */
   async serve(pod: NetnsPod, port: number, body: string): Promise<void> {
     const root = join(this.dir, `${pod.name}-${port}`);
-    mkdirSync(root, { recursive: true });
+    mkdirSync(join(root, 'cgi-bin'), { recursive: true });
     writeFileSync(join(root, 'index.html'), body);
+    writeFileSync(join(root, 'cgi-bin', 'who'), `#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\na=\${REMOTE_ADDR#\\[::ffff:}\necho "${body} \${a%]}"\n`, { mode: 0o755 });
     const p = spawn('ip', ['netns', 'exec', pod.ns, 'busybox', 'httpd', '-f', '-p', String(port), '-h', root], { stdio: 'ignore' });
     this.procs.push(p);
     const until = Date.now() + 10_000;
