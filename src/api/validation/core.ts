@@ -328,7 +328,8 @@ export function validateService(svc: KubeObject): FieldError[] {
   if (type === 'LoadBalancer' && (s.allocateLoadBalancerNodePorts === undefined || s.allocateLoadBalancerNodePorts === null)) {
     errs.push(required('allocateLoadBalancerNodePorts'));
   }
-  const external = type === 'NodePort' || type === 'LoadBalancer' || asArr(s.externalIPs).length > 0;
+  // apiservice.ExternallyAccessible: externalIPs count only on a ClusterIP service
+  const external = type === 'NodePort' || type === 'LoadBalancer' || (type === 'ClusterIP' && asArr(s.externalIPs).length > 0);
   const etp = str(s.externalTrafficPolicy);
   if (!external) {
     if (etp) errs.push(invalid('spec.externalTrafficPolicy', etp, 'may only be set for externally-accessible services'));
