@@ -86,6 +86,9 @@ export async function run(args: string[]): Promise<number> {
       const reg = kubectl(dataDir, ['create', '-f', join(root, 'examples', 'registry-pod.yaml')]);
       process.stderr.write(reg.out);
     }
+    // its docker-registry Service: pods push and pull through docker-registry:5000, the node through the ClusterIP
+    const svc = kubectl(dataDir, ['apply', '-f', join(root, 'examples', 'registry-service.yaml')]);
+    process.stderr.write(svc.out);
   }
   process.stdout.write(`\npeapod is up.\n  kubeconfig: ${join(dataDir, 'kubeconfig.yaml')}\n  try:       ./peapod kubectl get pods -A\n  stop:      ./peapod down\n`);
   return 0;
