@@ -28,10 +28,10 @@ const isCancelled = (image: string) => (e: unknown) => e instanceof ImagePullErr
   && e.message === `failed to pull and unpack image "${image}": pull cancelled`;
 
 /** Resolves when the stalled blob has started arriving (bytes downloaded, fewer than its size). */
-function stalledDownload(): { onProgress: (p: PullProgress) => void; started: Promise<void> } {
+function stalledDownload(reg: SlowRegistry): { onProgress: (p: PullProgress) => void; started: Promise<void> } {
   let resolve!: () => void;
   const started = new Promise<void>((r) => { resolve = r; });
-  return { started, onProgress: (p) => { if (p.phase === 'downloading' && p.bytes > 0 && p.bytes < p.total) resolve(); } };
+  return { started, onProgress: (p) => { if (p.phase === 'downloading' && p.digest === reg.stalledDigest && p.bytes > 0 && p.bytes < p.total) resolve(); } };
 }
 
 async function leftovers(store: ImageStore, reg: SlowRegistry): Promise<string[]> {
@@ -44,7 +44,7 @@ async function leftovers(store: ImageStore, reg: SlowRegistry): Promise<string[]
 test('the only caller giving up aborts the stalled download promptly and leaves no partial files', { skip, timeout: 30_000 }, async (t) => {
   const { reg, store, image } = await setup(t);
   const ac = new AbortController();
-  const progress = stalledDownload();
+  const progress = stalledDownload(reg);
   const pull = store.pull(image, { signal: ac.signal, onProgress: progress.onProgress });
   pull.catch(() => undefined);
   await progress.started;
@@ -70,7 +70,7 @@ test('one of two callers giving up leaves the shared download going for the othe
   const { reg, store, image } = await setup(t);
   const first = new AbortController();
   const second = new AbortController();
-  const progress = stalledDownload();
+  const progress = stalledDownload(reg);
   const a = store.pull(image, { signal: first.signal, onProgress: progress.onProgress });
   const b = store.pull(image, { signal: second.signal });
   a.catch(() => undefined);

@@ -76,10 +76,12 @@ export async function ensureImage(ctx: PodContext, c: Container, init: boolean):
     ctx.wakeAt(backoff.readyAt(key, failedAt));
     return undefined;
   }
+  if (ctx.stopping.aborted) return undefined;
   events.pod(ctx.pod, 'Normal', 'Pulling', `Pulling image "${image}"`, about);
   const t0 = performance.now();
   try {
-    const rec = await images.pull(image, { dockerConfigs: await pullSecrets(ctx) });
+    // Pods wanting the same image share one pull; this pod's deletion only lets go of it.
+    const rec = await images.pull(image, { dockerConfigs: await pullSecrets(ctx), signal: ctx.stopping });
     const took = goDuration(performance.now() - t0);
     events.pod(ctx.pod, 'Normal', 'Pulled', `Successfully pulled image "${image}" in ${took} (${took} including waiting). Image size: ${rec.size} bytes.`, about);
     failures.delete(key);
@@ -87,6 +89,10 @@ export async function ensureImage(ctx: PodContext, c: Container, init: boolean):
     return rec;
   } catch (e) {
     if (!(e instanceof ImagePullError) && !(e instanceof InvalidImageNameError)) throw e;
+    if (e instanceof ImagePullError && e.reason === 'Cancelled') {
+      ctx.log.info('image pull abandoned: the pod is being deleted', { image });
+      return undefined;
+    }
     if (present && e instanceof ImagePullError && (e.reason === 'Disabled' || e.reason === 'Unreachable')) {
       // Offline node (remote registries off or unreachable): a copy it already has is used, so the
       // example images (busybox, busybox:latest, registry:2) run with their default Always policy.

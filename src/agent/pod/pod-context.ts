@@ -58,6 +58,8 @@ export interface PodContext {
   failure?: { reason: string; message: string };
   /** Re-reads the runtime state (after a hook changed it). */
   refresh(): Promise<void>;
+  /** Aborted once the pod is being deleted or is gone: long steps of starting it (image pulls) stop. */
+  stopping: AbortSignal;
 }
 
 export function podDesc(pod: Pod): string {

@@ -52,6 +52,8 @@ export class PodWorker {
   private running?: Promise<void>;
   private timer?: Timer;
   private wake = Infinity;
+  /** Aborted when the pod is deleted or removed, so a sync stuck in an image pull lets go. */
+  private readonly stopping = new AbortController();
   syncs = 0;
   readonly log: Logger;
 
@@ -63,6 +65,7 @@ export class PodWorker {
       pod, uid, podDesc: podDesc(pod), state: new PodRuntimeState([], []), svc: host.svc, log: this.log, waiting, exitSeenAt: new Map(),
       wakeAt: (ms) => { if (ms < this.wake) this.wake = ms; },
       refresh: async () => { ctx.state = await PodRuntimeState.read(host.svc.runtime, uid); },
+      stopping: this.stopping.signal,
     };
     this.ctx = ctx;
   }
@@ -72,12 +75,14 @@ export class PodWorker {
 
   update(pod: Pod): void {
     this.ctx.pod = pod;
+    if (pod.metadata?.deletionTimestamp) this.stopping.abort();
     this.trigger();
   }
 
   /** The pod is gone from its source: stop it and remove everything. */
   remove(): void {
     this.removed = true;
+    this.stopping.abort();
     this.trigger();
   }
 

@@ -1,14 +1,15 @@
 /**
- * Test helper: an in-process OCI registry on a free loopback port serving one image whose big
- * layer stalls half-way until `release()`. It counts the stalled blob's requests and sees when the
+ * Test helper: an in-process OCI registry on a free loopback port serving one image (the host's
+ * static busybox as `sleep`, plus a big random file) whose big layer stalls half-way until `release()`. It counts the stalled blob's requests and sees when the
  * client drops one, so tests can show that a cancelled pull really closes its connection.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { AddressInfo, Socket } from 'node:net';
 import { sha256 } from '../digest.js';
-import { encodeTar } from '../tar-writer.js';
+import { encodeTar, type TarEntry } from '../tar-writer.js';
 import { MediaType } from '../media-types.js';
 
 export interface SlowRegistry {
@@ -30,17 +31,22 @@ export interface SlowRegistry {
   stop(): Promise<void>;
 }
 
-function layer(files: Array<{ path: string; content: Buffer }>): { blob: Buffer; diffID: string } {
-  const tar = encodeTar(files.map((f) => ({ path: f.path, type: 'file' as const, mode: 0o644, size: f.content.length, content: f.content })));
+function layer(entries: Array<TarEntry & { content?: Buffer }>): { blob: Buffer; diffID: string } {
+  const tar = encodeTar(entries.map((e) => ({ ...e, ...(e.content ? { size: e.content.length } : {}) })));
   return { blob: gzipSync(tar), diffID: sha256(tar) };
 }
 
 export async function startSlowRegistry(opts: { stalledBytes?: number } = {}): Promise<SlowRegistry> {
-  const small = layer([{ path: 'hello.txt', content: Buffer.from('hello\n') }]);
+  // The host's static busybox with a `sleep` link, so that a pod can run the image.
+  const small = layer([
+    { path: 'bin', type: 'dir', mode: 0o755 },
+    { path: 'bin/busybox', type: 'file', mode: 0o755, content: readFileSync('/bin/busybox') },
+    { path: 'bin/sleep', type: 'symlink', mode: 0o777, linkname: '/bin/busybox' },
+  ]);
   // Random content does not compress: the blob is about as big as the file.
-  const big = layer([{ path: 'big.bin', content: randomBytes(opts.stalledBytes ?? 1 << 20) }]);
+  const big = layer([{ path: 'big.bin', type: 'file', mode: 0o644, content: randomBytes(opts.stalledBytes ?? 1 << 20) }]);
   const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] },
+    architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/bin'], Cmd: ['sleep', '3600'] },
     rootfs: { type: 'layers', diff_ids: [small.diffID, big.diffID] },
   }));
   const manifest = Buffer.from(JSON.stringify({
