@@ -13,7 +13,7 @@ import { startTestApi } from '../testing/test-api.js';
 import { Resources } from '../client/resources.js';
 import { FakeClock } from '../util/clock.js';
 import { importExampleImages } from '../images/index.js';
-import { freeTestSubnet } from '../runtime/oci/test-network.js';
+import { reserveTestSubnet, RUNTIME_TEST_NETS } from '../testing/test-subnets.js';
 import { pollUntil, removeTestDir } from '../runtime/oci/test-fixtures.js';
 import { Agent } from './agent.js';
 import { createNodeRuntime } from './node-runtime.js';
@@ -22,7 +22,8 @@ const isRoot = process.getuid?.() === 0;
 
 test('crash-loop back-off on the agent\'s clock: restart at once, then after 10 s, then after 20 s', { skip: !isRoot }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'peapod-agent-unit-'));
-  const { bridge, subnet } = freeTestSubnet();
+  const testNet = reserveTestSubnet(RUNTIME_TEST_NETS);
+  const { bridge, subnet } = testNet;
   const clock = new FakeClock(Date.now());
   const api = await startTestApi({ clock });
   const node = createNodeRuntime({ dataDir: dir, podCidr: subnet, bridge });
@@ -31,6 +32,7 @@ test('crash-loop back-off on the agent\'s clock: restart at once, then after 10 
     await agent?.stop();
     for (const sb of await node.runtime.listPodSandboxes()) await node.runtime.removePodSandbox(sb.id);
     await node.network.teardown();
+    testNet.release();
     await api.close();
     removeTestDir(dir);
   });
@@ -67,13 +69,15 @@ test('crash-loop back-off on the agent\'s clock: restart at once, then after 10 
 
 test('static pods run without an API server: start, edit replaces, removal stops and cleans up', { skip: !isRoot }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'peapod-agent-static-'));
-  const { bridge, subnet } = freeTestSubnet();
+  const testNet = reserveTestSubnet(RUNTIME_TEST_NETS);
+  const { bridge, subnet } = testNet;
   const node = createNodeRuntime({ dataDir: dir, podCidr: subnet, bridge });
   let agent: Agent | undefined;
   t.after(async () => {
     await agent?.stop();
     for (const sb of await node.runtime.listPodSandboxes()) await node.runtime.removePodSandbox(sb.id);
     await node.network.teardown();
+    testNet.release();
     removeTestDir(dir);
   });
   await importExampleImages(node.images);

@@ -13,19 +13,15 @@ import { BridgeNetwork } from '../../src/network/cni/bridge-network.js';
 import { AgentPaths } from '../../src/agent/paths.js';
 import { removeTestDir } from '../../src/runtime/oci/test-fixtures.js';
 import { startServer, type TestServer } from './harness.js';
+import { reserveTestSubnet, AGENT_TEST_NETS, type TestSubnet } from '../../src/testing/test-subnets.js';
 
-export function freeAgentNet(): { bridge: string; subnet: string } {
-  const addrs = execFileSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' });
-  const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-  const routes = execFileSync('ip', ['-4', 'route'], { encoding: 'utf8' });
-  const start = Math.floor(Math.random() * 250);
-  for (let i = 0; i < 250; i++) {
-    const n = 1 + ((start + i) % 250);
-    const bridge = `ppag${n}`;
-    const prefix = `10.202.${n}.`;
-    if (!addrs.includes(prefix) && !routes.includes(prefix) && !links.includes(`${bridge}:`)) return { bridge, subnet: `10.202.${n}.0/24` };
-  }
-  throw new Error('no free 10.202.N.0/24 subnet');
+/**
+ * A bridge and 10.202.N.0/24 subnet reserved for this process (src/testing/test-subnets.ts): no
+ * other test process gets it until `release()` (stop() of startAgentServer calls it) or this
+ * process exits.
+ */
+export function freeAgentNet(): TestSubnet {
+  return reserveTestSubnet(AGENT_TEST_NETS);
 }
 
 export interface AgentServer {
@@ -39,7 +35,8 @@ export interface AgentServer {
 }
 
 export async function startAgentServer(opts: { nodeName?: string; extraArgs?: string[] } = {}): Promise<AgentServer> {
-  const { bridge, subnet } = freeAgentNet();
+  const net = freeAgentNet();
+  const { bridge, subnet } = net;
   const nodeName = opts.nodeName ?? `e2e-${bridge}`;
   let server: TestServer;
   try {
@@ -48,6 +45,7 @@ export async function startAgentServer(opts: { nodeName?: string; extraArgs?: st
     // It never became ready (the harness stopped it and removed its data folder): remove what its
     // node may already have made on the host (bridge, traffic guard, service proxy table).
     await removeNode(join(tmpdir(), `peapod-e2e-unstarted-${process.pid}`), bridge, subnet).catch(() => undefined);
+    net.release();
     throw e;
   }
   const client = HttpClient.fromKubeconfig(server.kubeconfig);
@@ -66,6 +64,7 @@ export async function startAgentServer(opts: { nodeName?: string; extraArgs?: st
       }
       await removeNode(server.dataDir, bridge, subnet);
       await server.stop();
+      net.release();
     },
   };
 }

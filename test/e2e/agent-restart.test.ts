@@ -40,11 +40,12 @@ const exited = (p: ChildProcess) => new Promise<void>((r) => { if (p.exitCode !=
 let server: TestServer | undefined;
 let agent: ChildProcess | undefined;
 let agentDir = '';
-const net = isRoot ? freeAgentNet() : { bridge: '', subnet: '' };
+const net = isRoot ? freeAgentNet() : { bridge: '', subnet: '', release() {} };
 
 after(async () => {
   if (agent && agent.exitCode === null && agent.signalCode === null) { agent.kill('SIGTERM'); await exited(agent); }
   if (agentDir) await removeNode(agentDir, net.bridge, net.subnet);
+  net.release();
   await server?.stop();
 });
 

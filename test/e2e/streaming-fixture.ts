@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { OciRuntime } from '../../src/runtime/oci/oci-runtime.js';
 import { BridgeNetwork } from '../../src/network/cni/bridge-network.js';
 import { buildBusyboxRootfs, pollUntil, removeTestDir } from '../../src/runtime/oci/test-fixtures.js';
-import { freeTestSubnet } from '../../src/runtime/oci/test-network.js';
+import { reserveTestSubnet, RUNTIME_TEST_NETS, type TestSubnet } from '../../src/testing/test-subnets.js';
 import { hierarchies, removeCgroupTree } from '../../src/runtime/oci/cgroups.js';
 import type { ContainerConfig } from '../../src/runtime/runtime.js';
 import { issueCert } from '../../src/pki/certs.js';
@@ -60,6 +60,7 @@ export async function startStreamingFixture(): Promise<StreamingFixture> {
   let server: TestServer | undefined;
   let streaming: StreamingServer | undefined;
   let network: BridgeNetwork | undefined;
+  let testNet: TestSubnet | undefined;
   let rt: OciRuntime | undefined;
   let client: HttpClient | undefined;
 
@@ -73,6 +74,7 @@ export async function startStreamingFixture(): Promise<StreamingFixture> {
       for (const c of await rt.listContainers().catch(() => [])) await rt.removeContainer(c.id).catch((e) => errors.push(e));
     }
     await network?.teardown().catch((e) => errors.push(e));
+    testNet?.release();
     removeCgroupTree(cgroupParent);
     await server?.stop().catch((e) => errors.push(e));
     removeTestDir(work);
@@ -87,7 +89,8 @@ export async function startStreamingFixture(): Promise<StreamingFixture> {
   try {
     server = await startServer();
     const rootfs = buildBusyboxRootfs(work);
-    const { bridge, subnet } = freeTestSubnet();
+    testNet = reserveTestSubnet(RUNTIME_TEST_NETS);
+    const { bridge, subnet } = testNet;
     network = new BridgeNetwork({ dataDir: join(work, 'cni'), bridge, subnet, networkName: `ps-${process.pid}` });
     rt = new OciRuntime({ dataDir: join(work, 'runtime'), network, cgroupParent });
     await rt.start();

@@ -15,7 +15,7 @@ import { guardInstalled, guardTableName } from './traffic-guard.js';
 import { pinNamespaces, releaseNamespace } from '../../runtime/oci/namespaces.js';
 import { runCommand } from '../../runtime/oci/run-command.js';
 import { isRoot, pollUntil, removeTestDir } from '../../runtime/oci/test-fixtures.js';
-import { freeTestSubnet } from '../../runtime/oci/test-network.js';
+import { reserveTestSubnet, RUNTIME_TEST_NETS, type TestSubnet } from '../../testing/test-subnets.js';
 
 const skip = isRoot ? false : 'needs root';
 
@@ -44,16 +44,17 @@ describe('BridgeNetwork (CNI bridge + host-local + loopback + portmap)', { skip 
   let net: BridgeNetwork;
   let bridge: string;
   let subnetPrefix: string;
+  let testNet: TestSubnet;
   let tablesBefore: Set<string>;
   const namespaces: string[] = [];
 
   before(() => {
     work = mkdtempSync(join(tmpdir(), 'peapod-cni-'));
-    const free = freeTestSubnet();
-    bridge = free.bridge;
-    subnetPrefix = `10.201.${free.n}.`;
+    testNet = reserveTestSubnet(RUNTIME_TEST_NETS);
+    bridge = testNet.bridge;
+    subnetPrefix = testNet.prefix;
     tablesBefore = nftTables();
-    net = new BridgeNetwork({ dataDir: join(work, 'ipam'), bridge, subnet: free.subnet, serviceCidr: '10.202.0.0/16', networkName: `ct-${process.pid}` });
+    net = new BridgeNetwork({ dataDir: join(work, 'ipam'), bridge, subnet: testNet.subnet, serviceCidr: '10.202.0.0/16', networkName: `ct-${process.pid}` });
   });
 
   after(async () => {
@@ -62,6 +63,7 @@ describe('BridgeNetwork (CNI bridge + host-local + loopback + portmap)', { skip 
       await releaseNamespace(ns);
     }
     await net.teardown();
+    testNet.release();
     // Tables iptables-nft made for portmap's chains in this test (only those that did not exist before).
     for (const t of nftTables()) {
       if (!tablesBefore.has(t) && /^table (ip|ip6) (nat|filter)$/.test(t)) execFileSync('nft', ['delete', 'table', ...t.split(' ').slice(1)]);
@@ -148,8 +150,10 @@ describe('BridgeNetwork (CNI bridge + host-local + loopback + portmap)', { skip 
     assert.equal(direct.stdout, 'via-hostport\n');
   });
 
-  test('teardown removes the guard table and the bridge', async () => {
-    const extra = new BridgeNetwork({ dataDir: join(work, 'ipam2'), bridge: `${bridge}x`.slice(0, 15), subnet: '10.201.255.0/24' });
+  test('teardown removes the guard table and the bridge', async (t) => {
+    const extraNet = reserveTestSubnet(RUNTIME_TEST_NETS);
+    const extra = new BridgeNetwork({ dataDir: join(work, 'ipam2'), bridge: extraNet.bridge, subnet: extraNet.subnet });
+    t.after(async () => { await extra.teardown(); extraNet.release(); });
     await extra.setup();
     assert.equal(await guardInstalled(extra.bridge), true);
     await extra.teardown();

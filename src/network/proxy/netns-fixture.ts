@@ -8,10 +8,12 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand, type CommandResult } from '../../runtime/oci/run-command.js';
+import { reserveTestSubnet, NETNS_TEST_NETS, type TestSubnet } from '../../testing/test-subnets.js';
 
 export interface NetnsPod { name: string; ns: string; ip: string; veth: string }
 
 export class NetnsFixture {
+  readonly n: number;
   readonly bridge: string;
   readonly subnet: string;
   readonly gateway: string;
@@ -20,38 +22,30 @@ export class NetnsFixture {
   private readonly dir = mkdtempSync(join(tmpdir(), 'peapod-netns-'));
   private bridgeMade = false;
 
-  private constructor(readonly n: number) {
-    this.bridge = `ppsvc${n}`;
-    this.subnet = `10.205.${n}.0/24`;
-    this.gateway = `10.205.${n}.1`;
+  private constructor(private readonly reservation: TestSubnet) {
+    this.n = reservation.n;
+    this.bridge = reservation.bridge;
+    this.subnet = reservation.subnet;
+    this.gateway = reservation.gateway;
   }
 
-  /** A free 10.205.N.0/24 (no address, route or bridge of that name on the host). */
+  /** A bridge on a 10.205.N.0/24 reserved for this process (src/testing/test-subnets.ts). */
   static async create(): Promise<NetnsFixture> {
-    const addrs = execFileSync('ip', ['-4', '-o', 'addr'], { encoding: 'utf8' });
-    const routes = execFileSync('ip', ['-4', 'route'], { encoding: 'utf8' });
-    const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
-    const start = Math.floor(Math.random() * 250);
-    for (let i = 0; i < 250; i++) {
-      const n = 1 + ((start + i) % 250);
-      if (addrs.includes(`10.205.${n}.`) || routes.includes(`10.205.${n}.`) || links.includes(`ppsvc${n}:`)) continue;
-      const f = new NetnsFixture(n);
-      try {
-        await runCommand('ip', ['link', 'add', f.bridge, 'type', 'bridge']);
-        f.bridgeMade = true;
-        await runCommand('ip', ['addr', 'add', `${f.gateway}/24`, 'dev', f.bridge]);
-        await runCommand('ip', ['link', 'set', f.bridge, 'up']);
-      } catch (e) { await f.remove(); throw e; }
-      return f;
-    }
-    throw new Error('no free 10.205.N.0/24 subnet');
+    const f = new NetnsFixture(reserveTestSubnet(NETNS_TEST_NETS));
+    try {
+      await runCommand('ip', ['link', 'add', f.bridge, 'type', 'bridge']);
+      f.bridgeMade = true;
+      await runCommand('ip', ['addr', 'add', `${f.gateway}/24`, 'dev', f.bridge]);
+      await runCommand('ip', ['link', 'set', f.bridge, 'up']);
+    } catch (e) { await f.remove(); throw e; }
+    return f;
   }
 
   /** A netns "pod" at 10.205.N.<host> on the bridge (hairpin on, default route via the gateway). */
   async addPod(name: string, host: number): Promise<NetnsPod> {
     const ns = `ppsvc${this.n}-${name}`;
     const veth = `vs${this.n}${name}`.slice(0, 15);
-    const ip = `10.205.${this.n}.${host}`;
+    const ip = `${this.reservation.prefix}${host}`;
     const pod = { name, ns, ip, veth };
     this.pods.push(pod);
     await runCommand('ip', ['netns', 'add', ns]);
@@ -124,6 +118,7 @@ export class NetnsFixture {
       await runCommand('ip', ['link', 'del', pod.veth], { check: false });
     }
     if (this.bridgeMade) await runCommand('ip', ['link', 'del', this.bridge], { check: false });
+    this.reservation.release();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -19,7 +19,7 @@ import { setLogLevel } from '../../util/log.js';
 import { isMountPoint } from './mounts.js';
 import { hierarchies, removeCgroupTree } from './cgroups.js';
 import { buildBusyboxRootfs, isRoot, pollUntil, removeTestDir } from './test-fixtures.js';
-import { freeTestSubnet } from './test-network.js';
+import { reserveTestSubnet, RUNTIME_TEST_NETS, type TestSubnet } from '../../testing/test-subnets.js';
 
 const skip = isRoot ? false : 'needs root';
 setLogLevel('warn');
@@ -28,6 +28,7 @@ describe('OciRuntime (runc)', { skip }, () => {
   let work: string;
   let rootfs: string;
   let network: BridgeNetwork;
+  let testNet: TestSubnet;
   let rt: OciRuntime;
   let podCounter = 0;
   const cgroupParent = `/peapod-test-${process.pid}`;
@@ -39,7 +40,8 @@ describe('OciRuntime (runc)', { skip }, () => {
     tablesBefore = nftTables();
     work = mkdtempSync(join(tmpdir(), 'peapod-rt-'));
     rootfs = buildBusyboxRootfs(work);
-    const { bridge, subnet } = freeTestSubnet();
+    testNet = reserveTestSubnet(RUNTIME_TEST_NETS);
+    const { bridge, subnet } = testNet;
     network = new BridgeNetwork({ dataDir: join(work, 'cni'), bridge, subnet, networkName: `pt-${process.pid}` });
     rt = new OciRuntime({ dataDir: join(work, 'runtime'), network, cgroupParent });
   });
@@ -52,6 +54,7 @@ describe('OciRuntime (runc)', { skip }, () => {
       for (const c of await fresh.listContainers()) await fresh.removeContainer(c.id).catch((e) => errors.push(e));
     } catch (e) { errors.push(e); }
     await network.teardown().catch((e) => errors.push(e));
+    testNet.release();
     removeCgroupTree(cgroupParent);
     removeTestDir(work);
     // nat tables that iptables-nft made for portmap here (only those that did not exist before).
