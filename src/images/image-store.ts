@@ -8,7 +8,8 @@
  *
  * Every file appears under its final name only once complete (write to a temp name, rename), so a
  * crash leaves at most garbage in tmp/. The same blob or layer wanted by concurrent pulls is
- * fetched and unpacked once.
+ * fetched and unpacked once. Concurrent pulls of one image (same credentials) are one pull, ended
+ * through AbortSignals only when every caller has let go (shared-pulls.ts).
  */
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
