@@ -265,26 +265,34 @@ export class OciRuntime implements Runtime {
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
-    const rec = this.sandboxRecord(id);
+    return this.sandboxStatusOf(this.sandboxRecord(id), () => mountPoints());
+  }
+
+  /** `mounts` is asked at most once: /proc/self/mountinfo grows with every pod, so a list reads it once, not per sandbox. */
+  private sandboxStatusOf(rec: SandboxRecord, mounts: () => Set<string>): PodSandboxStatus {
     let state = rec.state;
     // A sandbox whose pinned namespaces or shared init are gone cannot run containers.
     // (After a reboot the files are still there but no longer mounted.)
     if (state === 'ready') {
-      const mounts = mountPoints();
-      const pinned = [rec.netns, rec.ipcns, rec.utsns].every((f) => !f || mounts.has(f));
+      const m = mounts();
+      const pinned = [rec.netns, rec.ipcns, rec.utsns].every((f) => !f || m.has(f));
       if (!pinned || (rec.init && !initAlive(rec.init))) state = 'notready';
     }
-    return { id, config: rec.config, state, ip: rec.ip, createdAt: new Date(rec.createdAt), netnsPath: rec.netns };
+    return { id: rec.id, config: rec.config, state, ip: rec.ip, createdAt: new Date(rec.createdAt), netnsPath: rec.netns };
   }
 
   async listPodSandboxes(filter: SandboxFilter = {}): Promise<PodSandboxStatus[]> {
     const out: PodSandboxStatus[] = [];
+    let mounts: Set<string> | undefined;
+    const once = () => (mounts ??= mountPoints());
     for (const id of listIds(this.paths.sandboxesDir)) {
-      let s: PodSandboxStatus;
-      try { s = await this.podSandboxStatus(id); } catch (e) { if (e instanceof NotFoundError) continue; throw e; }
+      const rec = readRecord<SandboxRecord>(this.paths.sandboxRecord(id));
+      if (!rec) continue;
+      // the record's config decides uid and labels: only the sandboxes asked for get a status
+      if (filter.podUid && rec.config.uid !== filter.podUid) continue;
+      if (!labelsMatch(rec.config.labels, filter.labels)) continue;
+      const s = this.sandboxStatusOf(rec, once);
       if (filter.state && s.state !== filter.state) continue;
-      if (filter.podUid && s.config.uid !== filter.podUid) continue;
-      if (!labelsMatch(s.config.labels, filter.labels)) continue;
       out.push(s);
     }
     return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
