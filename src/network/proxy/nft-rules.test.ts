@@ -33,9 +33,17 @@ test('base table: maps, hooks, masquerade and the reject chains', { skip: !isRoo
     'meta mark & 0x00004000 == 0x00004000 meta mark set meta mark & 0xffffbfff masquerade',
     'ip saddr 127.0.0.0/8 ct status dnat masquerade',
   ]);
-  assert.deepEqual(t.chains.reject_unserved, ['ip daddr . meta l4proto . th dport vmap @no_endpoint_services', 'ip daddr 10.206.0.0/16 reject with tcp reset', 'ip daddr 10.206.0.0/16 reject']);
+  assert.deepEqual(t.chains.reject_unserved, ['ip daddr 10.206.0.0/16 reject with tcp reset', 'ip daddr 10.206.0.0/16 reject']);
   assert.deepEqual(t.chains.reject_unserved_fwd, t.chains.reject_unserved);
-  assert.deepEqual(t.chains.reject_unserved_node_ports, ['ip daddr . meta l4proto . th dport vmap @no_endpoint_services', 'fib daddr type local meta l4proto . th dport vmap @no_endpoint_node_ports']);
+  assert.deepEqual(t.chains.endpoint_check_out, ['ip daddr . meta l4proto . th dport vmap @no_endpoint_services']);
+  assert.deepEqual(t.chains.endpoint_check_fwd, t.chains.endpoint_check_out);
+  assert.deepEqual(t.chains.endpoint_check_in, ['ip daddr . meta l4proto . th dport vmap @no_endpoint_services', 'fib daddr type local meta l4proto . th dport vmap @no_endpoint_node_ports']);
+  // the no-endpoint verdicts come before any service-CIDR reject (this table's or another proxy's)
+  const listing = (await runCommand('nft', ['list', 'table', 'ip', table])).stdout;
+  assert.match(listing, /chain endpoint_check_out \{\s+type filter hook output priority -99;/);
+  assert.match(listing, /chain endpoint_check_fwd \{\s+type filter hook forward priority -110;/);
+  assert.match(listing, /chain endpoint_check_in \{\s+type filter hook input priority -110;/);
+  assert.match(listing, /chain reject_unserved_fwd \{\s+type filter hook forward priority filter;/);
   assert.deepEqual(t.chains.reject_service, ['reject with tcp reset', 'reject']);
   // installing again replaces the table in one transaction (idempotent start after a crash)
   await nft(installBaseRules(c));

@@ -23,10 +23,11 @@
  *   postrouting (nat, srcnat): masquerade marked traffic (hairpin, external traffic with policy Cluster,
  *     the node's own traffic to an external destination) and loopback-sourced DNATed traffic
  *     (NodePort on 127.0.0.1, needs route_localnet=1)
- *   filter output + forward + input (priority 0, after every DNAT): what is still addressed to a
- *     service without a usable endpoint is dropped or rejected by the no_endpoint maps, anything
- *     else addressed to the service CIDR is rejected (TCP reset, else ICMP port unreachable) — a
- *     ClusterIP with no rule or no ready endpoint never leaves the machine and fails at once.
+ *   filter output (-99) + forward (-110) + input (-110), after every DNAT: what is still addressed to
+ *     a service without a usable endpoint is dropped or rejected by the no_endpoint maps
+ *   filter output + forward (priority 0): anything else still addressed to the service CIDR is
+ *     rejected (TCP reset, else ICMP port unreachable) — a ClusterIP with no rule or no ready
+ *     endpoint never leaves the machine and fails at once.
  *
  * A service port's commands are self-contained (`serviceRules(c, p, previous)`), so a change to one
  * service is one small transaction that never touches the others.
@@ -83,7 +84,6 @@ const affinityTimeout = (p: ProxyServicePort) => p.affinityTimeoutSeconds ?? 108
 export function baseRules(c: ProxyConfig): string {
   const mark = `0x${MASQ_MARK.toString(16)}`;
   const reject = [
-    '    ip daddr . meta l4proto . th dport vmap @no_endpoint_services',
     `    ip daddr ${c.serviceCidr} meta l4proto tcp reject with tcp reset`,
     `    ip daddr ${c.serviceCidr} reject with icmp type port-unreachable`,
   ];
@@ -127,6 +127,21 @@ export function baseRules(c: ProxyConfig): string {
     `    meta mark & ${mark} == ${mark} meta mark set meta mark & 0x${(~MASQ_MARK >>> 0).toString(16)} masquerade`,
     '    ip saddr 127.0.0.0/8 ct status dnat masquerade',
     '  }',
+    // Services without a usable endpoint, after DNAT (output: just after the nat output hook) and
+    // before any service-CIDR reject of this or another proxy's table (forward, input: as kube-proxy's -110)
+    '  chain endpoint_check_out {',
+    '    type filter hook output priority -99; policy accept;',
+    '    ip daddr . meta l4proto . th dport vmap @no_endpoint_services',
+    '  }',
+    '  chain endpoint_check_fwd {',
+    '    type filter hook forward priority -110; policy accept;',
+    '    ip daddr . meta l4proto . th dport vmap @no_endpoint_services',
+    '  }',
+    '  chain endpoint_check_in {',
+    '    type filter hook input priority -110; policy accept;',
+    '    ip daddr . meta l4proto . th dport vmap @no_endpoint_services',
+    '    fib daddr type local meta l4proto . th dport vmap @no_endpoint_node_ports',
+    '  }',
     '  chain reject_unserved {',
     '    type filter hook output priority 0; policy accept;',
     ...reject,
@@ -134,11 +149,6 @@ export function baseRules(c: ProxyConfig): string {
     '  chain reject_unserved_fwd {',
     '    type filter hook forward priority 0; policy accept;',
     ...reject,
-    '  }',
-    '  chain reject_unserved_node_ports {',
-    '    type filter hook input priority 0; policy accept;',
-    '    ip daddr . meta l4proto . th dport vmap @no_endpoint_services',
-    '    fib daddr type local meta l4proto . th dport vmap @no_endpoint_node_ports',
     '  }',
     '}',
   ].join('\n') + '\n';

@@ -144,6 +144,9 @@ test('internalTrafficPolicy Local: ClusterIP traffic only to this node\'s endpoi
   await programmed('itp', endpointsAre([a.ip, b.ip]));
   const dropped = await httpGet(clusterIP(svc), 80, '/', 1500);
   assert.equal(dropped.code, 'TIMEOUT', `expected a drop, got ${JSON.stringify(dropped)}`);
+  const fromPod = await wget(client, url, 2);
+  assert.equal(fromPod.ok, false, `answered ${fromPod.out}`);
+  assert.doesNotMatch(fromPod.err, /refused/i, 'dropped for the pod too, not refused');
   // with Cluster policy the same endpoints serve again
   await updateSpec('itp', (s) => { s.internalTrafficPolicy = 'Cluster'; });
   await programmed('itp', (p) => !p.internalLocal);
