@@ -1,8 +1,8 @@
 /**
  * `peapod server`: the control plane (API server, store, scheduler, controllers) and, unless
  * `--no-agent`, an embedded node agent. Runs until SIGINT/SIGTERM. When it cannot start (bad flag,
- * store unreachable, port in use, agent failure) it releases what it made, prints one line
- * `peapod server: cannot start: REASON` and exits with status 1.
+ * store unreachable, port in use, agent failure, or a signal during start-up) it releases what it
+ * made, prints one line `peapod server: cannot start: REASON` and exits with status 1.
  */
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from './paths.js';
@@ -43,9 +43,21 @@ export const serverUsage = `usage: peapod server [options]
 const EXIT_GRACE_MS = 3_000;
 
 export async function run(args: string[]): Promise<number> {
+  // SIGINT/SIGTERM: during start-up, start-up stops after the step under way and releases what it
+  // made; once running, the server shuts down. A second signal exits at once.
+  const stop = new AbortController();
+  let running = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted) { process.stderr.write(`peapod server: ${sig} again: exiting now\n`); process.exit(1); }
+    log.info(running ? 'shutting down' : 'stopping start-up', { signal: sig });
+    stop.abort(new Error(`stopped by ${sig} during start-up`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   let cp: ControlPlane | undefined;
   try {
-    cp = await start(args);
+    cp = await start(args, stop.signal);
   } catch (err) {
     // startControlPlane has released what it made; say why in one line (the stack at -v).
     const reason = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim();
@@ -56,19 +68,17 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   if (!cp) return 0; // --help
-  log.info('peapod server ready', { url: cp.url, kubeconfig: cp.kubeconfigPath });
-
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string) => { log.info('shutting down', { signal: sig }); resolve(); };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  running = true;
+  if (!stop.signal.aborted) {
+    log.info('peapod server ready', { url: cp.url, kubeconfig: cp.kubeconfigPath });
+    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
   await cp.close();
   return 0;
 }
 
 /** Parses the flags and starts the control plane; undefined for --help. */
-async function start(args: string[]): Promise<ControlPlane | undefined> {
+async function start(args: string[], signal: AbortSignal): Promise<ControlPlane | undefined> {
   const { values } = parseArgs({
     args,
     options: {
@@ -121,6 +131,7 @@ async function start(args: string[]): Promise<ControlPlane | undefined> {
     clusterCidr: values['cluster-cidr'],
     bridge: values.bridge,
     maxPods: values['max-pods'] === undefined ? undefined : Number(values['max-pods']),
+    signal,
   });
 }
 

@@ -78,6 +78,8 @@ export interface ControlPlaneOptions {
   /** Node lifecycle grace period (--node-monitor-grace-period), default 40 s. */
   nodeMonitorGracePeriodMs?: number;
   clock?: Clock;
+  /** Aborted (e.g. by SIGTERM) during start-up: start-up stops after the step under way and releases what it made. */
+  signal?: AbortSignal;
 }
 
 export interface ControlPlane {
@@ -98,7 +100,7 @@ const LEADER_TIMING = { leaseDurationMs: 12_000, renewDeadlineMs: 8_000, retryPe
 
 /** Starts everything; when a step fails, what the earlier steps made is released before the error is thrown. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
-  const made = new ShutdownStack();
+  const made = new ShutdownStack(opts.signal);
   try {
     return await buildControlPlane(opts, made);
   } catch (err) {

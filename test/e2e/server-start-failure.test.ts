@@ -2,6 +2,7 @@
  * `peapod server` that cannot start exits with status 1 and one line saying why, within a bounded
  * time, instead of hanging until signalled: its --port already in use (before anything listens),
  * and (as root) an embedded agent that fails after the API, controllers and scheduler are running.
+ * SIGTERM during start-up stops start-up the same way.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliMain } from './harness.js';
 import { reserveTestSubnet, AGENT_TEST_NETS } from '../../src/testing/test-subnets.js';
+import { removeNode } from './agent-helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 const EXIT_WITHIN_MS = 30_000;
@@ -22,19 +24,26 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-/** Runs `peapod server ARGS` on a fresh data folder until it exits (SIGKILL and fail after EXIT_WITHIN_MS). */
-function runServer(args: string[]): Promise<{ code: number | null; stderr: string; ms: number }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'peapod-start-fail-'));
-  dirs.push(dataDir);
+/**
+ * Runs `peapod server ARGS` on `dataDir` until it exits (SIGKILL and fail after EXIT_WITHIN_MS);
+ * `onStderr` sees the log as it grows.
+ */
+function runServer(args: string[], dataDir = tempDir(), onStderr?: (text: string, p: ChildProcess) => void): Promise<{ code: number | null; stderr: string; ms: number }> {
   const started = Date.now();
-  const p = spawn(process.execPath, [cliMain, 'server', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PEAPOD_LOG: 'error' } });
+  const p = spawn(process.execPath, [cliMain, 'server', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PEAPOD_LOG: 'info' } });
   procs.push(p);
   let stderr = '';
-  p.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
+  p.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); onStderr?.(stderr, p); });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`peapod server ${args.join(' ')} still running after ${EXIT_WITHIN_MS} ms:\n${stderr}`)); }, EXIT_WITHIN_MS);
     p.once('close', (code) => { clearTimeout(timer); resolve({ code, stderr, ms: Date.now() - started }); }); // exited, stderr read to the end
   });
+}
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'peapod-start-fail-'));
+  dirs.push(d);
+  return d;
 }
 
 function listen(): Promise<Server> {
@@ -73,5 +82,22 @@ test('the embedded agent fails after the API and controllers run: what was start
   const tables = execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' });
   assert.ok(!tables.includes(bridge) && !tables.includes(net.bridge), `nftables tables left behind:\n${tables}`);
   assert.ok(!execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' }).includes(` ${net.bridge}`), 'no bridge left behind');
+  t.diagnostic(`exited after ${r.ms} ms`);
+});
+
+test('SIGTERM during start-up (API up, embedded agent starting): start-up stops, what it made is released, exit 1', { skip: !isRoot }, async (t) => {
+  const net = reserveTestSubnet(AGENT_TEST_NETS);
+  const dataDir = tempDir();
+  after(async () => { await removeNode(dataDir, net.bridge, net.subnet); net.release(); });
+  let signalled = false;
+  const r = await runServer(['--port', '0', '--node-name', `start-sigterm-${process.pid}`, '--pod-cidr', net.subnet, '--bridge', net.bridge], dataDir, (log, p) => {
+    if (!signalled && log.includes('API server listening')) { signalled = true; p.kill('SIGTERM'); }
+  });
+  assert.ok(signalled, r.stderr);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(reasonLine(r.stderr), 'peapod server: cannot start: stopped by SIGTERM during start-up');
+  assert.doesNotMatch(r.stderr, /peapod server ready/);
+  const tables = execFileSync('nft', ['list', 'tables'], { encoding: 'utf8' });
+  assert.ok(!tables.includes(`peapod_proxy_${net.bridge}`), `the node's service proxy table is removed:\n${tables}`);
   t.diagnostic(`exited after ${r.ms} ms`);
 });
