@@ -7,7 +7,8 @@
  * each agent builds its pod bridge on it, and every node routes the other nodes' pod subnets via
  * their InternalIPs. A pod on B reaches an httpd pod on C by pod IP and through a Service whose
  * only endpoint is on C, a pod on A reaches it by pod IP, and a pod on B sending to an address
- * outside the pod/cluster/service ranges (host A's API port) is reset by B's traffic guard. Processes run in a host with `nsenter --net` (only the
+ * outside the pod/cluster/service ranges (host A's API port) is reset by B's traffic guard. A Service
+ * with internalTrafficPolicy Local answers a pod on C and is dropped for a pod on B. Processes run in a host with `nsenter --net` (only the
  * network namespace changes: cgroups and /run stay the host's, each agent has its own data dir and
  * runc state). Everything made is removed at the end, also on failure.
  */
@@ -180,10 +181,33 @@ test('three hosts (netns): pods on B and C reach each other by pod IP and throug
     assert.equal(phase, 'Succeeded', `${name} (pod IP ${podIp}) fetched C's page`);
   }
 
+  // internalTrafficPolicy Local: the Service answers only pods on the endpoint's node (C); B's proxy drops
+  kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-local', namespace: 'default' },
+    spec: { selector: { app: 'web' }, internalTrafficPolicy: 'Local', ports: [{ port: 80, targetPort: 8080 }] } }));
+  const vipLocal = kubectl(['get', 'svc', 'web-local', '-o', 'jsonpath={.spec.clusterIP}']).trim();
+  await waitFor(() => inNs(hosts.b, 'nft', ['list', 'ruleset']).includes(`${vipLocal} . tcp . 80 : drop`), 'B\'s proxy to drop web-local (no local endpoint)', 60_000);
+  await waitFor(() => inNs(hosts.c, 'nft', ['list', 'ruleset']).includes(`${vipLocal} . tcp . 80 : goto loc-`), 'C\'s proxy to send web-local to its local endpoint', 60_000);
+  const localFromB = client('local-from-b', `http://${vipLocal}/`);
+  localFromB.spec.containers[0].command = ['sh', '-c', `busybox timeout 3 wget -qO- http://${vipLocal}/ 2>&1; echo "exit $?"`];
+  kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [client('local-from-c', `http://${vipLocal}/`, 'host-c'), localFromB] }));
+  made.podUids.push(...kubectl(['get', 'pods', 'local-from-b', 'local-from-c', '-o', 'jsonpath={.items[*].metadata.uid}']).trim().split(' '));
+  for (const name of ['local-from-b', 'local-from-c']) {
+    const phase = await waitFor(() => {
+      const p = kubectl(['get', 'pod', name, '-o', 'jsonpath={.status.phase}']).trim();
+      return p === 'Succeeded' || p === 'Failed' ? p : undefined;
+    }, `${name} to finish`, 120_000);
+    assert.equal(phase, 'Succeeded', `${name}: ${kubectl(['logs', name])}`);
+  }
+  // not served, and not refused by a reject rule either (dropped; a host without a default route,
+  // like these netns hosts, answers "network unreachable" for the unDNATed address before any drop)
+  const fromB = kubectl(['logs', 'local-from-b']);
+  assert.doesNotMatch(fromB, /hello-from-c|refused/, fromB);
+  assert.match(fromB, /^exit [1-9]\d*$/m, fromB);
+
   // logs and exec through the API reach the standalone agents' own streaming endpoints on B and C
   assert.match(kubectl(['logs', 'by-service']), /hello-from-c/);
   assert.equal(kubectl(['exec', 'web', '--', 'hostname']).trim(), 'web');
 
   // graceful pod removal by the agents (after() removes whatever is left, e.g. on failure)
-  kubectl(['delete', 'pod', 'web', 'by-ip', 'by-service', 'from-a', 'outside', '--wait=true', '--timeout=60s']);
+  kubectl(['delete', 'pod', 'web', 'by-ip', 'by-service', 'from-a', 'outside', 'local-from-b', 'local-from-c', '--wait=true', '--timeout=60s']);
 });
