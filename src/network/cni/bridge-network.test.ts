@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,8 +81,16 @@ describe('BridgeNetwork (CNI bridge + host-local + loopback + portmap)', { skip 
   test('two pods get different IPs on the bridge and reach each other; DEL is idempotent', async () => {
     const a = await netns('a');
     const b = await netns('b');
+    // As the node services do before any pod (DNS on the gateway): the bridge plugin then finds
+    // its address in place and leaves the bridge MAC unpinned; the network pins it.
+    await runCommand('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    await runCommand('ip', ['addr', 'add', `${testNet.gateway}/24`, 'dev', bridge]);
     const ra = await net.attach('pod-a', a);
+    const sys = (f: string) => readFileSync(`/sys/class/net/${bridge}/${f}`, 'utf8').trim();
+    const gatewayMac = sys('address');
+    assert.equal(sys('addr_assign_type'), '3', 'the bridge MAC is pinned (set explicitly) at the first attach');
     const rb = await net.attach('pod-b', b);
+    assert.equal(sys('address'), gatewayMac, 'a second pod does not move the gateway MAC');
     assert.ok(ra.ip.startsWith(subnetPrefix), ra.ip);
     assert.ok(rb.ip.startsWith(subnetPrefix), rb.ip);
     assert.notEqual(ra.ip, rb.ip);

@@ -3,7 +3,7 @@
  * `bridge` (+ `host-local` IPAM) and `portmap` (prevResult passed along, as a conflist runner does),
  * plus `loopback` for `lo`. DEL runs the chain in reverse and is idempotent, also once the netns is gone.
  * `setup()` installs the traffic guard before any pod is attached; `teardown()` removes the guard
- * and the bridge.
+ * and the bridge. The bridge's MAC is pinned at the first attach (./bridge-mac.ts).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { runCommand } from '../../runtime/oci/run-command.js';
@@ -11,6 +11,7 @@ import { isMountPoint } from '../../runtime/oci/mounts.js';
 import { invokePlugin, type CniResult } from './plugin.js';
 import { firstHost, formatCidr, parseCidr } from './ipv4.js';
 import { guardInstalled, installGuard, removeGuard } from './traffic-guard.js';
+import { pinBridgeMac } from './bridge-mac.js';
 
 export interface BridgeNetworkOptions {
   /** Host-local IPAM state dir (under the peapod data dir, e.g. DATA/cni). Required. */
@@ -120,6 +121,8 @@ export class BridgeNetwork {
       await invokePlugin({ ...base, ifName: 'lo', config: this.loopbackConf() });
       let result = await invokePlugin({ ...base, ifName: 'eth0', config: this.bridgeConf() });
       if (!result) throw new Error('bridge plugin returned no result');
+      // before any container of this pod runs: a later pod's lower veth MAC must not move the gateway's MAC
+      await pinBridgeMac(this.bridge);
       if (ports.length) {
         const pm = await invokePlugin({ ...base, ifName: 'eth0', config: this.portmapConf(ports, result) });
         if (pm) result = pm;
