@@ -36,6 +36,8 @@ export const RUNTIME_TEST_NETS: SubnetFamily = { octets: '10.201', bridgePrefix:
 export const AGENT_TEST_NETS: SubnetFamily = { octets: '10.202', bridgePrefix: 'ppag' };
 /** Service proxy and node services tests: network-namespace "pods" on a bridge (netns-fixture.ts). */
 export const NETNS_TEST_NETS: SubnetFamily = { octets: '10.205', bridgePrefix: 'ppsvc' };
+/** Benchmarks that build a pod network of their own outside peapod (e.g. podman with a CNI conflist). */
+export const BENCH_TEST_NETS: SubnetFamily = { octets: '10.203', bridgePrefix: 'ppbench' };
 
 export interface TestSubnet {
   n: number;
