@@ -1,6 +1,6 @@
 /**
  * Test-subnet reservations across processes: concurrent reservers (child processes started at one
- * signal) never get the same subnet, a dead or reused PID's lock is reclaimed, a live one is not,
+ * signal) never get the same subnet, also while reclaiming the same stale locks, a dead or reused PID's lock is reclaimed, a live one is not,
  * and locks go away on release and at process exit. Locks live in a temp folder of this test.
  */
 import { test, after } from 'node:test';
@@ -64,6 +64,21 @@ test('concurrent reservers in separate processes never get the same subnet; thei
   for (const r of rs) r.proc.stdin!.end();
   await Promise.all(rs.map((r) => exited(r.proc)));
   assert.deepEqual(readdirSync(dir), [], 'locks are removed at process exit');
+});
+
+test('concurrent reservers reclaiming the same stale locks still never share a subnet', async () => {
+  const dir = lockDir();
+  const family: SubnetFamily = { octets: '10.254', bridgePrefix: 'ppunit', count: 40 };
+  const dead = spawnSync(process.execPath, ['-e', '']);
+  for (let n = 1; n <= 40; n++) writeFileSync(join(dir, `10.254.${n}`), `${dead.pid} 12345 stale${n}\n`);
+  const rs = Array.from({ length: 4 }, () => reserver(dir, family, 10));
+  await Promise.all(rs.map((r) => new Promise<void>((res) => r.proc.once('spawn', () => res()))));
+  for (const r of rs) r.proc.stdin!.write('go\n');
+  const got = (await Promise.all(rs.map((r) => r.result))).flat();
+  assert.equal(new Set(got).size, 40, `a subnet was handed out twice: ${got.sort((a, b) => a - b).join(',')}`);
+  for (const r of rs) r.proc.stdin!.end();
+  await Promise.all(rs.map((r) => exited(r.proc)));
+  assert.deepEqual(readdirSync(dir), []);
 });
 
 test('a lock of a dead process, or of a reused PID, is reclaimed; a live one is not', async () => {
