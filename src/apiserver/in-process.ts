@@ -136,7 +136,9 @@ export function serveInProcess(handler: ApiHandler, user: UserInfo, call: InProc
   const req = new InProcessRequest(call);
   const res = new InProcessResponse(sink);
   if (metrics) observeRequest(metrics, call.method, new URL(call.url, 'http://localhost'), req.headers['content-type'] ?? '', res);
-  void handler.handle(req as unknown as IncomingMessage, res as unknown as ServerResponse, user).catch(() => res.destroy());
+  // from the event loop, as a request read from a socket would be: a controller that answers each
+  // response with its next request must not keep the server's I/O (agents, kubectl) waiting
+  setImmediate(() => { void handler.handle(req as unknown as IncomingMessage, res as unknown as ServerResponse, user).catch(() => res.destroy()); });
   return {
     abort() {
       req.emit('close');

@@ -40,3 +40,19 @@ test('in-process requests are counted in the server metrics by verb, resource an
   assert.deepEqual(counts, ['apply configmaps 200 1', 'create configmaps 201 1', 'get configmaps 200 1', 'get configmaps 404 1', 'watch configmaps 200 1']);
   await assert.rejects(client.get(Resources.configmaps, 'default', 'm'), /closed/);
 });
+
+test('at most maxInFlight requests are in the server at once; the rest wait their turn', async (t) => {
+  const store = new MemoryStore();
+  const handler = createApiHandler({ store, ...kubeClientFixtureDeps });
+  t.after(async () => { await handler.close(); await store.close(); });
+  await handler.ready;
+  // each request takes a while, so that several would be in the server at once without the bound
+  let now = 0;
+  let most = 0;
+  const counting = { ...handler, async handle(...args: Parameters<typeof handler.handle>) { most = Math.max(most, ++now); try { await new Promise((r) => setTimeout(r, 2)); await handler.handle(...args); } finally { now--; } } };
+  const client = new InProcessClient({ handler: counting, user: controllerManager, maxInFlight: 3 });
+  const made = await Promise.all(Array.from({ length: 20 }, (_, i) => client.create(Resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` } })));
+  assert.equal(made.length, 20);
+  assert.equal(most, 3);
+  assert.equal((await client.list(Resources.configmaps, 'default')).items.length, 20);
+});

@@ -21,11 +21,19 @@ export interface InProcessClientOptions {
   userAgent?: string;
   /** Count the requests in the server's /metrics, as the HTTPS front counts its own. */
   metrics?: ApiMetrics;
+  /**
+   * Requests (not watches) under way at once; more wait here, as HttpClient's wait for one of its 64
+   * sockets. Without a bound a controller's burst (a Job's 1,000 pod creates) is all in the server at
+   * once and every other client — agents, kubectl — waits behind it. Default 64.
+   */
+  maxInFlight?: number;
 }
 
 export class InProcessClient implements KubeClient {
   private readonly watches = new Set<() => void>();
   private closed = false;
+  private inFlight = 0;
+  private readonly queued: (() => void)[] = [];
 
   constructor(private readonly opts: InProcessClientOptions) {}
 
@@ -42,9 +50,22 @@ export class InProcessClient implements KubeClient {
   }
 
   /** Raw request: resolves with the parsed JSON answer; non-2xx → StatusError (as HttpClient.request). */
-  request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('in-process client is closed'));
+  async request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    if (this.closed) throw new Error('in-process client is closed');
     const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    if (this.inFlight >= (this.opts.maxInFlight ?? 64)) await new Promise<void>((r) => this.queued.push(r));
+    else this.inFlight++;
+    try {
+      if (this.closed) throw new Error('in-process client is closed');
+      return await this.send<T>(method, path, payload, contentType);
+    } finally {
+      // hand the slot to the next waiting request, or free it
+      const next = this.queued.shift();
+      if (next) next(); else this.inFlight--;
+    }
+  }
+
+  private send<T>(method: string, path: string, payload: string | undefined, contentType: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let code = 0;
       const chunks: string[] = [];

@@ -26,6 +26,8 @@ import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
 import { logger } from '../util/log.js';
 import { HttpClient } from '../client/http-client.js';
+import { InProcessClient } from '../client/in-process-client.js';
+import type { UserInfo } from '../apiserver/user.js';
 import { startControllerManager } from '../controllers/manager.js';
 import { NodeRoutes } from '../network/routes.js';
 import { startScheduler } from '../scheduler/scheduler.js';
@@ -98,6 +100,9 @@ export interface ControlPlane {
  */
 const LEADER_TIMING = { leaseDurationMs: 12_000, renewDeadlineMs: 8_000, retryPeriodMs: 2_000 };
 
+/** Who the controllers, the scheduler and their leader election act as (kube-controller-manager's user, with the admin's rights). */
+const CONTROLLER_USER: UserInfo = { username: 'system:kube-controller-manager', groups: ['system:masters', 'system:authenticated'] };
+
 /** Starts everything; when a step fails, what the earlier steps made is released before the error is thrown. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const made = new ShutdownStack(opts.signal);
@@ -167,20 +172,26 @@ async function buildControlPlane(opts: ControlPlaneOptions, made: ShutdownStack)
   writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem });
   log.info('API server listening', { url: https.url, bind: opts.bind, store: opts.store });
 
-  // Controllers use the API like any client (over loopback with the admin credential for now).
+  // The embedded node's services and the kube-dns setup use the API like any client (loopback HTTPS, admin credential).
   const client = new HttpClient({ server: url, caPem: pki.ca.certPem, clientCertPem: pki.admin.certPem, clientKeyPem: pki.admin.keyPem, servername: 'localhost', userAgent: 'peapod-controller-manager' });
   made.push('controller client', () => client.close());
+  // Controllers, the scheduler and the leader election call the REST core in-process: the same
+  // admission, validation, managedFields and watch cache without TLS, sockets or HTTP parsing, and
+  // counted in /metrics like HTTPS requests. With several servers on one etcd the Lease is in that
+  // shared store, so electing through the local REST core is the same compare-and-swap as over HTTPS.
+  const controllerClient = new InProcessClient({ handler, user: CONTROLLER_USER, userAgent: 'peapod-controller-manager', metrics });
+  made.push('in-process controller client', () => controllerClient.close());
   // Controllers and the scheduler run on one server at a time: with several servers on one etcd,
   // only on the holder of the kube-system/peapod-controllers Lease (leader-election.ts).
   const startLeaderWork = async () => {
-    const controllers = await startControllerManager({ client, clock, caPem: pki.ca.certPem, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, clusterCidr: opts.clusterCidr });
-    const scheduler = await startScheduler({ client, clock, informers: controllers.informers });
+    const controllers = await startControllerManager({ client: controllerClient, clock, caPem: pki.ca.certPem, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, clusterCidr: opts.clusterCidr });
+    const scheduler = await startScheduler({ client: controllerClient, clock, informers: controllers.informers });
     return { controllers, async stop() { await scheduler.stop(); await controllers.stop(); } };
   };
   const leaderElect = opts.leaderElect ?? opts.store === 'etcd';
   const unelected = leaderElect ? undefined : await startLeaderWork();
   if (unelected) made.push('controllers and scheduler', () => unelected.stop());
-  const leaderGate: LeaderGate | undefined = leaderElect ? runWhileLeader({ client, clock, identity: `${hostname()}_${https.port}_${randomUUID()}`, ...LEADER_TIMING }, startLeaderWork) : undefined;
+  const leaderGate: LeaderGate | undefined = leaderElect ? runWhileLeader({ client: controllerClient, clock, identity: `${hostname()}_${https.port}_${randomUUID()}`, ...LEADER_TIMING }, startLeaderWork) : undefined;
   if (leaderGate) made.push('leader election', () => leaderGate.stop());
 
   // The embedded agent: a node named after the host, with its own system:node:NAME credential.
