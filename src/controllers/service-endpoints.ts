@@ -2,9 +2,10 @@
  * What a Service's endpoints are, computed from the Service and the pods its selector picks —
  * shared by the Endpoints and EndpointSlice controllers (Kubernetes' endpoints and endpointslice
  * controllers agree on these rules):
- * - only pods with an IP; pods being deleted count as terminating (not ready, not serving) and are
- *   left out of Endpoints unless publishNotReadyAddresses;
- * - ready = the pod's Ready condition (or publishNotReadyAddresses);
+ * - only pods with an IP; pods being deleted are terminating: never ready (unless
+ *   publishNotReadyAddresses) and left out of Endpoints, but in EndpointSlices still serving while
+ *   their Ready condition holds, so proxies can fall back to them (KEP-1669);
+ * - serving = the pod's Ready condition (or publishNotReadyAddresses); ready = serving and not terminating;
  * - a named targetPort is resolved per pod from its containers' ports (pods may differ), a number
  *   is used as is; a port that does not resolve leaves that pod out for that port.
  */

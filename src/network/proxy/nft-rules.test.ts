@@ -195,6 +195,36 @@ test('traffic policies Local and externalIPs: local chain, external chain, drop 
   }
 });
 
+test('a local-only (terminating) endpoint: in the local chain, never in the cluster chain; affinity chains for both sets', { skip: !isRoot }, async () => {
+  await nft(installBaseRules(c));
+  const base = await readTable(table);
+  // this node's only endpoint is draining while another node has a ready one
+  const p: ProxyServicePort = {
+    ...web, internalLocal: true, externalLocal: true,
+    endpoints: [{ ip: '10.205.7.2', port: 8080 }, { ip: '10.205.7.3', port: 8080, local: true, localOnly: true }],
+  };
+  const id = chainId(p.id);
+  await nft(serviceRules(c, p));
+  let t = await readTable(table);
+  assert.deepEqual(t.maps.service_ips, [`10.206.0.5 . tcp . 80 : goto loc-${id}`]);
+  assert.deepEqual(t.maps.no_endpoint_services, []);
+  assert.deepEqual(t.chains[`loc-${id}`], ['ip saddr 10.205.7.3 meta mark set meta mark | 0x00004000', 'meta l4proto tcp dnat to 10.205.7.3:8080']);
+  assert.deepEqual(t.chains[`svc-${id}`], ['ip saddr 10.205.7.2 meta mark set meta mark | 0x00004000', 'meta l4proto tcp dnat to 10.205.7.2:8080']);
+  const aff: ProxyServicePort = { ...p, sessionAffinityClientIP: true };
+  await nft(serviceRules(c, aff, p));
+  t = await readTable(table);
+  assert.deepEqual(t.chains[`svc-${id}`], [`ip saddr @aff-${id}-0 goto ep-${id}-0`, `numgen random mod 1 vmap { 0 : goto ep-${id}-0 }`]);
+  assert.deepEqual(t.chains[`loc-${id}`], [`ip saddr @aff-${id}-1 goto ep-${id}-1`, `numgen random mod 1 vmap { 0 : goto ep-${id}-1 }`]);
+  // the endpoint is gone: back to "none on this node" (dropped), nothing stale
+  const remote: ProxyServicePort = { ...aff, endpoints: [{ ip: '10.205.7.2', port: 8080 }] };
+  await nft(serviceRules(c, remote, aff));
+  t = await readTable(table);
+  assert.deepEqual(t.maps.no_endpoint_services, ['10.206.0.5 . tcp . 80 : drop']);
+  assert.deepEqual(Object.keys(t.sets), [`aff-${id}-0`]);
+  await nft(removeServiceRules(c, remote));
+  assert.deepEqual(await readTable(table), base);
+});
+
 test('rules are plain text nft accepts without a table present only after the base (no partial programs)', { skip: !isRoot }, async () => {
   await deleteTable(table);
   const r = await runCommand('nft', ['-f', '-'], { input: serviceRules(c, web), check: false });

@@ -38,6 +38,11 @@ export interface ProxyEndpoint {
   port: number;
   /** Runs on this node (the endpoints `Local` traffic policies may use). */
   local?: boolean;
+  /**
+   * Only for `Local` policies, not in the cluster set: this node's serving terminating endpoint,
+   * used because no endpoint of this node is ready while other nodes have ready ones.
+   */
+  localOnly?: boolean;
 }
 export interface ProxyServicePort {
   /** Stable id of this service port, e.g. `default/web:http:TCP` (hashed into chain names). */
@@ -46,7 +51,7 @@ export interface ProxyServicePort {
   port: number;
   nodePort?: number;
   protocol: 'TCP' | 'UDP' | 'SCTP';
-  /** Ready endpoints (deduplicated, in a stable order). */
+  /** Usable endpoints (deduplicated, in a stable order): ready ones, else serving terminating ones (endpoint-selection.ts). */
   endpoints: ProxyEndpoint[];
   sessionAffinityClientIP?: boolean;
   /** sessionAffinityConfig.clientIP.timeoutSeconds; default 10800. */
@@ -177,6 +182,7 @@ interface PortPlan {
 
 const externallyReachable = (p: ProxyServicePort) => !!p.nodePort || (p.externalIPs?.length ?? 0) > 0;
 const localIndices = (p: ProxyServicePort) => p.endpoints.flatMap((e, i) => (e.local ? [i] : []));
+const clusterIndices = (p: ProxyServicePort) => p.endpoints.flatMap((e, i) => (e.localOnly ? [] : [i]));
 
 /**
  * kube-proxy's traffic policies as one plan. ClusterIP traffic goes to the cluster chain, or with
@@ -188,16 +194,18 @@ const localIndices = (p: ProxyServicePort) => p.endpoints.flatMap((e, i) => (e.l
  */
 function plan(p: ProxyServicePort): PortPlan {
   const id = chainId(p.id);
+  // n: any usable endpoint anywhere (a localOnly endpoint implies ready ones in the cluster set)
   const n = p.endpoints.length;
   const nLocal = localIndices(p).length;
   const external = externallyReachable(p);
   const usesLocal = nLocal > 0 && (!!p.internalLocal || (external && !!p.externalLocal));
-  const usesCluster = n > 0 && (!p.internalLocal || external);
+  const usesCluster = clusterIndices(p).length > 0 && (!p.internalLocal || external);
+  const withChains = new Set([...(usesCluster ? clusterIndices(p) : []), ...(usesLocal ? localIndices(p) : [])]);
   const out: PortPlan = {
     cluster: usesCluster ? `svc-${id}` : undefined,
     local: usesLocal ? `loc-${id}` : undefined,
     external: n > 0 && external ? `ext-${id}` : undefined,
-    endpointChains: !p.sessionAffinityClientIP ? [] : usesCluster ? p.endpoints.map((_, i) => i) : usesLocal ? localIndices(p) : [],
+    endpointChains: !p.sessionAffinityClientIP ? [] : [...withChains].sort((a, b) => a - b),
     elements: [],
   };
   const pr = proto(p);
@@ -272,7 +280,7 @@ export function serviceRules(c: ProxyConfig, p: ProxyServicePort, previous?: Pro
     if (eps.length === 1) out.push(`add rule ${t} ${chain} meta l4proto ${proto(p)} dnat to ${eps[0].ip}:${eps[0].port}`);
     else out.push(`add rule ${t} ${chain} meta l4proto ${proto(p)} dnat to numgen random mod ${eps.length} map { ${eps.map((e, k) => `${k} : ${e.ip} . ${e.port}`).join(', ')} }`);
   };
-  if (pl.cluster) pick(pl.cluster, p.endpoints.map((_, i) => i));
+  if (pl.cluster) pick(pl.cluster, clusterIndices(p));
   if (pl.local) pick(pl.local, localIndices(p));
   if (pl.external) {
     if (!p.externalLocal) {

@@ -64,3 +64,21 @@ test('traffic policies and externalIPs: endpoints on this node are marked local'
   assert.equal(servicePorts(svc({ ...spec, type: 'ClusterIP', ports: [{ port: 80 }] }), eps, undefined, 'n1')[0].externalLocal, true);
   assert.deepEqual(servicePorts(svc({ ...spec, type: 'ClusterIP', clusterIP: 'None', ports: [{ port: 80 }] }), eps, undefined, 'n1'), []);
 });
+
+test('terminating endpoints: used only while no endpoint is ready (and, for Local policies, none on this node is)', () => {
+  const term = (ip: string, node?: string, serving = true) => ({ addresses: [ip], conditions: { ready: false, serving, terminating: true }, ...(node ? { nodeName: node } : {}) });
+  const ready = (ip: string, node?: string) => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, ...(node ? { nodeName: node } : {}) });
+  const sl = (eps: EndpointSlice['endpoints']): EndpointSlice => ({ addressType: 'IPv4', ports: [{ port: 8080, protocol: 'TCP' }], endpoints: eps });
+  const s = svc({ clusterIP: '10.96.0.40', ports: [{ port: 80 }] });
+  // a rolling update: the old pod drains while the new one is ready
+  assert.deepEqual(servicePorts(s, [sl([term('10.88.0.5'), ready('10.88.0.6')])])[0].endpoints, [{ ip: '10.88.0.6', port: 8080 }]);
+  // scaled to zero: the draining pods keep serving; one no longer serving is dropped
+  assert.deepEqual(servicePorts(s, [sl([term('10.88.0.5', 'n1'), term('10.88.0.7'), term('10.88.0.8', undefined, false)])], undefined, 'n1')[0].endpoints,
+    [{ ip: '10.88.0.5', port: 8080, local: true }, { ip: '10.88.0.7', port: 8080 }]);
+  // internalTrafficPolicy Local: this node's draining pod serves its local traffic, the cluster set stays ready-only
+  const loc = svc({ clusterIP: '10.96.0.40', internalTrafficPolicy: 'Local', ports: [{ port: 80 }] });
+  assert.deepEqual(servicePorts(loc, [sl([term('10.88.0.5', 'n1'), ready('10.88.0.6', 'n2')])], undefined, 'n1')[0].endpoints,
+    [{ ip: '10.88.0.5', port: 8080, local: true, localOnly: true }, { ip: '10.88.0.6', port: 8080 }]);
+  // the same endpoint in two slices: the ready reading wins
+  assert.deepEqual(servicePorts(s, [sl([term('10.88.0.5')]), sl([ready('10.88.0.5')])])[0].endpoints, [{ ip: '10.88.0.5', port: 8080 }]);
+});

@@ -1,12 +1,13 @@
 /**
  * The service proxy's model: a Service and its EndpointSlices → the service ports the proxy
- * programs (ClusterIP, NodePort, externalIPs, protocol, ready endpoints' IP:port and whether each
- * runs on this node, the internal/external traffic policies, ClientIP affinity). Pure, so it is
- * tested without nftables.
+ * programs (ClusterIP, NodePort, externalIPs, protocol, the usable endpoints' IP:port — ready ones,
+ * else serving terminating ones, see endpoint-selection.ts — and whether each runs on this node,
+ * the internal/external traffic policies, ClientIP affinity). Pure, so it is tested without nftables.
  */
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { ProxyEndpoint, ProxyServicePort } from './nft-rules.js';
+import { conditionsOf, selectEndpoints, type EndpointCandidate } from './endpoint-selection.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
@@ -51,25 +52,31 @@ export function servicePorts(svc: Service, slices: EndpointSlice[], local?: Loca
     if (local) {
       endpoints = [{ ip: local.ip, port: local.targetPort ? local.targetPort(sp.port, protocol) : sp.port, local: true }];
     } else {
-      const seen = new Set<string>();
-      endpoints = [];
+      const seen = new Map<string, EndpointCandidate>();
+      const cands: EndpointCandidate[] = [];
       for (const slice of slices) {
         if (slice.addressType !== 'IPv4') continue;
         const port = (slice.ports ?? []).find((p) => (p.name ?? '') === (sp.name ?? '') && (p.protocol ?? 'TCP') === protocol);
         if (!isPort(port?.port)) continue;
         for (const ep of slice.endpoints ?? []) {
-          // ready unset means ready (the API's documented meaning); terminating endpoints are not ready
-          if (ep.conditions?.ready === false) continue;
+          const cond = conditionsOf(ep.conditions);
+          if (!cond.ready && !cond.servingTerminating) continue;
+          const local = !!nodeName && ep.nodeName === nodeName;
           for (const ip of ep.addresses ?? []) {
             const key = `${ip}:${port!.port}`;
-            if (!isIPv4(ip) || seen.has(key)) continue;
-            seen.add(key);
-            endpoints.push({ ip, port: port!.port!, ...(nodeName && ep.nodeName === nodeName ? { local: true } : {}) });
+            if (!isIPv4(ip)) continue;
+            const dup = seen.get(key);
+            // the same endpoint in two slices (during a slice update): the more usable reading wins
+            if (dup) { dup.ready ||= cond.ready; dup.servingTerminating ||= cond.servingTerminating; dup.local ||= local; continue; }
+            const c: EndpointCandidate = { ip, port: port!.port!, local, ...cond };
+            seen.set(key, c);
+            cands.push(c);
           }
         }
       }
       // a stable order, so an unchanged set of endpoints gives unchanged rules
-      endpoints.sort((a, b) => (a.ip === b.ip ? a.port - b.port : ipNum(a.ip) - ipNum(b.ip)));
+      cands.sort((a, b) => (a.ip === b.ip ? a.port - b.port : ipNum(a.ip) - ipNum(b.ip)));
+      endpoints = selectEndpoints(cands, internalLocal || externalLocal);
     }
     const affinity = spec.sessionAffinity === 'ClientIP';
     out.push({
