@@ -52,7 +52,8 @@ function formatBadValue(v: unknown): string {
 export function fieldErrorBody(e: FieldError): string {
   let s = typeText[e.type];
   const showsValue = e.type === 'FieldValueInvalid' || e.type === 'FieldValueNotSupported' ||
-    e.type === 'FieldValueDuplicate' || e.type === 'FieldValueTypeInvalid' || e.type === 'FieldValueNotFound';
+    e.type === 'FieldValueDuplicate' || e.type === 'FieldValueTypeInvalid' || e.type === 'FieldValueNotFound' ||
+    e.type === 'FieldValueTooMany'; // "Too many: 21: must have at most 20 items", as Kubernetes 1.30 prints it
   if (showsValue && e.badValueText !== undefined) s += `: ${e.badValueText}`;
   else if (showsValue && e.badValue !== undefined) s += `: ${formatBadValue(e.badValue)}`;
   if (e.detail) s += `: ${e.detail}`;

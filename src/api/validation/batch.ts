@@ -14,11 +14,15 @@ import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate } from
 import { validatePodTemplateSpec } from './pod-spec.js';
 import { validateLabelSelector, selectorIsEmpty, selectorMatches } from './selector.js';
 import { parseCron } from './cron.js';
+import { validateIndexesFormat } from './index-intervals.js';
 
 const LegacyControllerUidLabel = 'controller-uid';
 const ControllerUidLabel = 'batch.kubernetes.io/controller-uid';
 const maxParallelismForIndexedJob = 100000;
 const maxCompletionsForIndexedJob = 100000;
+/** maxJobSuccessPolicySucceededIndexesLimit, maxSuccessPolicyRule. */
+const maxSucceededIndexesLength = 64 * 1024;
+const maxSuccessPolicyRules = 20;
 
 function spec(o: KubeObject): Obj {
   return asObj(o.spec) ?? {};
@@ -131,6 +135,41 @@ function validatePodFailurePolicy(s: Obj, field: string): FieldError[] {
   return errs;
 }
 
+/** validateSuccessPolicy + validateSuccessPolicyRule (Indexed Jobs only). */
+function validateSuccessPolicy(sp: Obj, completions: number | undefined, field: string): FieldError[] {
+  const errs: FieldError[] = [];
+  const rulesPath = child(field, 'rules');
+  const rules = asArr(sp.rules);
+  if (rules.length === 0) errs.push(required(rulesPath, 'at least one rules must be specified when the successPolicy is specified'));
+  if (rules.length > maxSuccessPolicyRules) errs.push({ type: 'FieldValueTooMany', field: rulesPath, badValue: rules.length, detail: `must have at most ${maxSuccessPolicyRules} items` });
+  rules.forEach((r, i) => {
+    const rule = asObj(r) ?? {};
+    const rp = `${rulesPath}[${i}]`;
+    const count = n(rule.succeededCount);
+    const hasIndexes = typeof rule.succeededIndexes === 'string';
+    if (count === undefined && !hasIndexes) errs.push(required(rp, 'at least one of succeededCount or succeededIndexes must be specified'));
+    let totalIndexes = 0;
+    if (hasIndexes) {
+      const ip = child(rp, 'succeededIndexes');
+      const idx = rule.succeededIndexes as string;
+      // field.TooLong of Kubernetes 1.30
+      if (idx.length > maxSucceededIndexesLength) errs.push({ type: 'FieldValueTooLong', field: ip, detail: `must have at most ${maxSucceededIndexesLength} bytes` });
+      if (completions !== undefined) {
+        const r = validateIndexesFormat(idx, completions);
+        if ('error' in r) errs.push(invalid(ip, idx, `error parsing succeededIndexes: ${r.error}`));
+        else totalIndexes = r.total;
+      }
+    }
+    if (count !== undefined) {
+      const cp = child(rp, 'succeededCount');
+      errs.push(...validateNonnegativeField(count, cp));
+      if (completions !== undefined && count > completions) errs.push(invalid(cp, count, `must be less than or equal to ${completions} (the number of specified completions)`));
+      if (hasIndexes && count > totalIndexes) errs.push(invalid(cp, count, `must be less than or equal to ${totalIndexes} (the number of indexes in the specified succeededIndexes field)`));
+    }
+  });
+  return errs;
+}
+
 const httpPathRe = /^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/;
 /** IsDomainPrefixedPath. */
 function validateDomainPrefixedPath(v: string, field: string): FieldError[] {
@@ -185,29 +224,9 @@ function validateJobSpecBase(s: Obj, field: string): FieldError[] {
     if (has('maxFailedIndexes')) errs.push(invalid(child(field, 'maxFailedIndexes'), s.maxFailedIndexes, 'requires indexed completion mode'));
   }
   errs.push(...validatePodFailurePolicy(s, child(field, 'podFailurePolicy')));
-  const sp = asObj(s.successPolicy);
-  if (sp) {
-    if (mode !== 'Indexed') errs.push(invalid(child(field, 'successPolicy'), sp, 'requires indexed completion mode'));
-    else {
-      const rulesPath = child(field, 'successPolicy', 'rules');
-      const rules = asArr(sp.rules);
-      if (rules.length === 0) errs.push(required(rulesPath, 'at least one rules must be specified when the successPolicy is specified'));
-      if (rules.length > 20) errs.push({ type: 'FieldValueTooMany', field: rulesPath, badValue: rules.length, detail: 'must have at most 20 items' });
-      rules.forEach((r, i) => {
-        const rule = asObj(r) ?? {};
-        const rp = `${rulesPath}[${i}]`;
-        const count = n(rule.succeededCount);
-        if (count === undefined && (rule.succeededIndexes === undefined || rule.succeededIndexes === null)) {
-          errs.push(required(rp, 'at least one of succeededCount or succeededIndexes must be specified'));
-        }
-        if (count !== undefined) {
-          errs.push(...validateNonnegativeField(count, child(rp, 'succeededCount')));
-          if (completions !== undefined && count > completions) {
-            errs.push(invalid(child(rp, 'succeededCount'), count, `must be less than or equal to ${completions} (the number of specified completions)`));
-          }
-        }
-      });
-    }
+  if (s.successPolicy !== undefined && s.successPolicy !== null) {
+    if (mode !== 'Indexed') errs.push(invalid(child(field, 'successPolicy'), s.successPolicy, 'requires indexed completion mode'));
+    else errs.push(...validateSuccessPolicy(asObj(s.successPolicy) ?? {}, completions, child(field, 'successPolicy')));
   }
   const prp = s.podReplacementPolicy;
   if (prp !== undefined && prp !== null) {
@@ -318,6 +337,11 @@ export function validateJobStatusUpdate(job: KubeObject, old: KubeObject): Field
   if (!st.startTime && finished) errs.push(required('status.startTime', 'startTime is required for finished job'));
   if ((n(st.terminating) ?? 0) > 0 && finished) errs.push(invalid('status.terminating', st.terminating, 'terminating>0 is invalid for finished job'));
   if (n(st.ready) !== undefined && (n(st.ready) ?? 0) > (n(st.active) ?? 0)) errs.push(invalid('status.ready', st.ready, 'cannot set more ready pods than active'));
+  // SuccessCriteriaMet (Job success policy): never beside a failure; a Job with a success policy completes only through it
+  const criteriaMet = conditionTrue(st, 'SuccessCriteriaMet');
+  if (criteriaMet && failed) errs.push(invalid('status.conditions', undefined, 'cannot set SuccessCriteriaMet=True and Failed=true conditions'));
+  if (criteriaMet && conditionTrue(st, 'FailureTarget')) errs.push(invalid('status.conditions', undefined, 'cannot set SuccessCriteriaMet=True and FailureTarget=true conditions'));
+  if (spec(job).successPolicy && !criteriaMet && complete) errs.push(invalid('status.conditions', undefined, 'cannot set Complete=True for Job with SuccessPolicy unless SuccessCriteriaMet=True'));
   for (const t of ['Failed', 'Complete', 'FailureTarget']) {
     if (conditionTrue(ost, t) && !conditionTrue(st, t)) errs.push(invalid('status.conditions', undefined, `cannot disable the terminal ${t}=True condition`));
   }
