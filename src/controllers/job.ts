@@ -15,6 +15,13 @@
  * (condition Complete, completionTime) when enough pods succeeded. Failed pods are replaced after a
  * backoff of 10 s doubling up to 6 min per consecutive failure. `suspend` deletes active pods
  * (condition Suspended); resuming resets startTime.
+ *
+ * An Indexed Job with a spec.successPolicy succeeds once a rule is met (job-success-policy.ts): a
+ * SuccessCriteriaMet condition first, then its remaining pods are stopped (not counted as
+ * failed), then Complete with the same reason and message once none is left.
+ *
+ * A Job whose spec.managedBy names another controller than kubernetes.io/job-controller is left
+ * alone, its pods' finalizers too.
  */
 import type { KubeObject } from '../api/object.js';
 import type { Job, JobCondition, JobSpec, JobStatus } from 'kubernetes-types/batch/v1.js';
@@ -36,6 +43,7 @@ import { isPodActive, isPodReady, podPhase } from './pod-template.js';
 import { podsByController, POD_CONTROLLER_INDEX, slowStartBatch } from './replicaset.js';
 import { formatIndexes, parseIndexes, podIndex } from './job-indexes.js';
 import { matchPodFailurePolicy } from './job-pod-failure-policy.js';
+import { matchSuccessPolicy } from './job-success-policy.js';
 import { OwnWrites } from './own-writes.js';
 import {
   JOB_TRACKING_FINALIZER, JOB_INDEX_FAILURE_COUNT, JOB_BACKOFF_BASE_MS, JOB_BACKOFF_MAX_MS,
@@ -47,6 +55,14 @@ export { JOB_TRACKING_FINALIZER, JOB_INDEX_FAILURE_COUNT, JOB_BACKOFF_BASE_MS, J
 /** Most pods created in one sync (MaxPodCreateDeletePerSync). */
 const MAX_PER_SYNC = 500;
 const ORPHAN_PREFIX = 'pod:';
+/** spec.managedBy of Jobs this controller syncs (unset means the same). */
+export const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
+
+/** The Job belongs to another controller (spec.managedBy). */
+export function managedByOther(job: KubeObject): boolean {
+  const by = (job.spec as JobSpec | undefined)?.managedBy;
+  return by !== undefined && by !== null && by !== JOB_CONTROLLER_NAME;
+}
 
 export interface JobControllerOptions {
   client: KubeClient;
@@ -142,7 +158,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
     if (ref && ref.kind === 'Job') {
       try {
         const job = await client.get(Resources.jobs, pod.metadata.namespace, ref.name);
-        if (job.metadata.uid === ref.uid && !isJobFinished(job)) return; // its Job will handle it
+        if (job.metadata.uid === ref.uid && (managedByOther(job) || !isJobFinished(job))) return; // its Job (or its own controller) will handle it
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -203,6 +219,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
       if (key.startsWith(ORPHAN_PREFIX)) { await orphanPod(key.slice(ORPHAN_PREFIX.length)); return; }
       const cachedJob = jobs.get(key);
       if (!cachedJob) { expectations.delete(key); return; }
+      if (managedByOther(cachedJob)) return;
       let job: KubeObject = own.latest(cachedJob);
       const { namespace } = splitKey(key);
       const uid = String(job.metadata.uid);
@@ -288,7 +305,12 @@ export function startJobController(opts: JobControllerOptions): JobController {
       let finished: JobCondition | undefined;
       let requeueAfterMs: number | undefined;
       const failureTarget = conditions.find((c) => c.type === 'FailureTarget' && c.status === 'True');
+      const criteriaMet = conditions.find((c) => c.type === 'SuccessCriteriaMet' && c.status === 'True');
+      /** The SuccessCriteriaMet condition was added in this sync (written before any finalizer goes). */
+      let criteriaMetAdded = false;
       if (pendingFinish.has(uid)) finished = pendingFinish.get(uid);
+      // a success already recorded wins over any failure seen since
+      else if (criteriaMet) finished = condition('Complete', criteriaMet.reason ?? '', criteriaMet.message ?? '', now);
       else if (failureTarget) finished = condition('Failed', failureTarget.reason ?? '', failureTarget.message ?? '', now);
       else if (failJobMessage) {
         conditions.push(condition('FailureTarget', 'PodFailurePolicy', failJobMessage, now));
@@ -312,6 +334,14 @@ export function startJobController(opts: JobControllerOptions): JobController {
           finished = condition('Failed', 'FailedIndexes', 'Job has failed indexes', now);
         }
       }
+      if (!finished && indexed && completions !== undefined) {
+        const matched = matchSuccessPolicy(spec.successPolicy, completions, succeededIdx);
+        if (matched) {
+          conditions.push(condition('SuccessCriteriaMet', 'SuccessPolicy', matched, now));
+          criteriaMetAdded = true;
+          finished = condition('Complete', 'SuccessPolicy', matched, now);
+        }
+      }
       let complete = false;
       if (!finished) {
         if (indexed) complete = completions !== undefined && succeededIdx.size >= completions;
@@ -329,7 +359,10 @@ export function startJobController(opts: JobControllerOptions): JobController {
           await deletePods(job, key, active);
           activeCount = 0;
           for (const p of active) {
-            if (finished.type === 'Failed' && hasTrackingFinalizer(p)) { uncFailed.add(String(p.metadata.uid)); toRelease.push(p); }
+            if (!hasTrackingFinalizer(p)) continue;
+            if (finished.type === 'Failed') uncFailed.add(String(p.metadata.uid));
+            // a met success policy stops the rest without counting them
+            toRelease.push(p);
           }
         }
       } else if (suspended) {
@@ -404,7 +437,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
       // 4. persist the uncounted pods before their finalizers go, then release them, then count them
       const uncountedChanged = uncSucceeded.size !== (prev.uncountedTerminatedPods?.succeeded ?? []).length || uncFailed.size !== (prev.uncountedTerminatedPods?.failed ?? []).length;
       if (perIndex) status.failedIndexes = formatIndexes(failedIdx);
-      if (uncountedChanged) {
+      if (uncountedChanged || criteriaMetAdded) {
         status.uncountedTerminatedPods = { succeeded: [...uncSucceeded], failed: [...uncFailed] };
         if (!uncSucceeded.size) delete status.uncountedTerminatedPods.succeeded;
         if (!uncFailed.size) delete status.uncountedTerminatedPods.failed;
@@ -448,6 +481,8 @@ export function startJobController(opts: JobControllerOptions): JobController {
       const stillTerminating = terminating.length + (finished ? active.length : 0);
       status.terminating = stillTerminating;
       if (finished && !uncSucceeded.size && !uncFailed.size && stillTerminating === 0 && !conditions.some((c) => c.type === finished!.type && c.status === 'True')) {
+        // stamped when it is enacted (a finish decided earlier waited for its pods to go)
+        finished = { ...finished, lastProbeTime: rfc3339(now), lastTransitionTime: rfc3339(now) };
         conditions.push(finished);
         if (finished.type === 'Complete') {
           status.completionTime = finished.lastTransitionTime;
