@@ -1,5 +1,5 @@
 /**
- * ResourceQuota (controller + admission) and PodDisruptionBudget status with the real kubectl
+ * ResourceQuota (controller + admission), PodDisruptionBudget status and a Job success policy with the real kubectl
  * against a real `peapod server` (--no-agent: the test reports pod status as the node would).
  */
 import { test, describe, before, after } from 'node:test';
@@ -53,5 +53,25 @@ describe('ResourceQuota and PodDisruptionBudget with kubectl', () => {
     assert.deepEqual(t[0], ['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE']);
     assert.deepEqual(t[1].slice(0, 4), ['web', '1', 'N/A', '1']);
     assert.equal(await k(['-n', 'pdb1', 'get', 'pdb', 'web', '-o', 'jsonpath={.status.currentHealthy}/{.status.desiredHealthy}/{.status.expectedPods} {.status.conditions[0].reason}']), '2/1/2 SufficientPods');
+  });
+
+  test('Job successPolicy: kubectl shows SuccessCriteriaMet then Complete once the leader index succeeded; a bad rule is refused', async () => {
+    await namespace('succ1');
+    const job = (name: string, spec: Record<string, unknown>) => JSON.stringify({
+      apiVersion: 'batch/v1', kind: 'Job', metadata: { name },
+      spec: { completions: 3, parallelism: 3, ...spec, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'w', image: 'busybox' }] } } },
+    });
+    const bad = await server.kubectl(['-n', 'succ1', 'create', '-f', '-'], { input: job('bad', { completionMode: 'Indexed', successPolicy: { rules: [{ succeededIndexes: '0-3' }] } }) });
+    assert.notEqual(bad.code, 0);
+    assert.equal(bad.stderr.trim(), 'The Job "bad" is invalid: spec.successPolicy.rules[0].succeededIndexes: Invalid value: "0-3": error parsing succeededIndexes: too large index: "3"');
+    await k(['-n', 'succ1', 'create', '-f', '-'], { input: job('leader', { completionMode: 'Indexed', successPolicy: { rules: [{ succeededIndexes: '0' }] } }) });
+    const leader = await until(async () => (await k(['-n', 'succ1', 'get', 'pods', '-l', 'batch.kubernetes.io/job-completion-index=0', '-o', 'jsonpath={.items[0].metadata.name}'])) || undefined, 'the leader pod');
+    await k(['-n', 'succ1', 'patch', 'pod', leader, '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Succeeded"}}']);
+    await until(async () => (await k(['-n', 'succ1', 'get', 'job', 'leader', '-o', 'jsonpath={.status.conditions[*].type}'])) === 'SuccessCriteriaMet Complete', 'SuccessCriteriaMet then Complete');
+    assert.equal(await k(['-n', 'succ1', 'get', 'job', 'leader', '-o', 'jsonpath={.status.conditions[0].reason}|{.status.conditions[0].message}|{.status.completedIndexes}|{.status.failed}']), 'SuccessPolicy|Matched rules at index 0|0|');
+    const t = rows(await k(['-n', 'succ1', 'get', 'job', 'leader']));
+    assert.deepEqual(t[1].slice(0, 3), ['leader', 'Complete', '1/3']);
+    // the other indexes were stopped
+    await until(async () => (await k(['-n', 'succ1', 'get', 'pods', '-o', 'jsonpath={.items[*].metadata.name}'])) === leader, 'only the leader pod is left');
   });
 });
