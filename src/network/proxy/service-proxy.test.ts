@@ -2,7 +2,8 @@
  * The ServiceProxy end to end on real nftables: the real REST core (in memory, service CIDR
  * 10.206.0.0/16) feeds the proxy's informers; "pods" are network namespaces on a test bridge
  * running busybox httpd. Traffic to VIPs from the host and from another netns, spread over two
- * endpoints, hairpin, fast rejection without endpoints, NodePort on 127.0.0.1 (route_localnet set
+ * endpoints, the fallback to draining (serving terminating) endpoints, hairpin, fast rejection
+ * without endpoints, NodePort on 127.0.0.1 (route_localnet set
  * and restored), ClientIP affinity, and endpoint changes. Run as root.
  */
 import { test, before, after } from 'node:test';
@@ -47,18 +48,19 @@ after(async () => {
 });
 
 /** A selectorless Service plus an EndpointSlice we control (the controllers are not running here). */
-async function service(name: string, spec: Record<string, unknown>, endpoints: { ip: string; ready?: boolean }[] | undefined): Promise<KubeObject> {
+type TestEndpoint = { ip: string; ready?: boolean; serving?: boolean; terminating?: boolean };
+async function service(name: string, spec: Record<string, unknown>, endpoints: TestEndpoint[] | undefined): Promise<KubeObject> {
   const svc = await api.client.create(Resources.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...spec } });
   if (endpoints) await setEndpoints(name, endpoints);
   return svc;
 }
 
-async function setEndpoints(name: string, endpoints: { ip: string; ready?: boolean }[]): Promise<void> {
+async function setEndpoints(name: string, endpoints: TestEndpoint[]): Promise<void> {
   const slice = {
     apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
     metadata: { name: `${name}-test`, labels: { 'kubernetes.io/service-name': name } },
     addressType: 'IPv4', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
-    endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true } })),
+    endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true, ...(e.serving === undefined ? {} : { serving: e.serving }), ...(e.terminating === undefined ? {} : { terminating: e.terminating }) } })),
   };
   const cur = await api.client.get(Resources.endpointslices, 'default', slice.metadata.name).catch(() => undefined);
   if (cur) await api.client.update(Resources.endpointslices, 'default', { ...slice, metadata: { ...slice.metadata, resourceVersion: cur.metadata.resourceVersion } });
@@ -112,6 +114,25 @@ test('a ClusterIP answers from the host and from another netns, spread over both
     fromPod.add(r.stdout);
   }
   assert.deepEqual([...fromPod].sort(), ['pod-a', 'pod-b']);
+});
+
+test('draining: while no endpoint is ready, the terminating ones that still serve take the traffic', { skip: !isRoot }, async () => {
+  const draining = (ip: string, serving = true) => ({ ip, ready: false, serving, terminating: true });
+  // a rolling update: the old pod drains, the new one is ready and alone takes the traffic
+  const svc = await service('drain', {}, [{ ip: a.ip }, draining(b.ip)]);
+  await programmed('drain', [a.ip]);
+  for (let i = 0; i < 8; i++) assert.equal((await httpGet(clusterIP(svc), 80)).body, 'pod-a');
+  // scaled to zero: nothing is ready; the draining pod that still serves answers (one that stopped serving does not)
+  await setEndpoints('drain', [draining(a.ip, false), draining(b.ip)]);
+  await programmed('drain', [b.ip]);
+  for (let i = 0; i < 8; i++) assert.equal((await httpGet(clusterIP(svc), 80)).body, 'pod-b');
+  // it stopped serving too: refused at once
+  await setEndpoints('drain', [draining(b.ip, false)]);
+  await programmed('drain', []);
+  const r = await httpGet(clusterIP(svc), 80);
+  assert.equal(r.code, 'ECONNREFUSED');
+  await api.client.delete(Resources.services, 'default', 'drain');
+  await api.client.delete(Resources.endpointslices, 'default', 'drain-test');
 });
 
 test('hairpin: a pod reaches itself through its service', { skip: !isRoot }, async () => {
