@@ -6,6 +6,8 @@
  * `kubectl exec VICTIM -- rm /tmp/ready` its endpoint turns not ready in the EndpointSlice, the
  * proxy drops it from its rules, and N requests through the ClusterIP never reach it (while it still
  * answers on its pod IP); after `touch /tmp/ready` it is back in the slice, the rules and the answers.
+ * And a Service's only pod, deleted but still draining (it ignores SIGTERM), keeps answering through
+ * the ClusterIP: serving and terminating in the slice, the proxy falls back to it (KEP-1669).
  * Run as root.
  */
 import { test, before, after } from 'node:test';
@@ -30,6 +32,8 @@ after(async () => {
   if (!s) return;
   await s.server.kubectl(['delete', 'deployment', 'ready-web', '--ignore-not-found', '--wait=false']);
   await s.server.kubectl(['delete', 'pod', 'client', '--ignore-not-found', '--grace-period=1', '--wait=false']);
+  await s.server.kubectl(['delete', 'pod', 'drain-web', '--ignore-not-found', '--grace-period=0', '--force', '--wait=false']);
+  await s.server.kubectl(['delete', 'service', 'drain-web', '--ignore-not-found', '--wait=false']);
   await s.stop();
   // the server removes its proxy table when it stops; after a crash it is ours to remove
   await runCommand('nft', ['-f', '-'], { input: `table ip ${table}\ndelete table ip ${table}\n`, check: false });
@@ -136,5 +140,40 @@ test('a pod failing readiness stops receiving Service traffic and gets it back o
 
   await k(['delete', 'service', 'ready-web']);
   await k(['delete', 'deployment', 'ready-web']);
+  await k(['delete', 'pod', 'client', '--grace-period=1']);
+});
+
+/** The conditions of each endpoint of a service's slices, by pod name. */
+async function endpointConditions(service: string): Promise<Map<string, string>> {
+  const l = await s.client.list(Resources.endpointslices, 'default', { labelSelector: `kubernetes.io/service-name=${service}` });
+  const out = new Map<string, string>();
+  for (const sl of l.items as unknown as EndpointSlice[]) {
+    for (const ep of sl.endpoints ?? []) if (ep.targetRef?.name) out.set(ep.targetRef.name, `ready=${ep.conditions?.ready} serving=${ep.conditions?.serving} terminating=${ep.conditions?.terminating}`);
+  }
+  return out;
+}
+
+test('a Service\'s only pod, deleted but still draining, keeps answering through the ClusterIP', { skip: !isRoot, timeout: 300_000 }, async () => {
+  // httpd in the background; the shell (PID 1) ignores SIGTERM, so the pod drains for its whole grace period
+  await k(['run', 'drain-web', '--image=busybox:1.36', '--labels=app=drain-web', '--restart=Never', '--', 'sh', '-c',
+    'mkdir -p /www && hostname > /www/index.html && httpd -p 8080 -h /www && trap "" TERM && while true; do sleep 1; done']);
+  await waitFor(async () => ((await s.client.get(Resources.pods, 'default', 'drain-web')) as unknown as Pod).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 'drain-web ready', 120_000);
+  if ((await s.server.kubectl(['get', 'pod', 'client'])).code !== 0) await k(['run', 'client', '--image=busybox:1.36', '--restart=Never', '--', 'sleep', '3600']);
+  await waitFor(async () => ((await s.client.get(Resources.pods, 'default', 'client')) as unknown as Pod).status?.phase === 'Running', 'client Running', 120_000);
+  await k(['expose', 'pod', 'drain-web', '--port=80', '--target-port=8080']);
+  const clusterIP = ((await s.client.get(Resources.services, 'default', 'drain-web')) as unknown as Service).spec!.clusterIP!;
+  const podIP = ((await s.client.get(Resources.pods, 'default', 'drain-web')) as unknown as Pod).status!.podIP!;
+  await waitFor(() => inProxyRules(podIP), 'drain-web in the proxy rules', 30_000, 100);
+  assert.equal(await viaService(`http://${clusterIP}/`), 'drain-web');
+
+  await k(['delete', 'pod', 'drain-web', '--grace-period=120', '--wait=false']);
+  await waitFor(async () => (await endpointConditions('drain-web')).get('drain-web') === 'ready=false serving=true terminating=true', 'drain-web serving and terminating in the EndpointSlice', 60_000);
+  // no ready endpoint is left: the proxy keeps the draining one
+  for (let i = 0; i < 5; i++) assert.equal(await viaService(`http://${clusterIP}/`), 'drain-web');
+  assert.ok(await inProxyRules(podIP));
+
+  await k(['delete', 'pod', 'drain-web', '--grace-period=0', '--force']);
+  await waitFor(async () => !(await inProxyRules(podIP)), 'drain-web out of the proxy rules once gone', 30_000, 100);
+  await k(['delete', 'service', 'drain-web']);
   await k(['delete', 'pod', 'client', '--grace-period=1']);
 });
