@@ -1,7 +1,9 @@
 /**
  * The client seam: how controllers, the scheduler and agents read and write the API.
- * One interface, two transports: HTTP(S) to any peapod/Kubernetes API server (http-client.ts),
- * and — later — direct in-process calls. Everything goes through the API; nothing reaches into the store.
+ * One interface, two transports: HTTP(S) to any peapod/Kubernetes API server (http-client.ts), and
+ * direct calls into the REST core of the server's own process (in-process-client.ts, for the
+ * controllers and the scheduler). Both pass one contract (kube-client.contract.ts). Everything goes
+ * through the API; nothing reaches into the store.
  */
 import type { KubeObject, KubeList } from '../api/object.js';
 
