@@ -1,10 +1,11 @@
 /**
  * Pod start-up latency and node memory, peapod beside `podman kube play` (run as root):
  *
- *   node dist/bench/pod-startup.js [--counts 1,10,100] [--rounds 1] [--no-podman]
+ *   node dist/bench/pod-startup.js [--counts 1,10,100] [--rounds 1] [--no-podman] [--agent-launch launcher|plain]
  *
- * peapod: a `peapod server --no-agent` and a separate `peapod agent` process (launched as the
- * `peapod` launcher does, own bridge and 10.202.N.0/24). podman: Debian's podman (apt-installed when
+ * peapod: a `peapod server --no-agent` and a separate `peapod agent` process (with the node flags and
+ * environment the `peapod` launcher gives the agent; `--agent-launch plain`: only --enable-source-maps, for
+ * a before/after comparison; own bridge and 10.202.N.0/24). podman: Debian's podman (apt-installed when
  * missing) with private storage and its own 10.203.N.0/24 bridge network (pod-startup-podman.ts).
  * Both get the same manifests: N busybox pods (`sleep 3600`, no probe), created at once, image already
  * on the node; one unmeasured warm-up pod on each side first.
@@ -16,7 +17,8 @@
  *           without probes; this is the earlier event, so the ratio does not favour peapod).
  * Reported: p50, p99 and the time until all pods are there, and their ratio peapod / podman.
  *
- * Memory, with the largest count running: the agent's VmRSS (and before the pods: growth per pod),
+ * Memory, with the largest count running: the agent's VmRSS at all-Ready and 15 s later (and before the
+ * pods: growth per pod),
  * RSS/PSS of each conmon and each pod-level process (peapod pins its pod namespaces in files and has
  * no pause process; podman runs an infra container, catatonit, with its own conmon).
  *
@@ -25,7 +27,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +46,22 @@ const arg = (name: string, dflt: string) => { const i = process.argv.indexOf(`--
 const COUNTS = arg('counts', '1,10,100').split(',').map(Number);
 const ROUNDS = Number(arg('rounds', '1'));
 const WITH_PODMAN = !process.argv.includes('--no-podman');
+/** The node flags and environment the `peapod` launcher gives `peapod agent` (read from the launcher). */
+function launcherAgentSettings(): { flags: string[]; env: Record<string, string> } {
+  const text = readFileSync(join(repoRoot, 'peapod'), 'utf8');
+  const base = /^NODE_FLAGS=\(([^)]*)\)/m.exec(text)?.[1];
+  const block = /^if \[ "\$\{1:-\}" = agent \]; then\n([\s\S]*?)^fi/m.exec(text)?.[1];
+  if (base === undefined || block === undefined) throw new Error('bench: cannot read the agent settings from the peapod launcher');
+  const flags = [base, ...[...block.matchAll(/NODE_FLAGS\+=\(([^)]*)\)/g)].map((m) => m[1]!)].join(' ').split(/\s+/).filter(Boolean);
+  const env = Object.fromEntries([...block.matchAll(/export (\w+)="\$\{\w+:-([^}]*)\}"/g)].map((m) => [m[1]!, m[2]!]));
+  return { flags, env };
+}
+/** --agent-launch plain: node --enable-source-maps and no environment (what the launcher did before). */
+const AGENT = arg('agent-launch', 'launcher') === 'plain' ? { flags: ['--enable-source-maps'], env: {} as Record<string, string> } : launcherAgentSettings();
+const AGENT_NODE_FLAGS = AGENT.flags;
 const IMAGE = 'docker.io/library/busybox:1.36';
+/** With the most pods running: the agent's RSS at all-Ready and again this much later (after a resync). */
+const SETTLE_MS = 15_000;
 const NS = 'default';
 
 interface Latency { p50: number; p99: number; all: number }
@@ -54,7 +71,7 @@ interface RoundResult {
 }
 interface MemoryResult {
   pods: number;
-  agentRssMiBIdle: number; agentRssMiB: number; agentGrowthKiBPerPod: number;
+  agentRssMiBIdle: number; agentRssMiBAtReady: number; agentRssMiB: number; agentGrowthKiBPerPod: number;
   peapod: { conmon: MemorySummary; perPod: Record<string, MemorySummary> };
   podman?: { conmon: MemorySummary; perPod: Record<string, MemorySummary> };
 }
@@ -91,9 +108,9 @@ class PeapodSide {
     this.server = await startServer({ agent: false });
     this.client = HttpClient.fromKubeconfig(this.server.kubeconfig);
     // as the `peapod` launcher runs it
-    this.agent = spawn(process.execPath, ['--enable-source-maps', cliMain, 'agent', '--server', this.server.url, '--token-file', join(this.server.dataDir, 'node-token'),
+    this.agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, cliMain, 'agent', '--server', this.server.url, '--token-file', join(this.server.dataDir, 'node-token'),
       '--node-name', this.nodeName, '--data-dir', this.agentDir, '--pod-cidr', this.net.subnet, '--bridge', this.net.bridge, '--example-images'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...AGENT.env } });
     let log = '';
     this.agent.stderr!.on('data', (c: Buffer) => { log = (log + c.toString()).slice(-20_000); });
     await waitFor(() => log.includes('peapod agent ready'), 'the agent', 120_000);
@@ -143,7 +160,13 @@ class PeapodSide {
   async stop(): Promise<void> {
     try { await this.deleteAll(); } catch (e) { console.error('peapod: deleting the pods failed:', e); }
     this.client?.close();
-    if (this.agent && this.agent.exitCode === null) { this.agent.kill('SIGTERM'); await new Promise((r) => this.agent!.once('exit', r)); }
+    if (this.agent && this.agent.exitCode === null) {
+      const agent = this.agent;
+      agent.kill('SIGTERM');
+      const kill = setTimeout(() => agent.kill('SIGKILL'), 30_000); // removeNode below removes what it leaves
+      await new Promise((r) => agent.once('exit', r));
+      clearTimeout(kill);
+    }
     await removeNode(this.agentDir, this.net.bridge, this.net.subnet);
     await this.server?.stop();
   }
@@ -194,11 +217,13 @@ async function main(): Promise<void> {
         const r: RoundResult = { pods: n, round, load: [], peapod: latency([...ready.values()]) };
         const measureMemory = n === maxCount && round === ROUNDS;
         if (measureMemory) {
+          const rssAtReady = procMemory(peapod.agentPid).rssKiB;
+          await new Promise((r) => setTimeout(r, SETTLE_MS)); // the burst's status writes and events are done; a resync ran
           const rss = procMemory(peapod.agentPid).rssKiB;
           const eng = engineProcesses(peapod.agentDir);
           const others = otherProcesses(peapod.agentDir, [peapod.agentPid]);
           memory = {
-            pods: n, agentRssMiBIdle: Math.round(rssIdle / 102.4) / 10, agentRssMiB: Math.round(rss / 102.4) / 10,
+            pods: n, agentRssMiBIdle: Math.round(rssIdle / 102.4) / 10, agentRssMiBAtReady: Math.round(rssAtReady / 102.4) / 10, agentRssMiB: Math.round(rss / 102.4) / 10,
             agentGrowthKiBPerPod: Math.round((rss - rssIdle) / n),
             peapod: { conmon: summarize(eng.conmon), perPod: { ...perPodProcesses(eng.children), ...perPodProcesses(others) } },
           };
@@ -232,6 +257,7 @@ async function main(): Promise<void> {
 function report(rounds: RoundResult[], memory: MemoryResult | undefined, podmanVersion?: string): void {
   const pad = (s: string | number, w: number) => String(s).padStart(w);
   const ratio = (a: number, b?: number) => (b ? (a / b).toFixed(2) : '-');
+  console.log(`agent: ${Object.entries(AGENT.env).map(([k, v]) => `${k}=${v} `).join('')}node ${AGENT_NODE_FLAGS.join(' ')}; ${podmanVersion ?? 'no podman'}`);
   console.log('peapod: create → Ready (watch); podman: kube play start → container StartedAt. ms; ratio = peapod / podman');
   console.log(`${pad('pods', 5)} ${pad('round', 5)} | ${pad('peapod p50', 10)} ${pad('p99', 6)} ${pad('all', 6)} | ${pad('podman p50', 10)} ${pad('p99', 6)} ${pad('all', 6)} ${pad('play ret', 8)} | ${pad('ratio p50', 9)} ${pad('p99', 5)} ${pad('all', 5)} | load1`);
   for (const r of rounds) {
@@ -240,7 +266,7 @@ function report(rounds: RoundResult[], memory: MemoryResult | undefined, podmanV
   }
   if (memory) {
     const kib = (m: MemorySummary) => `${m.count} × RSS ${m.rssKiB} KiB, PSS ${m.pssKiB} KiB`;
-    console.log(`\nwith ${memory.pods} pods running: agent VmRSS ${memory.agentRssMiB} MiB (before the pods ${memory.agentRssMiBIdle} MiB, +${memory.agentGrowthKiBPerPod} KiB per pod)`);
+    console.log(`\nwith ${memory.pods} pods running: agent VmRSS ${memory.agentRssMiB} MiB ${SETTLE_MS / 1000} s after all Ready (${memory.agentRssMiBAtReady} MiB at all Ready; before the pods ${memory.agentRssMiBIdle} MiB, +${memory.agentGrowthKiBPerPod} KiB per pod)`);
     console.log(`peapod conmon: ${kib(memory.peapod.conmon)}`);
     for (const [comm, m] of Object.entries(memory.peapod.perPod)) console.log(`peapod ${comm}: ${kib(m)}`);
     if (memory.podman) {
@@ -250,7 +276,7 @@ function report(rounds: RoundResult[], memory: MemoryResult | undefined, podmanV
   }
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'pod-startup.json'), JSON.stringify({ podman: podmanVersion, event: { peapod: 'create → Ready (watch)', podman: 'kube play start → container State.StartedAt' }, rounds, memory }, null, 2) + '\n');
+  writeFileSync(join(dir, 'pod-startup.json'), JSON.stringify({ agentNodeFlags: AGENT_NODE_FLAGS, agentEnv: AGENT.env, podman: podmanVersion, event: { peapod: 'create → Ready (watch)', podman: 'kube play start → container State.StartedAt' }, rounds, memory }, null, 2) + '\n');
 }
 
 main().catch((e) => { console.error(e); process.exitCode = 1; });
