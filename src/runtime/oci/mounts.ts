@@ -1,5 +1,6 @@
 /** Mount helpers: overlayfs root file systems, tmpfs, and unmounting (idempotent). */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { runCommand } from './run-command.js';
 
 /** Mount points (decoded) from /proc/self/mountinfo. */
@@ -12,8 +13,24 @@ export function mountPoints(): Set<string> {
   return out;
 }
 
+/**
+ * Whether `path` is mounted on. Every mount peapod makes is another file system (overlay, tmpfs, nsfs),
+ * so a device that differs from the parent directory's answers at once; otherwise mountinfo decides (a
+ * bind mount within one file system). mountinfo lists every mount on the host and grows with each pod:
+ * parsing it on every check was the agent's main CPU cost with 100 pods.
+ */
 export function isMountPoint(path: string): boolean {
+  if (onOtherDevice(path)) return true;
   return mountPoints().has(path);
+}
+
+/** True when `path` exists and lives on another device than its parent directory (so it is a mount point). */
+export function onOtherDevice(path: string): boolean {
+  try {
+    return statSync(path).dev !== statSync(dirname(path)).dev;
+  } catch {
+    return false;
+  }
 }
 
 function escapeOverlayPath(p: string): string {

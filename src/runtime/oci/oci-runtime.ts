@@ -37,13 +37,14 @@ import {
 import { oomKillCount, removeCgroupIfEmpty, removeCgroupTree } from './cgroups.js';
 import { conmonCreate, conmonExec } from './conmon.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { mountOverlay, mountPoints, mountTmpfs, unmountAll } from './mounts.js';
+import { mountOverlay, mountTmpfs, onOtherDevice, unmountAll } from './mounts.js';
 import { pidNamespaceOf } from './pid-namespace.js';
 import { initAlive, pinNamespaces, processStartTime, releaseNamespace, startPidNamespaceInit, stopPidNamespaceInit } from './namespaces.js';
 import { OciBinary, type OciRuntimeKind } from './oci-binary.js';
 import { generateSpec, type OciSpec } from './oci-spec.js';
 import { RuntimePaths } from './paths.js';
 import { listIds, readRecord, writeRecord, type ContainerRecord, type SandboxRecord } from './records.js';
+import { RecordIndex } from './record-index.js';
 import { relayAttachSocket } from './seqpacket-relay.js';
 import { waitForFile } from './wait-file.js';
 
@@ -79,11 +80,6 @@ function stopSignal(name: string | undefined): string {
   throw new RuntimeError(`unknown stop signal ${JSON.stringify(name)}`);
 }
 
-function labelsMatch(have: Record<string, string> | undefined, want: Record<string, string> | undefined): boolean {
-  if (!want) return true;
-  return Object.entries(want).every(([k, v]) => have?.[k] === v);
-}
-
 /** Writes one control line to a conmon ctl FIFO (type 1 = resize, 2 = reopen logs). */
 function writeCtl(fifo: string, line: string): void {
   const fd = openSync(fifo, fsc.O_WRONLY | fsc.O_NONBLOCK);
@@ -108,6 +104,15 @@ export class OciRuntime implements Runtime {
   private readonly cgroupParent: string;
   private readonly killWaitMs: number;
   private readonly lock = new KeyedMutex();
+  /** What never changes in a record (owner, labels, name), so that a list reads only the records it returns. */
+  private readonly sandboxIndex = new RecordIndex((id) => {
+    const r = readRecord<SandboxRecord>(this.paths.sandboxRecord(id));
+    return r && { owner: r.config.uid, labels: r.config.labels };
+  }, () => listIds(this.paths.sandboxesDir));
+  private readonly containerIndex = new RecordIndex((id) => {
+    const r = readRecord<ContainerRecord>(this.paths.containerRecord(id));
+    return r && { owner: r.sandboxId, labels: r.labels, name: r.config.name };
+  }, () => listIds(this.paths.containersDir));
 
   constructor(private readonly opts: OciRuntimeOptions) {
     if (!opts.dataDir) throw new RuntimeError('OciRuntime: dataDir is required');
@@ -265,17 +270,16 @@ export class OciRuntime implements Runtime {
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
-    return this.sandboxStatusOf(this.sandboxRecord(id), () => mountPoints());
+    return this.sandboxStatusOf(this.sandboxRecord(id));
   }
 
-  /** `mounts` is asked at most once: /proc/self/mountinfo grows with every pod, so a list reads it once, not per sandbox. */
-  private sandboxStatusOf(rec: SandboxRecord, mounts: () => Set<string>): PodSandboxStatus {
+  private sandboxStatusOf(rec: SandboxRecord): PodSandboxStatus {
     let state = rec.state;
     // A sandbox whose pinned namespaces or shared init are gone cannot run containers.
-    // (After a reboot the files are still there but no longer mounted.)
+    // (After a reboot the files are still there but no longer mounted: then they are plain files on the
+    // state dir's file system, while a pinned namespace is an nsfs mount, another device.)
     if (state === 'ready') {
-      const m = mounts();
-      const pinned = [rec.netns, rec.ipcns, rec.utsns].every((f) => !f || m.has(f));
+      const pinned = [rec.netns, rec.ipcns, rec.utsns].every((f) => !f || onOtherDevice(f));
       if (!pinned || (rec.init && !initAlive(rec.init))) state = 'notready';
     }
     return { id: rec.id, config: rec.config, state, ip: rec.ip, createdAt: new Date(rec.createdAt), netnsPath: rec.netns };
@@ -283,15 +287,10 @@ export class OciRuntime implements Runtime {
 
   async listPodSandboxes(filter: SandboxFilter = {}): Promise<PodSandboxStatus[]> {
     const out: PodSandboxStatus[] = [];
-    let mounts: Set<string> | undefined;
-    const once = () => (mounts ??= mountPoints());
-    for (const id of listIds(this.paths.sandboxesDir)) {
+    for (const id of this.sandboxIndex.ids(filter.podUid || undefined, filter.labels)) {
       const rec = readRecord<SandboxRecord>(this.paths.sandboxRecord(id));
       if (!rec) continue;
-      // the record's config decides uid and labels: only the sandboxes asked for get a status
-      if (filter.podUid && rec.config.uid !== filter.podUid) continue;
-      if (!labelsMatch(rec.config.labels, filter.labels)) continue;
-      const s = this.sandboxStatusOf(rec, once);
+      const s = this.sandboxStatusOf(rec);
       if (filter.state && s.state !== filter.state) continue;
       out.push(s);
     }
@@ -475,12 +474,9 @@ export class OciRuntime implements Runtime {
 
   async listContainers(filter: ContainerFilter = {}): Promise<ContainerStatus[]> {
     const out: ContainerStatus[] = [];
-    for (const id of listIds(this.paths.containersDir)) {
+    for (const id of this.containerIndex.ids(filter.sandboxId || undefined, filter.labels, filter.name || undefined)) {
       const rec = readRecord<ContainerRecord>(this.paths.containerRecord(id));
       if (!rec) continue;
-      if (filter.sandboxId && rec.sandboxId !== filter.sandboxId) continue;
-      if (filter.name && rec.config.name !== filter.name) continue;
-      if (!labelsMatch(rec.labels, filter.labels)) continue;
       const s = await this.statusOf(rec);
       if (filter.state && s.state !== filter.state) continue;
       out.push(s);
