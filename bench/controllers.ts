@@ -35,7 +35,7 @@ import { Informer } from '../src/client/informer.js';
 import { Resources } from '../src/client/resources.js';
 import { isAlreadyExists, isNotFound } from '../src/client/errors.js';
 import type { KubeObject } from '../src/api/object.js';
-import { latencyReport, parseMetrics, type LatencyReport, type Scrape } from './api-latency.js';
+import { latencyReport, mergeVerbs, parseMetrics, type LatencyReport, type Scrape } from './api-latency.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 function arg(name: string, dflt: number): number {
@@ -76,7 +76,11 @@ function startSimAgent(s: TestServer, nodes: number): Promise<ChildProcess> {
 }
 
 interface Phase { seconds: number; podsCreated: number; podsPerSec: number; allCreatedSeconds?: number; api?: LatencyReport; serverRssMiB?: number; serverCpuPercent?: number }
-interface JobPhase extends Phase { podsSucceeded: number; succeededPerSec: number }
+interface JobPhase extends Phase {
+  podsSucceeded: number; succeededPerSec: number;
+  /** where a pod's time went, as the benchmark's watch saw it: created → bound (scheduler), → Running, → Succeeded (sim agent) */
+  podStages?: Record<string, { p50: number; p99: number } | undefined>;
+}
 
 async function attach(dataDir: string): Promise<TestServer> {
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
@@ -105,17 +109,30 @@ async function apiSince(client: HttpClient, before: Scrape & { at?: number }): P
   };
 }
 
-/** Creation times of pods (by uid) in a namespace, and when each was first seen Succeeded. */
-function podWatcher(client: HttpClient, ns: string): { informer: Informer; created: Map<string, number>; succeeded: Map<string, number>; owners: Map<string, string> } {
-  const created = new Map<string, number>(), succeeded = new Map<string, number>(), owners = new Map<string, string>();
+/** Creation times of pods (by uid) in a namespace, and when each was first seen bound, Running and Succeeded. */
+function podWatcher(client: HttpClient, ns: string): { informer: Informer; created: Map<string, number>; bound: Map<string, number>; running: Map<string, number>; succeeded: Map<string, number>; owners: Map<string, string> } {
+  const created = new Map<string, number>(), bound = new Map<string, number>(), running = new Map<string, number>(), succeeded = new Map<string, number>(), owners = new Map<string, string>();
   const informer = new Informer(client, Resources.pods, { namespace: ns });
   const seen = (p: KubeObject) => {
     const uid = String(p.metadata.uid), now = performance.now();
     if (!created.has(uid)) { created.set(uid, now); owners.set(uid, String(p.metadata.ownerReferences?.[0]?.name)); }
-    if ((p.status as { phase?: string } | undefined)?.phase === 'Succeeded' && !succeeded.has(uid)) succeeded.set(uid, now);
+    if ((p.spec as { nodeName?: string } | undefined)?.nodeName && !bound.has(uid)) bound.set(uid, now);
+    const phase = (p.status as { phase?: string } | undefined)?.phase;
+    if (phase === 'Running' && !running.has(uid)) running.set(uid, now);
+    if (phase === 'Succeeded' && !succeeded.has(uid)) succeeded.set(uid, now);
   };
   informer.addEventHandler({ onAdd: seen, onUpdate: (_o, p) => seen(p) });
-  return { informer, created, succeeded, owners };
+  return { informer, created, bound, running, succeeded, owners };
+}
+
+/** p50/p99 (s) of the time from one stage to the next, over the pods seen in both. */
+function stageSeconds(from: Map<string, number>, to: Map<string, number>): { p50: number; p99: number } | undefined {
+  const d: number[] = [];
+  for (const [uid, t] of to) { const f = from.get(uid); if (f !== undefined) d.push(t - f); }
+  if (!d.length) return undefined;
+  d.sort((a, b) => a - b);
+  const q = (x: number) => +(d[Math.min(d.length - 1, Math.floor(x * d.length))]! / 1000).toFixed(2);
+  return { p50: q(0.5), p99: q(0.99) };
 }
 
 const rate = (times: number[]) => (times.length ? +(times.length / Math.max(0.001, (Math.max(...times) - Math.min(...times)) / 1000)).toFixed(1) : 0);
@@ -201,7 +218,7 @@ async function deploymentPhases(client: HttpClient, informers: Informer[]): Prom
 
 async function jobPhase(client: HttpClient, informers: Informer[]): Promise<JobPhase> {
   await ensureNamespace(client, JOB_NS);
-  const { informer: pods, created, succeeded } = podWatcher(client, JOB_NS);
+  const { informer: pods, created, bound, running, succeeded } = podWatcher(client, JOB_NS);
   const jobs = new Informer(client, Resources.jobs, { namespace: JOB_NS });
   informers.push(pods, jobs);
   await Promise.all([pods.start(), jobs.start()]);
@@ -217,17 +234,30 @@ async function jobPhase(client: HttpClient, informers: Informer[]): Promise<JobP
   };
   let ticker: NodeJS.Timeout | undefined;
   const t0 = performance.now();
+  let serverLine = '', scraping = false, lastTotal = 0;
   if (process.env.BENCH_DEBUG) {
     ticker = setInterval(() => {
       const st = (jobs.get(`${JOB_NS}/batch`)?.status ?? {}) as { active?: number; succeeded?: number; uncountedTerminatedPods?: { succeeded?: string[] } };
-      let unscheduled = 0, pending = 0, running = 0;
+      let unscheduled = 0, pending = 0, nRunning = 0;
       for (const p of pods.list()) {
         const phase = (p.status as { phase?: string } | undefined)?.phase;
         if (!(p.spec as { nodeName?: string }).nodeName) unscheduled++;
         else if (phase === 'Pending' || !phase) pending++;
-        else if (phase === 'Running') running++;
+        else if (phase === 'Running') nRunning++;
       }
-      process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)}s created ${created.size} unscheduled ${unscheduled} bound-pending ${pending} running ${running} succeeded(seen) ${succeeded.size} status active ${st.active ?? 0} succeeded ${st.succeeded ?? 0} uncounted ${st.uncountedTerminatedPods?.succeeded?.length ?? 0}\n`);
+      process.stderr.write(`${((performance.now() - t0) / 1000).toFixed(1)}s created ${created.size} unscheduled ${unscheduled} bound-pending ${pending} running ${nRunning} succeeded(seen) ${succeeded.size} status active ${st.active ?? 0} succeeded ${st.succeeded ?? 0} uncounted ${st.uncountedTerminatedPods?.succeeded?.length ?? 0} | server: ${serverLine}\n`);
+      // how the server is doing: requests answered in the last second, its event-loop lag, how long /metrics took
+      if (!scraping) {
+        scraping = true;
+        const at = performance.now();
+        void client.request<string>('GET', '/metrics').then((text) => {
+          const m = parseMetrics(text);
+          const total = mergeVerbs(m.histograms).get(Infinity) ?? 0;
+          const lag = /^nodejs_eventloop_lag_p99_seconds (\S+)/m.exec(text)?.[1];
+          serverLine = `${total - lastTotal} req, loop lag p99 ${lag ? (Number(lag) * 1000).toFixed(0) : '-'} ms, /metrics in ${(performance.now() - at).toFixed(0)} ms, cpu ${m.cpuSeconds?.toFixed(1)} s, rss ${Math.round((m.rssBytes ?? 0) / 2 ** 20)} MiB`;
+          lastTotal = total;
+        }, (err: unknown) => { serverLine = `scrape failed: ${String(err)}`; }).finally(() => { scraping = false; });
+      }
     }, 1000);
   }
   const m0 = await scrape(client);
@@ -249,6 +279,7 @@ async function jobPhase(client: HttpClient, informers: Informer[]): Promise<JobP
     allCreatedSeconds: allCreatedAt !== undefined ? +((allCreatedAt - start) / 1000).toFixed(2) : undefined,
     podsSucceeded: succeeded.size,
     succeededPerSec: rate([...succeeded.values()]),
+    podStages: { createdToBound: stageSeconds(created, bound), boundToRunning: stageSeconds(bound, running), runningToSucceeded: stageSeconds(running, succeeded) },
     ...(await apiSince(client, m0)),
   };
   process.stderr.write(`job: ${JSON.stringify(r)}\n`);
@@ -304,6 +335,7 @@ async function main(): Promise<void> {
     printApi('create', dep?.create);
     printApi('rolling update', dep?.rollingUpdate);
     printApi('job', job);
+    if (job?.podStages) console.log(`  job pod stages (p50/p99 s): ${Object.entries(job.podStages).map(([k, v]) => `${k} ${v ? `${v.p50}/${v.p99}` : '-'}`).join(', ')}`);
     const out = join(repoRoot, 'bench', 'results', 'controllers.json');
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, JSON.stringify({
