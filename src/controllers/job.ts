@@ -36,11 +36,12 @@ import { selectorFromSpec, type LabelSelectorSpec } from '../api/selectors.js';
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
 import { runController, type Reconciler, type RunningController } from './runner.js';
-import { ControllerExpectations } from './expectations.js';
+import { ControllerExpectations, EXPECTATIONS_TIMEOUT_MS } from './expectations.js';
 import { claimObjects, controllerOf, recheckOwner } from './owner-routing.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
 import { isPodActive, isPodReady, podPhase } from './pod-template.js';
-import { podsByController, POD_CONTROLLER_INDEX, slowStartBatch } from './replicaset.js';
+import { podsByController, ORPHAN_POD_INDEX, POD_CONTROLLER_INDEX } from './replicaset.js';
+import { slowStartBatch, WarmStart } from './slow-start.js';
 import { formatIndexes, parseIndexes, podIndex } from './job-indexes.js';
 import { matchPodFailurePolicy } from './job-pod-failure-policy.js';
 import { matchSuccessPolicy } from './job-success-policy.js';
@@ -88,6 +89,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
   const queue = new WorkQueue({ clock });
   const own = new OwnWrites();
   const expectations = new ControllerExpectations(clock);
+  const warmStart = new WarmStart(MAX_PER_SYNC);
   /** Per Job uid: consecutive failures since the last success, and when the last one finished. */
   const backoff = new Map<string, { failures: number; last: number }>();
   /** Pods whose finalizer this controller removed, until the cache shows it (so a stale pod is not counted twice). */
@@ -172,12 +174,13 @@ export function startJobController(opts: JobControllerOptions): JobController {
 
   const newPod = jobPod;
 
-  async function createPods(job: KubeObject, key: string, spec: JobSpec, indexes: (number | undefined)[], failureCounts?: Map<number, number>): Promise<number> {
-    if (!indexes.length) return 0;
+  /** Create the pods (slow start); failures are returned, not thrown, so the sync still writes its status. */
+  async function createPods(job: KubeObject, key: string, spec: JobSpec, indexes: (number | undefined)[], failureCounts?: Map<number, number>): Promise<{ created: number; error?: unknown }> {
+    if (!indexes.length) return { created: 0 };
     const ns = job.metadata.namespace;
     expectations.expectCreations(key, indexes.length);
     let next = 0;
-    const { successes, error } = await slowStartBatch(indexes.length, 1, async () => {
+    const result = await slowStartBatch(indexes.length, warmStart.initial(key), async () => {
       const index = indexes[next++];
       try {
         const pod = await client.create(Resources.pods, ns, newPod(job, spec, index, index === undefined ? undefined : failureCounts?.get(index)));
@@ -187,9 +190,9 @@ export function startJobController(opts: JobControllerOptions): JobController {
         throw err;
       }
     });
-    for (let i = successes; i < indexes.length; i++) expectations.creationObserved(key);
-    if (error) throw error;
-    return successes;
+    warmStart.record(key, result);
+    for (let i = result.successes; i < indexes.length; i++) expectations.creationObserved(key);
+    return { created: result.successes, error: result.error };
   }
 
   async function deletePods(job: KubeObject, key: string, victims: Pod[]): Promise<number> {
@@ -218,7 +221,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
     async reconcile(key) {
       if (key.startsWith(ORPHAN_PREFIX)) { await orphanPod(key.slice(ORPHAN_PREFIX.length)); return; }
       const cachedJob = jobs.get(key);
-      if (!cachedJob) { expectations.delete(key); return; }
+      if (!cachedJob) { expectations.delete(key); warmStart.forget(key); return; }
       if (managedByOther(cachedJob)) return;
       let job: KubeObject = own.latest(cachedJob);
       const { namespace } = splitKey(key);
@@ -232,10 +235,16 @@ export function startJobController(opts: JobControllerOptions): JobController {
         for (const p of owned) if (hasTrackingFinalizer(p)) await removeFinalizer(p);
         return;
       }
-      const satisfied = expectations.satisfied(key);
+      // Its own creations and deletions are still on their way to the cache: sync once they are all
+      // seen (each observation queues the Job again) rather than on a snapshot that misses them.
+      // Kubernetes syncs anyway and only skips managing pods; here such a sync, busy counting finished
+      // pods (a status write and a finalizer patch each), held the key while their replacements waited
+      // for the sync after it: pod creation ran at half speed.
+      if (!expectations.satisfied(key)) return { requeueAfterMs: EXPECTATIONS_TIMEOUT_MS };
       let selector;
       try { selector = selectorFromSpec(spec.selector as LabelSelectorSpec); } catch { return; }
-      const candidates = pods.byIndex('namespace', String(namespace));
+      // its own pods and the orphans it may adopt, not every pod of the namespace (10,000 finished pods of a big Job are all its own)
+      const candidates = [...owned, ...pods.byIndex(ORPHAN_POD_INDEX, String(namespace))];
       const all = await claimObjects({ client, owner: job, ownerRef: Resources.jobs, dependentRef: Resources.pods, selector, candidates, canAdopt: recheckOwner(client, Resources.jobs, job) });
 
       const prev = (job.status ?? {}) as JobStatus;
@@ -351,8 +360,9 @@ export function startJobController(opts: JobControllerOptions): JobController {
       }
 
       if (finished) pendingFinish.set(uid, finished);
-      // 3. manage pods
+      // 3. manage pods; creations run while step 4 counts the finished pods (they do not depend on each other)
       let activeCount = active.length;
+      let creating: Promise<{ created: number; error?: unknown }> | undefined;
       if (finished) {
         // failed or complete: no pod keeps running; a failed Job counts the ones it stops as failed
         if (active.length) {
@@ -366,13 +376,13 @@ export function startJobController(opts: JobControllerOptions): JobController {
           }
         }
       } else if (suspended) {
-        if (active.length && satisfied) activeCount -= await deletePods(job, key, active);
+        if (active.length) activeCount -= await deletePods(job, key, active);
         if (!conditions.some((c) => c.type === 'Suspended' && c.status === 'True')) {
           conditions = conditions.filter((c) => c.type !== 'Suspended');
           conditions.push(condition('Suspended', 'JobSuspended', 'Job suspended', now));
           events.push(['Normal', 'Suspended', 'Job suspended']);
         }
-      } else if (satisfied && !job.metadata.deletionTimestamp) {
+      } else if (!job.metadata.deletionTimestamp) {
         const sus = conditions.find((c) => c.type === 'Suspended' && c.status === 'True');
         if (sus) {
           conditions = conditions.map((c) => (c === sus ? { ...c, status: 'False', reason: 'JobResumed', message: 'Job resumed', lastTransitionTime: rfc3339(now), lastProbeTime: rfc3339(now) } : c));
@@ -412,7 +422,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
               missing.push(i);
             }
             if (missing.length && waitMs > 0) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, waitMs);
-            else activeCount += await createPods(job, key, spec, missing, new Map([...indexFailures].map(([i, f]) => [i, f.count])));
+            else creating = createPods(job, key, spec, missing, new Map([...indexFailures].map(([i, f]) => [i, f.count])));
           }
         } else {
           let want: number;
@@ -426,7 +436,7 @@ export function startJobController(opts: JobControllerOptions): JobController {
           } else if (occupying < want) {
             const n = Math.min(want - occupying, MAX_PER_SYNC);
             if (remaining > 0) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, remaining);
-            else activeCount += await createPods(job, key, spec, Array.from({ length: n }, () => undefined));
+            else creating = createPods(job, key, spec, Array.from({ length: n }, () => undefined));
           }
         }
       }
@@ -451,6 +461,11 @@ export function startJobController(opts: JobControllerOptions): JobController {
           if (await removeFinalizer(p)) { released.add(String(p.metadata.uid)); if (pods.get(objectKey(p)) && hasTrackingFinalizer(pods.get(objectKey(p))!)) releasedUids.add(String(p.metadata.uid)); }
         } catch (err) { errors.push(err); }
       }));
+      if (creating) {
+        const c = await creating;
+        activeCount += c.created;
+        if (c.error !== undefined) errors.push(c.error);
+      }
       const stillHeld = new Set(all.filter((p) => hasTrackingFinalizer(p) && !releasedUids.has(String(p.metadata.uid))).map((p) => String(p.metadata.uid)));
       let succeeded = prev.succeeded ?? 0;
       let failed = prev.failed ?? 0;

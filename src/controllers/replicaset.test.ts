@@ -2,7 +2,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/object.js';
 import { Resources } from '../client/resources.js';
-import { startReplicaSetController, slowStartBatch } from './replicaset.js';
+import { startReplicaSetController } from './replicaset.js';
 import { startReplicationControllerController } from './replicationcontroller.js';
 import { podsToDelete } from './replicaset-rank.js';
 import type { EventRecorder } from './events.js';
@@ -150,19 +150,6 @@ describe('ReplicaSet controller', () => {
       return s.replicas === 3 && s.readyReplicas === 3 && s.availableReplicas === 3 && s.observedGeneration === 1;
     }, 'rc status');
   });
-});
-
-test('slowStartBatch: batches of 1, 2, 4 … and stops after the first failing batch', async () => {
-  let calls = 0;
-  const r = await slowStartBatch(10, 1, async () => { calls++; });
-  assert.deepEqual(r, { successes: 10 });
-  assert.equal(calls, 10);
-  let n = 0;
-  const r2 = await slowStartBatch(10, 1, async () => { n++; if (n === 4) throw new Error('no'); });
-  // batches 1, 2 succeed; the batch of 4 has one failure; the rest are skipped
-  assert.equal(n, 7);
-  assert.equal(r2.successes, 6);
-  assert.equal((r2.error as Error).message, 'no');
 });
 
 test('podsToDelete ranks unassigned < pending < not ready < ready, deletion cost, doubled-up nodes, newer first (on a logarithmic scale)', () => {

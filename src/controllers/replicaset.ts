@@ -24,6 +24,9 @@ import { claimObjects, controllerOf, recheckOwner } from './owner-routing.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
 import { podFromTemplate, isPodActive, isPodReady, isPodAvailable, type PodTemplateSpec } from './pod-template.js';
 import { podsToDelete } from './replicaset-rank.js';
+import { slowStartBatch } from './slow-start.js';
+
+export { slowStartBatch };
 
 /** Most pods created or deleted in one sync (Kubernetes' BurstReplicas). */
 export const BURST_REPLICAS = 500;
@@ -272,20 +275,6 @@ export function startReplicaController(kind: ReplicaKind, opts: ReplicaSetContro
 
   const running = runController(reconciler, queue, opts.workers ?? 5);
   return { ...running, expectations, recorder };
-}
-
-/** Kubernetes' slowStartBatch: run `count` calls in batches of 1, 2, 4 … stopping at the first batch with an error. */
-export async function slowStartBatch(count: number, initial: number, fn: () => Promise<void>): Promise<{ successes: number; error?: unknown }> {
-  let remaining = count;
-  let successes = 0;
-  for (let batch = Math.min(remaining, initial); batch > 0; batch = Math.min(2 * batch, remaining)) {
-    const results = await Promise.allSettled(Array.from({ length: batch }, () => fn()));
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    successes += batch - failed.length;
-    if (failed.length) return { successes, error: failed[0].reason };
-    remaining -= batch;
-  }
-  return { successes };
 }
 
 function calculateStatus(owner: KubeObject, spec: ReplicaSpec, filtered: KubeObject[], manageErr: Error | undefined, now: number): ReplicaStatus {
