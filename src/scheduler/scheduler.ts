@@ -36,7 +36,7 @@ export interface SchedulerOptions {
   informers?: SharedInformers;
   clock?: Clock;
   schedulerName?: string;
-  /** Bindings written at once (default 32). */
+  /** Bindings written at once (default 256). */
   bindConcurrency?: number;
   framework?: FrameworkOptions;
   /** Backoff for unschedulable pods (default 1 s → 10 s). */
@@ -281,7 +281,7 @@ export class Scheduler {
   }
 
   private acquireSlot(): Promise<void> {
-    const max = this.opts.bindConcurrency ?? 32;
+    const max = this.opts.bindConcurrency ?? 256;
     if (this.inflight < max) { this.inflight++; return Promise.resolve(); }
     return new Promise((r) => this.slotWaiters.push(() => { this.inflight++; r(); }));
   }
