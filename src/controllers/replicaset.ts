@@ -1,7 +1,7 @@
 /**
  * ReplicaSet controller (Kubernetes pkg/controller/replicaset): keeps `spec.replicas` active pods
  * matching the selector. Orphans that match are adopted, owned pods that stop matching are
- * released; missing pods are created in slow-start batches (1, 2, 4 …), surplus pods are deleted
+ * released; missing pods are created in slow-start batches (1, 2, 4 …; warm after a fully successful run, slow-start.ts), surplus pods are deleted
  * least valuable first (replicaset-rank.ts). Expectations keep it from acting again on a key until
  * its own creations/deletions are seen. Terminating and failed/succeeded pods do not count, so a
  * pod deleted with its failed node is replaced. Status: replicas, fullyLabeledReplicas,
@@ -24,7 +24,7 @@ import { claimObjects, controllerOf, recheckOwner } from './owner-routing.js';
 import { createEventRecorder, type EventRecorder } from './events.js';
 import { podFromTemplate, isPodActive, isPodReady, isPodAvailable, type PodTemplateSpec } from './pod-template.js';
 import { podsToDelete } from './replicaset-rank.js';
-import { slowStartBatch } from './slow-start.js';
+import { slowStartBatch, WarmStart } from './slow-start.js';
 
 export { slowStartBatch };
 
@@ -112,6 +112,7 @@ export function startReplicaController(kind: ReplicaKind, opts: ReplicaSetContro
   const pods = podsByController(opts.informers);
   const queue = new WorkQueue({ clock });
   const expectations = new ControllerExpectations(clock);
+  const warmStart = new WarmStart(BURST_REPLICAS);
 
   const ownerKeyOf = (pod: KubeObject): string | undefined => {
     const ref = controllerOf(pod);
@@ -170,7 +171,7 @@ export function startReplicaController(kind: ReplicaKind, opts: ReplicaSetContro
     name: kind.name,
     async reconcile(key) {
       const owner = owners.get(key);
-      if (!owner) { expectations.delete(key); return; }
+      if (!owner) { expectations.delete(key); warmStart.forget(key); return; }
       const { namespace } = splitKey(key);
       const spec = (owner.spec ?? {}) as ReplicaSpec;
       const needsSync = expectations.satisfied(key);
@@ -229,7 +230,7 @@ export function startReplicaController(kind: ReplicaKind, opts: ReplicaSetContro
       diff = Math.min(-diff, BURST_REPLICAS);
       expectations.expectCreations(key, diff);
       const template = spec.template ?? {};
-      const { successes, error } = await slowStartBatch(diff, 1, async () => {
+      const result = await slowStartBatch(diff, warmStart.initial(key), async () => {
         try {
           const pod = await client.create(Resources.pods, ns, podFromTemplate(template, owner, kind.ref));
           recorder.event(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`);
@@ -238,9 +239,10 @@ export function startReplicaController(kind: ReplicaKind, opts: ReplicaSetContro
           throw err;
         }
       });
+      warmStart.record(key, result);
       // failed and skipped creations will never be observed: lower the expectation by them
-      for (let i = successes; i < diff; i++) expectations.creationObserved(key);
-      if (error) throw error;
+      for (let i = result.successes; i < diff; i++) expectations.creationObserved(key);
+      if (result.error) throw result.error;
     } else if (diff > 0) {
       diff = Math.min(diff, BURST_REPLICAS);
       const related = relatedPods(owner);
