@@ -19,7 +19,11 @@
  * seen; for the Job also pods seen Succeeded / time from the first to the last.
  * For every phase: the API's request latency (p50/p99 per verb, p99 over all) from the delta of the
  * server's apiserver_request_duration_seconds histogram between the phase's start and end, and the
- * server's RSS at the end (watches and other long-running requests are not in the histogram).
+ * server's RSS at the end and its CPU use over the phase (watches and other long-running requests
+ * are not in the histogram; the controllers' in-process requests are). For the Job also where a
+ * pod's time went (created → bound → Running → Succeeded, p50/p99 as this benchmark's watch saw it).
+ * BENCH_DEBUG=1 prints a time line (pods by stage, Job status, the server's requests/s, event-loop
+ * lag and CPU each second).
  * Anchor: ClusterLoader2's density test expects pod startup throughput of at least 100 pods/s and
  * API call latency p99 ≤ 1 s.
  * Prints a table and writes bench/results/controllers.json.
