@@ -120,7 +120,8 @@ test('downwardAPI and tmpfs emptyDir volumes, env from the downward API and serv
     volumeMounts: [{name: info, mountPath: /info}, {name: scratch, mountPath: /scratch}]
 `));
   const text = await waitFor(() => { const l = containerLog(s.paths, 'default', 'downward', 'c'); return l.includes('node=') && l.split('\n').length >= 8 ? l : undefined; }, 'the output', 60_000);
-  const pod = await getPod('downward');
+  // the container may log before the agent's status write with the pod IP reaches the API
+  const pod = await waitFor(async () => { const p = await getPod('downward'); return p.status?.podIP ? p : undefined; }, 'the pod IP in status', 30_000);
   const lines = text.split('\n');
   assert.equal(lines[0], 'tier="test"');
   assert.equal(lines[1], '64');

@@ -116,10 +116,11 @@ test('three hosts (netns): pods on B and C reach each other by pod IP and throug
     { encoding: 'utf8', input, env: { ...process.env, HOME: serverDir }, timeout: 30_000 });
 
   // hosts B and C: agents without --pod-cidr
+  const agentLogs: Record<string, () => string> = {};
   for (const k of ['b', 'c'] as const) {
     const dir = mkdtempSync(join(tmpdir(), `peapod-mh-agent-${k}-`)); made.dirs.push(dir); made.agentDirs.push(dir);
-    await spawnIn(hosts[k], process.execPath, [cliMain, 'agent', '--server', `https://${ipOf.a}:6443`, '--token-file', join(serverDir, 'node-token'),
-      '--node-name', `host-${k}`, '--data-dir', dir, '--node-ip', ipOf[k], '--cluster-cidr', clusterCidr, '--example-images'], /peapod agent ready/, `agent ${k}`);
+    ({ log: agentLogs[k] } = await spawnIn(hosts[k], process.execPath, [cliMain, 'agent', '--server', `https://${ipOf.a}:6443`, '--token-file', join(serverDir, 'node-token'),
+      '--node-name', `host-${k}`, '--data-dir', dir, '--node-ip', ipOf[k], '--cluster-cidr', clusterCidr, '--example-images'], /peapod agent ready/, `agent ${k}`));
   }
   const cidrs = kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.spec.podCIDR} {end}']).trim().split(' ').sort();
   assert.equal(cidrs.length, 3, cidrs.join(' '));
@@ -148,7 +149,11 @@ test('three hosts (netns): pods on B and C reach each other by pod IP and throug
   const webIp = await waitFor(() => {
     const out = kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.status.podIP} {.status.conditions[?(@.type=="Ready")].status}']).trim().split(' ');
     return out[1] === 'True' ? out[0] : undefined;
-  }, 'the web pod on C to be Ready', 120_000);
+  }, 'the web pod on C to be Ready', 120_000).catch((err: Error) => {
+    let describe = '';
+    try { describe = kubectl(['describe', 'pod', 'web']); } catch (e) { describe = String(e); }
+    throw new Error(`${err.message}\n${describe}\nagent c:\n${agentLogs.c().slice(-3000)}`);
+  });
   assert.ok(cidrC.startsWith(webIp.split('.').slice(0, 3).join('.') + '.'), `web pod IP ${webIp} in C's subnet ${cidrC}`);
   const vip = kubectl(['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}']).trim();
   // B's service proxy has the endpoint on C before anything is sent to the VIP

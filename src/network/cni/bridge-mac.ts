@@ -9,11 +9,8 @@
  * NET_ADDR_SET) is kept by the kernel whatever ports come and go.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { runCommand } from '../../runtime/oci/run-command.js';
 
-/** /sys/class/net/<dev>/addr_assign_type of an address set by the user. */
-const NET_ADDR_SET = '3';
 const ZERO_MAC = '00:00:00:00:00:00';
 
 /** A random locally administered unicast MAC (as the kernel makes for a device without one). */
@@ -25,13 +22,18 @@ export function randomMac(): string {
 
 /**
  * Keeps `bridge`'s current MAC from now on (a random one when it has none: a bridge without ports
- * has address zero). Returns the pinned MAC. Idempotent: an already pinned bridge is left alone.
+ * has address zero), by setting it explicitly: the kernel then marks it set by the user
+ * (addr_assign_type 3, NET_ADDR_SET) and keeps it whatever ports come and go; setting an already
+ * pinned address again changes nothing. Returns the pinned MAC.
+ * The address is read over netlink (`ip`), not from /sys/class/net: sysfs shows the devices of the
+ * network namespace that mounted it, which is not this process's when the agent was started in
+ * another namespace without remounting /sys (a node in a test host's netns, `nsenter --net`).
  */
 export async function pinBridgeMac(bridge: string): Promise<string> {
-  const sys = `/sys/class/net/${bridge}`;
-  const [type, address] = await Promise.all([readFile(`${sys}/addr_assign_type`, 'utf8'), readFile(`${sys}/address`, 'utf8')]).then((v) => v.map((s) => s.trim()));
-  if (type === NET_ADDR_SET && address !== ZERO_MAC) return address!;
-  const mac = address === ZERO_MAC ? randomMac() : address!;
+  const { stdout } = await runCommand('ip', ['-j', 'link', 'show', 'dev', bridge]);
+  const address = (JSON.parse(stdout) as Array<{ address?: string }>)[0]?.address;
+  if (!address) throw new Error(`bridge ${bridge}: no link address in ip output`);
+  const mac = address === ZERO_MAC ? randomMac() : address;
   await runCommand('ip', ['link', 'set', 'dev', bridge, 'address', mac]);
   return mac;
 }

@@ -52,6 +52,8 @@ export class BridgeNetwork {
   readonly name: string;
   private readonly pluginDir: string;
   private ready = false;
+  /** The bridge's MAC was pinned by this process (it stays pinned: see ./bridge-mac.ts). */
+  private macPinned = false;
 
   constructor(private readonly opts: BridgeNetworkOptions) {
     if (!opts.dataDir) throw new Error('BridgeNetwork: dataDir is required');
@@ -80,6 +82,7 @@ export class BridgeNetwork {
     const r = await runCommand('ip', ['link', 'del', this.bridge], { check: false });
     if (r.code !== 0 && !/Cannot find device|does not exist/i.test(r.stderr)) throw new Error(`ip link del ${this.bridge}: ${r.stderr.trim()}`);
     this.ready = false;
+    this.macPinned = false;
   }
 
   private bridgeConf(): Record<string, unknown> & { type: string } {
@@ -122,7 +125,7 @@ export class BridgeNetwork {
       let result = await invokePlugin({ ...base, ifName: 'eth0', config: this.bridgeConf() });
       if (!result) throw new Error('bridge plugin returned no result');
       // before any container of this pod runs: a later pod's lower veth MAC must not move the gateway's MAC
-      await pinBridgeMac(this.bridge);
+      if (!this.macPinned) { await pinBridgeMac(this.bridge); this.macPinned = true; }
       if (ports.length) {
         const pm = await invokePlugin({ ...base, ifName: 'eth0', config: this.portmapConf(ports, result) });
         if (pm) result = pm;

@@ -94,8 +94,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
     return reply(q, upstream.length ? RCODE.SERVFAIL : RCODE.REFUSED, [], [], [], false);
   };
 
-  const udp: Socket = createSocket(opts.bind.includes(':') ? 'udp6' : 'udp4');
-  udp.on('message', (msg, rinfo) => {
+  const onUdpMessage = (udp: Socket) => (msg: Buffer, rinfo: { port: number; address: string }) => {
     void handle(msg).then((out) => {
       // keep UDP answers under 512 bytes unless EDNS says more: truncate and let the client retry over TCP
       if (out.length > 512) {
@@ -104,11 +103,9 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
       }
       udp.send(out, rinfo.port, rinfo.address);
     }, (err) => log.error('dns query failed', { err: String(err) }));
-  });
-  await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(opts.port ?? 53, opts.bind, () => { udp.off('error', reject); resolve(); }); });
-  const port = udp.address().port;
+  };
 
-  const tcp: TcpServer = createTcpServer((sock: TcpSocket) => {
+  const onTcpConnection = (sock: TcpSocket) => {
     let buf = Buffer.alloc(0);
     sock.on('data', (chunk) => {
       buf = Buffer.concat([buf, chunk]);
@@ -126,8 +123,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
     });
     sock.on('error', () => sock.destroy());
     sock.setTimeout(10_000, () => sock.destroy());
-  });
-  await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen(port, opts.bind, () => { tcp.off('error', reject); resolve(); }); });
+  };
+  const { udp, tcp, port } = await bindUdpAndTcp(opts.bind, opts.port ?? 53, onUdpMessage, onTcpConnection);
 
   return {
     port,
@@ -137,4 +134,37 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
       await new Promise<void>((r) => tcp.close(() => r()));
     },
   };
+}
+
+/**
+ * UDP and TCP on one port. With port 0 the UDP socket picks a free port and TCP must get the same
+ * number, which another process may hold: then both are closed and another port is tried. On any
+ * failure nothing stays open (an open UDP socket would keep the process alive).
+ */
+async function bindUdpAndTcp(
+  bind: string, wanted: number,
+  onMessage: (udp: Socket) => (msg: Buffer, rinfo: { port: number; address: string }) => void,
+  onConnection: (sock: TcpSocket) => void,
+): Promise<{ udp: Socket; tcp: TcpServer; port: number }> {
+  const attempts = wanted === 0 ? 20 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const udp: Socket = createSocket(bind.includes(':') ? 'udp6' : 'udp4');
+    udp.on('message', onMessage(udp));
+    try {
+      await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(wanted, bind, () => { udp.off('error', reject); resolve(); }); });
+    } catch (err) {
+      udp.close();
+      throw err;
+    }
+    const port = udp.address().port;
+    const tcp: TcpServer = createTcpServer(onConnection);
+    try {
+      await new Promise<void>((resolve, reject) => { tcp.once('error', reject); tcp.listen(port, bind, () => { tcp.off('error', reject); resolve(); }); });
+      return { udp, tcp, port };
+    } catch (err) {
+      udp.close();
+      tcp.close();
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= attempts) throw err;
+    }
+  }
 }
