@@ -13,6 +13,9 @@ import { firstHost, formatCidr, parseCidr } from './ipv4.js';
 import { guardInstalled, installGuard, removeGuard } from './traffic-guard.js';
 import { pinBridgeMac } from './bridge-mac.js';
 
+/** How long a seen guard table is trusted before the next attach lists it again. */
+const GUARD_RECHECK_MS = 10_000;
+
 export interface BridgeNetworkOptions {
   /** Host-local IPAM state dir (under the peapod data dir, e.g. DATA/cni). Required. */
   dataDir: string;
@@ -52,6 +55,9 @@ export class BridgeNetwork {
   readonly name: string;
   private readonly pluginDir: string;
   private ready = false;
+  /** When the guard table was last seen (or made) by this process; it is listed again after GUARD_RECHECK_MS. */
+  private guardSeenAt = 0;
+  private setupInFlight?: Promise<void>;
   /** The bridge's MAC was pinned by this process (it stays pinned: see ./bridge-mac.ts). */
   private macPinned = false;
 
@@ -68,12 +74,23 @@ export class BridgeNetwork {
     this.pluginDir = opts.pluginDir ?? '/usr/lib/cni';
   }
 
-  /** Installs the traffic guard (before any pod can send). Idempotent. */
+  /**
+   * Installs the traffic guard (before any pod can send). Idempotent. Once installed, the table is
+   * listed again (one `nft` launch) only when GUARD_RECHECK_MS have passed or an attach failed, not
+   * on every attach; concurrent calls share one check.
+   */
   async setup(): Promise<void> {
-    if (this.ready && await guardInstalled(this.bridge)) return;
+    if (this.ready && Date.now() - this.guardSeenAt < GUARD_RECHECK_MS) return;
+    this.setupInFlight ??= this.checkOrInstallGuard().finally(() => { this.setupInFlight = undefined; });
+    return this.setupInFlight;
+  }
+
+  private async checkOrInstallGuard(): Promise<void> {
+    if (this.ready && await guardInstalled(this.bridge)) { this.guardSeenAt = Date.now(); return; }
     mkdirSync(this.opts.dataDir, { recursive: true });
     await installGuard({ bridge: this.bridge, podSubnet: this.subnet, serviceCidr: this.opts.serviceCidr, clusterCidr: this.opts.clusterCidr, gateway: this.gateway });
     this.ready = true;
+    this.guardSeenAt = Date.now();
   }
 
   /** Removes the guard table and the bridge. Pods must have been detached first. */
@@ -82,6 +99,7 @@ export class BridgeNetwork {
     const r = await runCommand('ip', ['link', 'del', this.bridge], { check: false });
     if (r.code !== 0 && !/Cannot find device|does not exist/i.test(r.stderr)) throw new Error(`ip link del ${this.bridge}: ${r.stderr.trim()}`);
     this.ready = false;
+    this.guardSeenAt = 0;
     this.macPinned = false;
   }
 
@@ -134,6 +152,7 @@ export class BridgeNetwork {
       if (!ip) throw new Error(`bridge plugin gave no IPv4 address: ${JSON.stringify(result)}`);
       return { ip, result };
     } catch (e) {
+      this.guardSeenAt = 0; // check the guard again at the next attach
       await this.detach(podId, netns, ports).catch(() => undefined);
       throw e;
     }
