@@ -134,12 +134,13 @@ export class BridgeNetwork {
     return { cniVersion: '1.0.0', name: 'lo', type: 'loopback' };
   }
 
-  /** Attaches a pod's netns: lo up, eth0 on the bridge with an address, hostPorts. */
-  async attach(podId: string, netns: string, ports: PodPortMapping[] = []): Promise<AttachResult> {
+  /** Attaches a pod's netns: lo up (unless `opts.loopbackUp`), eth0 on the bridge with an address, hostPorts. */
+  async attach(podId: string, netns: string, ports: PodPortMapping[] = [], opts: { loopbackUp?: boolean } = {}): Promise<AttachResult> {
     await this.setup();
     const base = { pluginDir: this.pluginDir, command: 'ADD' as const, containerId: podId, netns };
     try {
-      await invokePlugin({ ...base, ifName: 'lo', config: this.loopbackConf() });
+      // `loopbackUp`: the caller brought lo up when it made the namespace (one process launch less).
+      if (!opts.loopbackUp) await invokePlugin({ ...base, ifName: 'lo', config: this.loopbackConf() });
       let result = await invokePlugin({ ...base, ifName: 'eth0', config: this.bridgeConf() });
       if (!result) throw new Error('bridge plugin returned no result');
       // before any container of this pod runs: a later pod's lower veth MAC must not move the gateway's MAC

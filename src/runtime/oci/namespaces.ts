@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { runCommand } from './run-command.js';
-import { unmountAll } from './mounts.js';
+import { isMountPoint, unmountAll } from './mounts.js';
 
 export interface PinnedNamespaces {
   net?: string;
@@ -16,8 +16,20 @@ export interface PinnedNamespaces {
   uts?: string;
 }
 
-/** Creates and pins the requested namespaces; the UTS one gets `hostname`. */
-export async function pinNamespaces(ns: PinnedNamespaces, hostname: string): Promise<void> {
+/** What the namespaces' first process does besides the hostname (so the agent launches one process, not three). */
+export interface PinExtras {
+  /** Bring `lo` up in the new network namespace (what the CNI loopback plugin's ADD does). */
+  loopbackUp?: boolean;
+  /** Mount a tmpfs (e.g. the pod's /dev/shm) at `target` with `options`; skipped when already mounted. */
+  tmpfs?: { target: string; options: string };
+}
+
+/**
+ * Creates and pins the requested namespaces; the UTS one gets `hostname`. `extras` run in the same
+ * `unshare` child (one launch from the agent instead of one per step; the mount is in the host's mount
+ * namespace, as unshare gets no --mount).
+ */
+export async function pinNamespaces(ns: PinnedNamespaces, hostname: string, extras: PinExtras = {}): Promise<void> {
   const args: string[] = [];
   for (const [kind, file] of Object.entries(ns) as Array<[string, string | undefined]>) {
     if (!file) continue;
@@ -25,9 +37,23 @@ export async function pinNamespaces(ns: PinnedNamespaces, hostname: string): Pro
     closeSync(openSync(file, 'a'));
     args.push(`--${kind}=${file}`);
   }
-  if (args.length === 0) return;
-  const cmd = ns.uts ? ['hostname', hostname] : ['true'];
-  await runCommand('unshare', [...args, ...cmd]);
+  if (extras.tmpfs) mkdirSync(extras.tmpfs.target, { recursive: true });
+  const tmpfs = extras.tmpfs && !isMountPoint(extras.tmpfs.target) ? extras.tmpfs : undefined;
+  const loUp = extras.loopbackUp === true && ns.net !== undefined;
+  if (args.length === 0) {
+    if (tmpfs) await runCommand('mount', ['-t', 'tmpfs', '-o', tmpfs.options, 'tmpfs', tmpfs.target]);
+    return;
+  }
+  if (!loUp && !tmpfs) {
+    await runCommand('unshare', [...args, ...(ns.uts ? ['hostname', hostname] : ['true'])]);
+    return;
+  }
+  const steps = [
+    ...(ns.uts ? ['hostname "$1"'] : []),
+    ...(loUp ? ['ip link set lo up'] : []),
+    ...(tmpfs ? ['mount -t tmpfs -o "$2" tmpfs "$3"'] : []),
+  ];
+  await runCommand('unshare', [...args, '/bin/sh', '-ec', steps.join('\n'), 'sh', hostname, tmpfs?.options ?? '', tmpfs?.target ?? '']);
 }
 
 /** Unmounts and deletes pinned namespace files; idempotent. */

@@ -37,7 +37,7 @@ import {
 import { oomKillCount, removeCgroupIfEmpty, removeCgroupTree } from './cgroups.js';
 import { conmonCreate, conmonExec } from './conmon.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { mountOverlay, mountTmpfs, onOtherDevice, unmountAll } from './mounts.js';
+import { mountOverlay, onOtherDevice, unmountAll } from './mounts.js';
 import { pidNamespaceOf } from './pid-namespace.js';
 import { initAlive, pinNamespaces, processStartTime, releaseNamespace, startPidNamespaceInit, stopPidNamespaceInit } from './namespaces.js';
 import { OciBinary, type OciRuntimeKind } from './oci-binary.js';
@@ -187,11 +187,12 @@ export class OciRuntime implements Runtime {
     return this.lock.run(`s:${id}`, async () => {
       writeRecord(p.sandboxRecord(id), rec);
       try {
-        await pinNamespaces({ net: rec.netns, ipc: rec.ipcns, uts: rec.utsns }, rec.hostname);
-        if (!config.hostIPC) {
-          const size = config.shmSizeBytes ?? 64 * 1024 * 1024;
-          await mountTmpfs(rec.shmDir, `mode=1777,size=${size},nosuid,nodev,noexec`);
-        }
+        // One launch: namespaces, hostname, lo up (instead of the CNI loopback plugin) and /dev/shm.
+        const size = config.shmSizeBytes ?? 64 * 1024 * 1024;
+        await pinNamespaces({ net: rec.netns, ipc: rec.ipcns, uts: rec.utsns }, rec.hostname, {
+          loopbackUp: rec.netns !== undefined,
+          tmpfs: config.hostIPC ? undefined : { target: rec.shmDir, options: `mode=1777,size=${size},nosuid,nodev,noexec` },
+        });
         writeFileSync(p.sandboxFile(id, 'resolv.conf'), config.resolvConf ?? '');
         writeFileSync(p.sandboxFile(id, 'hostname'), `${rec.hostname}\n`);
         if (config.shareProcessNamespace && !config.hostPID) {
@@ -199,7 +200,7 @@ export class OciRuntime implements Runtime {
         }
         writeRecord(p.sandboxRecord(id), rec);
         if (rec.netns) {
-          const attached = await this.opts.network!.attach(id, rec.netns, rec.portMappings);
+          const attached = await this.opts.network!.attach(id, rec.netns, rec.portMappings, { loopbackUp: true });
           rec.ip = attached.ip;
           rec.cniResult = attached.result;
         }
