@@ -1,7 +1,49 @@
 /** Mount helpers: overlayfs root file systems, tmpfs, and unmounting (idempotent). */
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { runCommand } from './run-command.js';
+import { CommandError, runCommand } from './run-command.js';
+
+/**
+ * `mount` with these arguments. At most MOUNT_LAUNCHES launches run at once; requests that come while
+ * they are busy go together into the next one (one `sh` running each `mount` in turn), so 100 pods
+ * starting at once cost a few forks of the agent instead of 200. Each request still gets its own
+ * result: a failed mount rejects with its own exit code and message, as a lone `mount` would.
+ */
+export function runMount(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    mountQueue.push({ args, resolve, reject });
+    flushMounts();
+  });
+}
+
+const MOUNT_LAUNCHES = 2;
+let mountsRunning = 0;
+let mountQueue: Array<{ args: string[]; resolve: () => void; reject: (e: unknown) => void }> = [];
+
+const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+function flushMounts(): void {
+  if (mountsRunning >= MOUNT_LAUNCHES || mountQueue.length === 0) return;
+  const batch = mountQueue;
+  mountQueue = [];
+  mountsRunning++;
+  const done = () => { mountsRunning--; flushMounts(); };
+  if (batch.length === 1) {
+    const [one] = batch;
+    runCommand('mount', one.args).then(() => one.resolve(), one.reject).finally(done);
+    return;
+  }
+  // Every mount runs (one failing does not stop the others); status and output of each, NUL-separated.
+  const script = batch.map((r) => `o=$(mount ${r.args.map(shQuote).join(' ')} 2>&1); printf '%s\\0%s\\0' "$?" "$o"`).join('\n');
+  runCommand('sh', ['-c', script]).then((res) => {
+    const f = res.stdout.split('\0');
+    batch.forEach((r, i) => {
+      const code = Number(f[2 * i]);
+      if (code === 0) r.resolve();
+      else r.reject(new CommandError(['mount', ...r.args], { code: Number.isFinite(code) ? code : -1, stdout: '', stderr: f[2 * i + 1] ?? res.stderr }));
+    });
+  }, (e) => { for (const r of batch) r.reject(e); }).finally(done);
+}
 
 /** Mount points (decoded) from /proc/self/mountinfo. */
 export function mountPoints(): Set<string> {
@@ -43,13 +85,13 @@ export async function mountOverlay(opts: { lowerDirs: string[]; upper: string; w
   if (opts.lowerDirs.length === 0) throw new Error('overlay needs at least one lower dir');
   for (const d of [opts.upper, opts.work, opts.merged]) mkdirSync(d, { recursive: true });
   const data = `lowerdir=${opts.lowerDirs.map(escapeOverlayPath).join(':')},upperdir=${escapeOverlayPath(opts.upper)},workdir=${escapeOverlayPath(opts.work)}`;
-  await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', data, opts.merged]);
+  await runMount(['-t', 'overlay', 'overlay', '-o', data, opts.merged]);
 }
 
 export async function mountTmpfs(target: string, options: string): Promise<void> {
   mkdirSync(target, { recursive: true });
   if (isMountPoint(target)) return;
-  await runCommand('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', target]);
+  await runMount(['-t', 'tmpfs', '-o', options, 'tmpfs', target]);
 }
 
 /** Unmounts every mount stacked on `target`; no error when nothing is mounted. */
