@@ -1,46 +1,55 @@
 /** Mount helpers: overlayfs root file systems, tmpfs, and unmounting (idempotent). */
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CommandError, runCommand } from './run-command.js';
+import { CommandError, runCommand, type CommandResult } from './run-command.js';
 
 /**
- * `mount` with these arguments. At most MOUNT_LAUNCHES launches run at once; requests that come while
- * they are busy go together into the next one (one `sh` running each `mount` in turn), so 100 pods
- * starting at once cost a few forks of the agent instead of 200. Each request still gets its own
- * result: a failed mount rejects with its own exit code and message, as a lone `mount` would.
+ * `mount` with these arguments. At most HELPER_LAUNCHES mount/umount launches run at once; requests that
+ * come while they are busy go together into the next one (one `sh` running each in turn), so 100 pods
+ * starting (or going) at once cost a few forks of the agent instead of hundreds. Each request still gets
+ * its own result: a failed mount rejects with its own exit code and message, as a lone `mount` would.
  */
-export function runMount(args: string[]): Promise<void> {
+export async function runMount(args: string[]): Promise<void> {
+  const r = await runQueued('mount', args);
+  if (r.code !== 0) throw new CommandError(['mount', ...args], r);
+}
+
+/** `umount` with these arguments through the same queue as runMount; resolves with its exit code and output. */
+export function runUmount(args: string[]): Promise<CommandResult> {
+  return runQueued('umount', args);
+}
+
+const HELPER_LAUNCHES = 2;
+let helpersRunning = 0;
+let helperQueue: Array<{ file: 'mount' | 'umount'; args: string[]; resolve: (r: CommandResult) => void; reject: (e: unknown) => void }> = [];
+
+function runQueued(file: 'mount' | 'umount', args: string[]): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    mountQueue.push({ args, resolve, reject });
-    flushMounts();
+    helperQueue.push({ file, args, resolve, reject });
+    flushHelpers();
   });
 }
 
-const MOUNT_LAUNCHES = 2;
-let mountsRunning = 0;
-let mountQueue: Array<{ args: string[]; resolve: () => void; reject: (e: unknown) => void }> = [];
-
 const shQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-function flushMounts(): void {
-  if (mountsRunning >= MOUNT_LAUNCHES || mountQueue.length === 0) return;
-  const batch = mountQueue;
-  mountQueue = [];
-  mountsRunning++;
-  const done = () => { mountsRunning--; flushMounts(); };
+function flushHelpers(): void {
+  if (helpersRunning >= HELPER_LAUNCHES || helperQueue.length === 0) return;
+  const batch = helperQueue;
+  helperQueue = [];
+  helpersRunning++;
+  const done = () => { helpersRunning--; flushHelpers(); };
   if (batch.length === 1) {
     const [one] = batch;
-    runCommand('mount', one.args).then(() => one.resolve(), one.reject).finally(done);
+    runCommand(one.file, one.args, { check: false }).then(one.resolve, one.reject).finally(done);
     return;
   }
-  // Every mount runs (one failing does not stop the others); status and output of each, NUL-separated.
-  const script = batch.map((r) => `o=$(mount ${r.args.map(shQuote).join(' ')} 2>&1); printf '%s\\0%s\\0' "$?" "$o"`).join('\n');
+  // Every command runs (one failing does not stop the others); status and output of each, NUL-separated.
+  const script = batch.map((r) => `o=$(${r.file} ${r.args.map(shQuote).join(' ')} 2>&1); printf '%s\\0%s\\0' "$?" "$o"`).join('\n');
   runCommand('sh', ['-c', script]).then((res) => {
     const f = res.stdout.split('\0');
     batch.forEach((r, i) => {
       const code = Number(f[2 * i]);
-      if (code === 0) r.resolve();
-      else r.reject(new CommandError(['mount', ...r.args], { code: Number.isFinite(code) ? code : -1, stdout: '', stderr: f[2 * i + 1] ?? res.stderr }));
+      r.resolve({ code: f[2 * i] && Number.isFinite(code) ? code : -1, stdout: '', stderr: f[2 * i + 1] ?? res.stderr });
     });
   }, (e) => { for (const r of batch) r.reject(e); }).finally(done);
 }
@@ -97,7 +106,10 @@ export async function mountTmpfs(target: string, options: string): Promise<void>
 /** Unmounts every mount stacked on `target`; no error when nothing is mounted. */
 export async function unmountAll(target: string): Promise<void> {
   for (let i = 0; i < 16 && isMountPoint(target); i++) {
-    const r = await runCommand('umount', [target], { check: false });
-    if (r.code !== 0) await runCommand('umount', ['-l', target]);
+    const r = await runUmount([target]);
+    if (r.code !== 0) {
+      const lazy = await runUmount(['-l', target]);
+      if (lazy.code !== 0) throw new CommandError(['umount', '-l', target], lazy);
+    }
   }
 }
