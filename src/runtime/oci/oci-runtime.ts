@@ -221,8 +221,9 @@ export class OciRuntime implements Runtime {
   /** Network, init and network namespace (what stop releases). */
   private async stopSandboxParts(rec: SandboxRecord): Promise<void> {
     stopPidNamespaceInit(rec.init);
-    if (rec.netns && this.opts.network) {
+    if (rec.netns && this.opts.network && !rec.networkDetached) {
       await this.opts.network.detach(rec.id, rec.netns, rec.portMappings, rec.cniResult);
+      rec.networkDetached = true; // the caller writes the record; a pod removal used to run the DEL chain 3 times
     }
     await releaseNamespace(rec.netns);
   }

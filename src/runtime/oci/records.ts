@@ -13,6 +13,8 @@ export interface SandboxRecord {
   hostname: string;
   ip?: string;
   cniResult?: CniResult;
+  /** The CNI DEL chain succeeded (stop): later stops and the removal skip it (it would be a no-op). */
+  networkDetached?: boolean;
   portMappings: PortMapping[];
   netns?: string;
   ipcns?: string;
