@@ -12,6 +12,20 @@ export function encodeObject(obj: KubeObject): string {
   return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
 }
 
+/**
+ * What decodeObject gives for the text encodeObject(obj) stored at `revision`, without the JSON
+ * round trip: the same keys in the same order (resourceVersion last in metadata), sharing values
+ * with `obj`. Only for an object with string apiVersion and kind (else the order differs: use the
+ * round trip); values JSON would drop (undefined) are still dropped when the result is serialized.
+ */
+export function asDecoded(obj: KubeObject, revision: number): KubeObject {
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  const { resourceVersion: _rv, selfLink: _sl, ...meta } = metadata;
+  void _rv; void _sl;
+  (meta as KubeObject['metadata']).resourceVersion = String(revision);
+  return { apiVersion, kind, metadata: meta, ...rest };
+}
+
 export function decodeObject(kv: KeyValue, revision = kv.modRevision): KubeObject {
   const obj = JSON.parse(kv.value) as KubeObject;
   obj.metadata.resourceVersion = String(revision);

@@ -12,7 +12,7 @@ import type { ResourceDef } from '../api/resources/types.js';
 import { validateCreate, validateStatusUpdate, validateUpdate } from '../api/validation/index.js';
 import { ConflictError, KeyExistsError, type KeyValue, type Store } from '../storage/store.js';
 import type { Clock } from '../util/clock.js';
-import { cloneJson, decodeObject, encodeObject, jsonEqual } from './object-codec.js';
+import { asDecoded, cloneJson, decodeObject, encodeObject, jsonEqual } from './object-codec.js';
 import { recordUpdateManagedFields, resetFieldsFor } from './patch/index.js';
 import { schemas } from './field-validation.js';
 import { listPrefix, objectKey } from './storage-keys.js';
@@ -110,6 +110,15 @@ export class ResourceRegistry {
     return o;
   }
 
+  /**
+   * The API form of what was just written as encodeObject(stored) at kv.modRevision: the stored
+   * text is not parsed again when the stored form is the API form (no storage conversion).
+   */
+  private written(stored: KubeObject, kv: KeyValue): KubeObject {
+    if (this.def.storage || typeof stored.apiVersion !== 'string' || typeof stored.kind !== 'string') return this.toApi(decodeObject(kv));
+    return this.toApi(asDecoded(stored, kv.modRevision));
+  }
+
   private toStored(obj: KubeObject): KubeObject {
     if (!this.def.storage) return obj;
     const s = this.def.storage.toStorage(obj);
@@ -201,8 +210,9 @@ export class ResourceRegistry {
         return obj;
       }
       try {
-        const kv = await this.store.create(this.key(namespace, name), encodeObject(this.toStored(obj)));
-        return this.toApi(decodeObject(kv));
+        const stored = this.toStored(obj);
+        const kv = await this.store.create(this.key(namespace, name), encodeObject(stored));
+        return this.written(stored, kv);
       } catch (e) {
         if (e instanceof KeyExistsError) {
           if (generated && attempt < 7) { obj.metadata.name = generateName(obj.metadata.generateName!); continue; }
@@ -294,14 +304,16 @@ export class ResourceRegistry {
         await this.validateCreateAdmission?.(next, namespace, !!opts.dryRun);
         if (opts.dryRun) return { obj: next, created: true };
         try {
-          const kv = await this.store.create(key, encodeObject(this.toStored(next)));
-          return { obj: this.toApi(decodeObject(kv)), created: true };
+          const stored = this.toStored(next);
+          const kv = await this.store.create(key, encodeObject(stored));
+          return { obj: this.written(stored, kv), created: true };
         } catch (e) {
           if (e instanceof KeyExistsError && attempt < 10) continue;
           throw this.apiError(e, name);
         }
       }
-      const stored = this.toStored(cloneJson(next));
+      // a copy of next's metadata is enough to set the resourceVersion on: nothing changes next after this
+      const stored = this.def.storage ? this.toStored(cloneJson(next)) : { ...next, metadata: { ...next.metadata } };
       stored.metadata.resourceVersion = cur.obj.metadata.resourceVersion;
       if (jsonEqual(stored, cur.obj)) return { obj: curApi!, created: false };
       // an object marked for deletion whose last finalizer is removed goes away now
@@ -317,7 +329,7 @@ export class ResourceRegistry {
           return { obj: this.toApi(gone), created: false };
         }
         const kv = await this.store.update(key, encodeObject(stored), cur.kv.modRevision);
-        return { obj: this.toApi(decodeObject(kv)), created: false };
+        return { obj: this.written(stored, kv), created: false };
       } catch (e) {
         if (e instanceof ConflictError && attempt < 50) continue;
         throw this.apiError(e, name);
@@ -382,7 +394,7 @@ export class ResourceRegistry {
           if (opts.dryRun) return { obj: this.toApi(obj), deleted: false };
           try {
             const kv = await this.store.update(key, encodeObject(obj), cur.kv.modRevision);
-            return { obj: this.toApi(decodeObject(kv)), deleted: false };
+            return { obj: this.written(obj, kv), deleted: false };
           } catch (e) {
             if (e instanceof ConflictError && attempt < 50) continue;
             throw this.apiError(e, name);

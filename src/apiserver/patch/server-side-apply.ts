@@ -184,7 +184,9 @@ function recordUpdate(live: unknown, next: unknown, m: Managed, id: string, apiV
   if (vs) {
     m.fields.delete(self);
     const prev = m.fields.get(id);
-    m.fields.set(id, { set: prev ? vs.set.union(prev.set) : vs.set, apiVersion: vs.apiVersion, applied: vs.applied });
+    const merged = prev ? vs.set.union(prev.set) : vs.set;
+    // the manager's unchanged set stays the same set, whose FieldsV1 is then not emitted again
+    m.fields.set(id, { set: prev && merged.equals(prev.set) ? prev.set : merged, apiVersion: vs.apiVersion, applied: vs.applied });
     m.times.set(id, now);
   }
   capUpdateManagers(m);

@@ -5,6 +5,7 @@
  */
 import type { ManagedFieldsEntry } from '../../../api/object.js';
 import { FieldSet, fieldElement, type Path } from './field-set.js';
+import { cloneJson } from '../../object-codec.js';
 
 export interface VersionedSet {
   set: FieldSet;
@@ -52,6 +53,39 @@ export function parseIdentifier(id: string): Identity {
   }
 }
 
+/**
+ * Decoded field sets by their FieldsV1 JSON, and each decoded set's FieldsV1: most writes leave
+ * most managers' entries as they were, so the same few texts are decoded and encoded again on every
+ * write of an object (a pod's status patch re-read the scheduler's, the kubelet's and the creator's
+ * sets). FieldSets are never changed once built (every operation makes a new set), so one decoded
+ * set may be shared by all the objects whose entry has that text.
+ */
+const decodedSets = new Map<string, FieldSet>();
+const decodedSetsMax = 4096;
+const encodedSets = new WeakMap<FieldSet, Record<string, unknown>>();
+
+function decodeSet(fields: unknown): FieldSet {
+  if (fields === undefined || fields === null || typeof fields !== 'object' || Array.isArray(fields)) return FieldSet.fromFieldsV1(fields);
+  const key = JSON.stringify(fields);
+  let set = decodedSets.get(key);
+  if (set === undefined) {
+    set = FieldSet.fromFieldsV1(fields);
+    if (decodedSets.size >= decodedSetsMax) decodedSets.delete(decodedSets.keys().next().value!);
+    decodedSets.set(key, set);
+  }
+  return set;
+}
+
+/** set.toFieldsV1(), memoized per set (a fresh copy each time: callers own what they get). */
+function encodeSet(set: FieldSet): Record<string, unknown> {
+  let out = encodedSets.get(set);
+  if (out === undefined) {
+    out = set.toFieldsV1();
+    encodedSets.set(set, out);
+  }
+  return cloneJson(out);
+}
+
 export function decodeManagedFields(entries: ManagedFieldsEntry[] | undefined): Managed {
   const m = emptyManaged();
   (entries ?? []).forEach((e, i) => {
@@ -62,7 +96,7 @@ export function decodeManagedFields(entries: ManagedFieldsEntry[] | undefined): 
     const id = managerIdentifier(e);
     let set: FieldSet;
     try {
-      set = FieldSet.fromFieldsV1(e.fieldsV1 ?? {});
+      set = decodeSet(e.fieldsV1 ?? {});
     } catch (err) {
       throw new Error(`error decoding versioned set from ${JSON.stringify(e)}: error decoding set: ${(err as Error).message}`);
     }
@@ -90,7 +124,7 @@ export function encodeManagedFields(m: Managed): ManagedFieldsEntry[] | undefine
     const t = m.times.get(id);
     if (t) e.time = t;
     e.fieldsType = 'FieldsV1';
-    e.fieldsV1 = vs.set.toFieldsV1();
+    e.fieldsV1 = encodeSet(vs.set);
     if (ident.subresource) e.subresource = ident.subresource;
     out.push(e);
   }

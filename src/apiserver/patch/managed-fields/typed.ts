@@ -213,6 +213,8 @@ function containerKind(v: unknown): string {
 }
 
 function walkCompare(l: unknown, r: unknown, node: SchemaNode | undefined, path: Path, c: Comparison, schemas: Schemas): void {
+  // one value on both sides (a status write keeps the old spec object): nothing below it changed
+  if (l === r && l !== undefined) return;
   const leaf = (): void => {
     if (l === undefined) c.added.insert(path);
     else if (r === undefined) c.removed.insert(path);
