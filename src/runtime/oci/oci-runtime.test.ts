@@ -473,7 +473,9 @@ describe('OciRuntime (runc)', { skip }, () => {
   test('image StopSignal; stopping a created container; stopPodSandbox stops all and releases the IP', async (t) => {
     const sb = await pod('stopping');
     t.after(() => rt.removePodSandbox(sb));
-    const usr1 = await run(sb, container('usr1', ['sh', '-c', 'trap "exit 42" USR1; while true; do sleep 0.1; done'], { image: { stopSignal: 'SIGUSR1' } }));
+    const usr1 = await run(sb, container('usr1', ['sh', '-c', 'trap "exit 42" USR1; touch /tmp/trapped; while true; do sleep 0.1; done'], { image: { stopSignal: 'SIGUSR1' } }));
+    // the shell is PID 1 of its namespace: a USR1 that arrives before the trap is set is ignored
+    await pollUntil(async () => (await rt.execSync(usr1, ['test', '-f', '/tmp/trapped'], 10)).exitCode === 0 || undefined, 'the USR1 trap to be set');
     await rt.stopContainer(usr1, 30);
     const u = await rt.containerStatus(usr1);
     assert.equal(u.exitCode, 42);
