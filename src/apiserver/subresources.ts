@@ -12,6 +12,7 @@ import { applyJsonPatch, applyMergePatch } from './patch/index.js';
 import { rfc3339, type DeleteOptions } from './registry.js';
 import { isDryRun, managerOf, renderOne, type Deleter, type PatchExtensions } from './rest-write.js';
 import { partialMetadata } from './table.js';
+import { cloneJson } from './object-codec.js';
 import { nameColumn } from '../api/resources/print-util.js';
 
 type Obj = Record<string, unknown>;
@@ -76,7 +77,7 @@ async function updateScale(ctx: RestContext, r: RestRequest, mutate: (scale: Kub
       throw scaleInvalid(target.name!, [{ field: 'spec.replicas', badValue: replicas ?? null, detail: 'must be an integer' }]);
     }
     if (replicas < 0) throw scaleInvalid(target.name!, [{ field: 'spec.replicas', badValue: replicas, detail: 'must be greater than or equal to 0' }]);
-    const next = structuredClone(cur);
+    const next = cloneJson(cur);
     setPath(next as Obj, sc.specReplicasPath, replicas);
     return served.registry.prepareUpdate(next, cur, 'scale', manager);
   }, { dryRun });
@@ -162,7 +163,7 @@ export async function handleBinding(ctx: RestContext, r: RestRequest, req: Incom
     if (Array.isArray(spec.schedulingGates) && spec.schedulingGates.length > 0) throw bindingConflict(`pod ${target.name} has non-empty .spec.schedulingGates`);
     const uid = body.metadata.uid;
     if (uid && uid !== cur.metadata.uid) throw bindingConflict(`Precondition failed: UID in precondition: ${uid}, UID in object meta: ${cur.metadata.uid}`);
-    const next = structuredClone(cur);
+    const next = cloneJson(cur);
     (next.spec as Obj).nodeName = node;
     if (body.metadata.annotations) next.metadata.annotations = { ...(next.metadata.annotations ?? {}), ...body.metadata.annotations };
     const status = (next.status ?? {}) as Obj;
@@ -226,7 +227,7 @@ export async function handleEviction(ctx: RestContext, r: RestRequest, req: Inco
         const disrupted = { ...((st.disruptedPods as Obj | undefined) ?? {}) };
         if (Object.keys(disrupted).length > 2000) throw disruptionBudgetStatus('DisruptedPods map too big - too many evictions not confirmed by PDB controller');
         disrupted[target.name!] = rfc3339(ctx.clock.now());
-        const next = structuredClone(cur);
+        const next = cloneJson(cur);
         next.status = { ...st, disruptionsAllowed: allowed - 1, disruptedPods: disrupted };
         return next;
       }, { dryRun });
@@ -296,7 +297,7 @@ export async function handleEphemeralContainers(ctx: RestContext, r: RestRequest
       }
     });
     if (errs.length) throw ApiError.invalid('Pod', target.name!, errs);
-    const next = structuredClone(cur);
+    const next = cloneJson(cur);
     (next.spec as Obj).ephemeralContainers = newEcs;
     if (newEcs.length === 0) delete (next.spec as Obj).ephemeralContainers;
     return served.registry.prepareUpdate(next, cur, 'ephemeralcontainers', managerOf(req, r.query));
@@ -315,7 +316,7 @@ export async function handleFinalize(ctx: RestContext, r: RestRequest, req: Inco
     if (!cur) throw served.registry.notFound(target.name!);
     const rv = body.metadata.resourceVersion;
     if (rv && rv !== cur.metadata.resourceVersion) throw served.registry.conflict(target.name!);
-    const next = structuredClone(cur);
+    const next = cloneJson(cur);
     const fin = ((body.spec as Obj | undefined)?.finalizers as string[] | undefined) ?? [];
     next.spec = { ...((next.spec as Obj) ?? {}), finalizers: fin };
     if (fin.length === 0) delete (next.spec as Obj).finalizers;

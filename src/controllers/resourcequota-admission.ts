@@ -38,9 +38,12 @@ export function createQuotaAdmission(access: QuotaAccess): CreateAdmission {
   return async (resource, obj, namespace, dryRun) => {
     const { plural, group } = resource;
     const name = String(obj.metadata.name ?? '');
+    // most namespaces have no quota: the (cheap) list before the object's usage is worked out
+    const listed = await access.list(namespace);
+    if (!listed.length) return;
     const usage = usageOf(plural, group, obj, access.now());
     if (!usage.size) return;
-    const quotas = (await access.list(namespace)).sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
+    const quotas = listed.sort((a, b) => String(a.metadata.name).localeCompare(String(b.metadata.name)));
     const relevant: { quota: KubeObject; keys: string[] }[] = [];
     for (const quota of quotas) {
       const spec = (quota.spec ?? {}) as { hard?: Record<string, string> } & QuotaScopeSpec;
