@@ -73,3 +73,26 @@ test('a late subscriber replays from the ring; one older than the ring is refuse
   assert.ok(await cache.waitForRevision(revs[4], 1000, (fn, ms) => { const t2 = setTimeout(fn, ms); return { cancel: () => clearTimeout(t2) }; }));
   assert.equal(await cache.waitForRevision(revs[4] + 10, 20, (fn, ms) => { const t2 = setTimeout(fn, ms); return { cancel: () => clearTimeout(t2) }; }), false);
 });
+
+test('ring events keep stored text: json is the bytes JSON.stringify(object) gives, objects are decoded again after a trim', async (t) => {
+  const mem = new MemoryStore();
+  t.after(() => mem.close());
+  const cache = new WatchCache(mem, '/registry/configmaps/');
+  t.after(() => cache.close());
+  const c = collector();
+  await cache.subscribe('/registry/configmaps/', await mem.currentRevision(), c.listener);
+  const odd = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', labels: { 'a"}': '{[\\' }, managedFields: [{ manager: 'm', fieldsV1: { 'f:data': { '.': {} } } }] }, data: { metadata: '{"x":1}' } };
+  const kv = await mem.create('/registry/configmaps/a/x', JSON.stringify(odd));
+  await mem.update('/registry/configmaps/a/x', JSON.stringify({ ...odd, metadata: { name: 'x' }, data: { k: 'é\u2028' } }), kv.modRevision);
+  await mem.delete('/registry/configmaps/a/x');
+  await mem.create('/registry/configmaps/a/y', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {} }));
+  await c.waitFor(4);
+  for (const e of c.events) assert.equal(e.json, JSON.stringify(e.object), `${e.type} ${e.key}`);
+  assert.deepEqual(c.events.map((e) => e.object.metadata.resourceVersion), c.events.map((e) => String(e.revision)));
+  assert.deepEqual(c.events[1].prevObject?.metadata.labels, odd.metadata.labels);
+  assert.deepEqual(c.events[2].object.data, { k: 'é\u2028' }, 'DELETED carries the last state');
+  // a replay from the ring gives the same events
+  const late = collector();
+  await cache.subscribe('/registry/configmaps/', c.events[0].revision - 1, late.listener);
+  assert.deepEqual(late.events.map((e) => [e.type, e.json, e.prevObject]), c.events.map((e) => [e.type, e.json, e.prevObject]));
+});

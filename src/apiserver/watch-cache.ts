@@ -30,34 +30,107 @@ export interface WatchListener {
 export interface Subscription { cancel(): void }
 
 /**
- * `prevObject` is decoded when first read: only watchers with a selector look at it (to turn a
- * change into ADDED/DELETED), and most events reach none, so parsing it for every event was waste.
+ * A ring event keeps only the stored JSON text of its object (and of the object before it); the
+ * decoded objects and the wire text are made when first read and dropped again once the event has
+ * been dispatched (trim), so that the ring's 10,000 events per resource hold one or two strings each
+ * instead of text + parsed objects (a parsed pod with managedFields is ~3× its JSON). Most events
+ * are never decoded at all: unfiltered watchers are sent `json`, spliced from the stored text (the
+ * bytes JSON.stringify(object) gives); only selectors, tables and conversions read `object`, and
+ * `prevObject` only selectors.
  */
-function withLazyPrev(ce: Omit<CachedEvent, 'prevObject'>, prevKv: KeyValue | undefined): CachedEvent {
-  if (!prevKv) return ce;
-  let prev: KubeObject | undefined;
-  return Object.defineProperty(ce, 'prevObject', {
-    get: () => (prev ??= decodeObject(prevKv)),
-    enumerable: true,
-    configurable: true,
-  }) as CachedEvent;
+class StoredEvent implements CachedEvent {
+  private obj?: KubeObject;
+  private prev?: KubeObject;
+  private text?: string;
+
+  constructor(
+    readonly type: ApiEventType,
+    readonly revision: number,
+    readonly key: string,
+    /** Stored JSON of `object` (without resourceVersion), and the revision that is its resourceVersion. */
+    private stored: string,
+    private readonly objectRevision: number,
+    private readonly prevKv: { value: string; modRevision: number } | undefined,
+  ) {}
+
+  /**
+   * The text before this event is `last`'s text (the key's previous event in the ring, when it is
+   * still there): keep one string for both instead of two equal ones.
+   */
+  shareText(last: StoredEvent): void {
+    const prev = this.prevKv;
+    if (!prev || prev.value !== last.stored) return;
+    // equal texts: point at last's string, so that this event's copy can be collected
+    if (this.stored === prev.value) this.stored = last.stored;
+    prev.value = last.stored;
+  }
+
+  get object(): KubeObject { return (this.obj ??= decodeObject({ value: this.stored, modRevision: this.objectRevision } as KeyValue, this.objectRevision)); }
+  set object(o: KubeObject) { this.obj = o; }
+
+  get prevObject(): KubeObject | undefined {
+    if (!this.prevKv) return undefined;
+    return (this.prev ??= decodeObject(this.prevKv as KeyValue));
+  }
+
+  get json(): string {
+    if (this.text !== undefined) return this.text;
+    return (this.text = this.obj ? JSON.stringify(this.obj) : withResourceVersion(this.stored, this.objectRevision));
+  }
+  set json(t: string | undefined) { this.text = t; }
+
+  /** Forget what was decoded or serialized (it is made again when read). */
+  trim(): void { this.obj = undefined; this.prev = undefined; this.text = undefined; }
+}
+
+/**
+ * JSON.stringify(decodeObject(kv, revision)) without the round trip: the stored text (which
+ * JSON.stringify made, and which has no resourceVersion) with `"resourceVersion":"N"` added as
+ * the last key of the top-level metadata — where decodeObject's assignment puts it.
+ */
+export function withResourceVersion(json: string, revision: number): string {
+  const marker = '"metadata":{';
+  const at = json.indexOf(marker);
+  // only when this is the top-level metadata (no object opened before it): else the round trip
+  if (at < 0 || json.lastIndexOf('{', at) !== 0) return JSON.stringify(decodeObject({ value: json } as KeyValue, revision));
+  // find the metadata's closing brace, skipping strings
+  let depth = 0;
+  let i = at + marker.length - 1;
+  for (; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < json.length; i++) {
+        const d = json.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) depth++;
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) { if (--depth === 0) break; }
+  }
+  if (i >= json.length) return JSON.stringify(decodeObject({ value: json } as KeyValue, revision));
+  const rv = `"resourceVersion":"${revision}"`;
+  return json.slice(0, i) + (json.charCodeAt(i - 1) === 0x7b ? rv : ',' + rv) + json.slice(i);
 }
 
 export function toCachedEvent(ev: WatchEvent): CachedEvent {
+  return toStoredEvent(ev);
+}
+
+function toStoredEvent(ev: WatchEvent): StoredEvent {
   if (ev.type === 'DELETE') {
     const last = ev.prevKv ?? ev.kv;
-    const obj = decodeObject(last, ev.revision);
-    return withLazyPrev({ type: 'DELETED', revision: ev.revision, key: ev.kv.key, object: obj }, ev.prevKv);
+    return new StoredEvent('DELETED', ev.revision, ev.kv.key, last.value, ev.revision, ev.prevKv && { value: ev.prevKv.value, modRevision: ev.prevKv.modRevision });
   }
-  const obj = decodeObject(ev.kv);
   const created = !ev.prevKv || ev.kv.createRevision === ev.kv.modRevision;
-  return withLazyPrev({ type: created ? 'ADDED' : 'MODIFIED', revision: ev.revision, key: ev.kv.key, object: obj }, created ? undefined : ev.prevKv);
+  return new StoredEvent(created ? 'ADDED' : 'MODIFIED', ev.revision, ev.kv.key, ev.kv.value, ev.kv.modRevision, created || !ev.prevKv ? undefined : { value: ev.prevKv.value, modRevision: ev.prevKv.modRevision });
 }
 
 interface Sub { keyPrefix: string; from: number; listener: WatchListener; active: boolean }
 
 export class WatchCache {
-  private ring: CachedEvent[] = [];
+  private ring: StoredEvent[] = [];
+  /** The newest ring event of each key (for sharing its text with the key's next event). */
+  private latest = new Map<string, StoredEvent>();
   private ringStart = 0; // index of the oldest event in `ring` (ring is an array used as a queue)
   private subs = new Set<Sub>();
   private watcher?: Watcher;
@@ -79,9 +152,10 @@ export class WatchCache {
         this.lastRevision = Math.max(this.lastRevision, rev);
         this.ring = [];
         this.ringStart = 0;
+        this.latest.clear();
         this.watcher = this.store.watch(this.prefix, {
           fromRevision: rev,
-          onEvent: (ev) => this.dispatch(toCachedEvent(ev)),
+          onEvent: (ev) => this.dispatch(toStoredEvent(ev)),
           onProgress: (r) => this.progress(r),
           onError: (err) => this.fail(err),
         });
@@ -102,10 +176,14 @@ export class WatchCache {
     for (const w of ready) w.resolve();
   }
 
-  private dispatch(ev: CachedEvent): void {
+  private dispatch(ev: StoredEvent): void {
+    const last = this.latest.get(ev.key);
+    if (last) ev.shareText(last);
+    if (ev.type === 'DELETED') this.latest.delete(ev.key); else this.latest.set(ev.key, ev);
     this.ring.push(ev);
     if (this.ring.length - this.ringStart > this.capacity) {
       const evicted = this.ring[this.ringStart];
+      if (this.latest.get(evicted.key) === evicted) this.latest.delete(evicted.key);
       this.ringStart++;
       this.coveredFrom = evicted.revision;
       if (this.ringStart > 4096 && this.ringStart * 2 > this.ring.length) {
@@ -118,6 +196,7 @@ export class WatchCache {
       if (!s.active || ev.revision <= s.from || !ev.key.startsWith(s.keyPrefix)) continue;
       try { s.listener.onEvent(ev); } catch { /* a listener's failure is its own */ }
     }
+    ev.trim();
     this.wakeWaiters();
   }
 
@@ -127,6 +206,7 @@ export class WatchCache {
     this.watcher = undefined;
     this.ring = [];
     this.ringStart = 0;
+    this.latest.clear();
     for (const s of subs) if (s.active) { s.active = false; s.listener.onError(err); }
   }
 
@@ -144,7 +224,7 @@ export class WatchCache {
     while (lo < hi) { const mid = (lo + hi) >>> 1; if (this.ring[mid].revision <= fromRevision) lo = mid + 1; else hi = mid; }
     for (let i = lo; i < this.ring.length; i++) {
       const ev = this.ring[i];
-      if (ev.key.startsWith(keyPrefix)) listener.onEvent(ev);
+      if (ev.key.startsWith(keyPrefix)) { listener.onEvent(ev); ev.trim(); }
     }
     this.subs.add(sub);
     return { cancel: () => { sub.active = false; this.subs.delete(sub); } };

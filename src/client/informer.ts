@@ -21,13 +21,29 @@ export interface EventHandlers<T extends KubeObject> {
 
 export type IndexFunc<T> = (obj: T) => string[];
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
   clock?: Clock;
   /** Page size for the initial list (default 500). */
   pageSize?: number;
+  /**
+   * Applied to every object before it is cached or handed to handlers (client-go's
+   * SetTransform), e.g. dropManagedFields: the cache then holds what the process reads, not
+   * the whole object.
+   */
+  transform?: (obj: T) => T;
+}
+
+/**
+ * Drop metadata.managedFields (as kube-controller-manager and kube-scheduler do to their
+ * informers' objects): no controller reads them, and in a parsed pod they are a third of its JSON
+ * and most of its objects. An update sent without managedFields keeps the stored ones.
+ */
+export function dropManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata && obj.metadata.managedFields !== undefined) delete obj.metadata.managedFields;
+  return obj;
 }
 
 /** `namespace/name`, or `name` for cluster-scoped objects: the key controllers are told. */
@@ -55,7 +71,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private stopped = true;
   private failures = 0;
 
-  constructor(private readonly client: KubeClient, readonly resource: ResourceRef, private readonly opts: InformerOptions = {}) {
+  constructor(private readonly client: KubeClient, readonly resource: ResourceRef, private readonly opts: InformerOptions<T> = {}) {
     this.clock = opts.clock ?? realClock;
     this.addIndexer('namespace', (o) => (o.metadata.namespace ? [o.metadata.namespace] : []));
   }
@@ -128,7 +144,8 @@ export class Informer<T extends KubeObject = KubeObject> {
       const page = await this.client.list<T>(this.resource, this.opts.namespace, {
         labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, limit: this.opts.pageSize ?? 500, continue: cont,
       });
-      for (const item of page.items) {
+      for (let item of page.items) {
+        if (this.opts.transform) item = this.opts.transform(item);
         if (!item.apiVersion) item.apiVersion = this.resource.group ? `${this.resource.group}/${this.resource.version}` : this.resource.version;
         if (!item.kind) item.kind = this.resource.kind;
         fresh.set(objectKey(item), item);
@@ -174,9 +191,10 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private apply(ev: WatchEvent<T>): void {
-    const obj = ev.object;
+    let obj = ev.object;
     if (obj?.metadata?.resourceVersion) this.resourceVersion = obj.metadata.resourceVersion;
     if (ev.type === 'BOOKMARK') return;
+    if (this.opts.transform) obj = this.opts.transform(obj);
     const key = objectKey(obj);
     if (ev.type === 'DELETED') {
       const old = this.items.get(key);

@@ -4,6 +4,7 @@
  */
 import type { KubeClient } from '../client/types.js';
 import { SharedInformers } from '../client/shared-informers.js';
+import { dropManagedFields } from '../client/informer.js';
 import type { Clock } from '../util/clock.js';
 import type { RunningController } from './runner.js';
 import { startServiceAccountController } from './serviceaccount.js';
@@ -41,7 +42,9 @@ export interface ControllerManager {
 }
 
 export async function startControllerManager(opts: ControllerManagerOptions): Promise<ControllerManager> {
-  const informers = new SharedInformers(opts.client, opts.clock);
+  // the informers keep objects without managedFields, as kube-controller-manager's do (no controller
+  // reads them; a third of a pod's JSON and most of its parsed objects)
+  const informers = new SharedInformers(opts.client, opts.clock, { transform: dropManagedFields });
   const controllers: RunningController[] = [
     startServiceAccountController(opts.client, informers, opts.caPem),
     startEndpointsController({ client: opts.client, informers, clock: opts.clock }),

@@ -12,7 +12,7 @@ import type { KubeObject } from '../api/object.js';
 import type { KubeClient } from '../client/types.js';
 import { Resources } from '../client/resources.js';
 import { SharedInformers } from '../client/shared-informers.js';
-import type { Informer } from '../client/informer.js';
+import { dropManagedFields, type Informer } from '../client/informer.js';
 import { isNotFound, isConflict } from '../client/errors.js';
 import type { Clock } from '../util/clock.js';
 import { realClock } from '../util/clock.js';
@@ -95,7 +95,7 @@ export class Scheduler {
     this.clock = opts.clock ?? realClock;
     this.name = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.ownInformers = !opts.informers;
-    this.informers = opts.informers ?? new SharedInformers(opts.client, this.clock);
+    this.informers = opts.informers ?? new SharedInformers(opts.client, this.clock, { transform: dropManagedFields });
     this.pods = this.informers.for(Resources.pods);
     this.nodes = this.informers.for(Resources.nodes);
     this.namespaces = this.informers.for(Resources.namespaces);
