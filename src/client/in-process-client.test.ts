@@ -56,3 +56,32 @@ test('at most maxInFlight requests are in the server at once; the rest wait thei
   assert.equal(most, 3);
   assert.equal((await client.list(Resources.configmaps, 'default')).items.length, 20);
 });
+
+test('each in-process client has its own bound: the scheduler is served while the controllers\' queue is full', async (t) => {
+  const store = new MemoryStore();
+  const handler = createApiHandler({ store, ...kubeClientFixtureDeps });
+  t.after(async () => { await handler.close(); await store.close(); });
+  await handler.ready;
+  // the controllers' requests are held in the handler until released: a slow server under a burst
+  let release!: () => void;
+  const held = new Promise<void>((r) => { release = r; });
+  let controllersIn = 0;
+  const slow = { ...handler, async handle(...args: Parameters<typeof handler.handle>) {
+    if (String(args[0].headers['user-agent']).startsWith('peapod-controller-manager')) { controllersIn++; await held; }
+    await handler.handle(...args);
+  } };
+  const controllers = new InProcessClient({ handler: slow, user: controllerManager, userAgent: 'peapod-controller-manager', maxInFlight: 2 });
+  const scheduler = new InProcessClient({ handler: slow, user: { username: 'system:kube-scheduler', groups: ['system:masters', 'system:authenticated'] }, userAgent: 'peapod-scheduler', maxInFlight: 2 });
+  t.after(() => { controllers.close(); scheduler.close(); });
+  const burst = Array.from({ length: 10 }, (_, i) => controllers.create(Resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `burst-${i}` } }));
+  while (controllersIn < 2) await new Promise((r) => setImmediate(r));
+  // the controllers' two slots are taken and eight requests wait behind them; the scheduler's own go through
+  const bound = await scheduler.create(Resources.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'binding' }, data: { node: 'n1' } });
+  assert.equal(bound.metadata.managedFields?.[0]?.manager, 'peapod-scheduler');
+  assert.equal((await scheduler.get(Resources.configmaps, 'default', 'binding')).metadata.name, 'binding');
+  assert.equal(controllersIn, 2, 'the controllers\' queue did not move meanwhile');
+  release();
+  assert.equal((await Promise.all(burst)).length, 10);
+  assert.equal(controllersIn, 10);
+  assert.equal((await scheduler.list(Resources.configmaps, 'default')).items.length, 11);
+});

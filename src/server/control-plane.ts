@@ -100,8 +100,10 @@ export interface ControlPlane {
  */
 const LEADER_TIMING = { leaseDurationMs: 12_000, renewDeadlineMs: 8_000, retryPeriodMs: 2_000 };
 
-/** Who the controllers, the scheduler and their leader election act as (kube-controller-manager's user, with the admin's rights). */
+/** Who the controllers and their leader election act as (kube-controller-manager's user, with the admin's rights). */
 const CONTROLLER_USER: UserInfo = { username: 'system:kube-controller-manager', groups: ['system:masters', 'system:authenticated'] };
+/** Who the scheduler acts as (kube-scheduler's user, with the admin's rights). */
+const SCHEDULER_USER: UserInfo = { username: 'system:kube-scheduler', groups: ['system:masters', 'system:authenticated'] };
 
 /** Starts everything; when a step fails, what the earlier steps made is released before the error is thrown. */
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
@@ -179,19 +181,28 @@ async function buildControlPlane(opts: ControlPlaneOptions, made: ShutdownStack)
   // admission, validation, managedFields and watch cache without TLS, sockets or HTTP parsing, and
   // counted in /metrics like HTTPS requests. With several servers on one etcd the Lease is in that
   // shared store, so electing through the local REST core is the same compare-and-swap as over HTTPS.
+  // One client per component, each with its own bound on requests in flight (as kube-controller-manager
+  // and kube-scheduler are separate clients with their own QPS): a Job's burst of pod creations waits
+  // in the controllers' queue, not ahead of the scheduler's bindings or the leader's lease renewals.
   const controllerClient = new InProcessClient({ handler, user: CONTROLLER_USER, userAgent: 'peapod-controller-manager', metrics });
   made.push('in-process controller client', () => controllerClient.close());
+  const schedulerClient = new InProcessClient({ handler, user: SCHEDULER_USER, userAgent: 'peapod-scheduler', metrics });
+  made.push('in-process scheduler client', () => schedulerClient.close());
+  const electionClient = new InProcessClient({ handler, user: CONTROLLER_USER, userAgent: 'peapod-leader-election', metrics });
+  made.push('in-process leader election client', () => electionClient.close());
   // Controllers and the scheduler run on one server at a time: with several servers on one etcd,
   // only on the holder of the kube-system/peapod-controllers Lease (leader-election.ts).
   const startLeaderWork = async () => {
     const controllers = await startControllerManager({ client: controllerClient, clock, caPem: pki.ca.certPem, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, clusterCidr: opts.clusterCidr });
-    const scheduler = await startScheduler({ client: controllerClient, clock, informers: controllers.informers });
+    // the scheduler reads the controllers' shared informers (one cache of pods in the process)
+    // and writes (bindings, pod status, events) through its own client
+    const scheduler = await startScheduler({ client: schedulerClient, clock, informers: controllers.informers });
     return { controllers, async stop() { await scheduler.stop(); await controllers.stop(); } };
   };
   const leaderElect = opts.leaderElect ?? opts.store === 'etcd';
   const unelected = leaderElect ? undefined : await startLeaderWork();
   if (unelected) made.push('controllers and scheduler', () => unelected.stop());
-  const leaderGate: LeaderGate | undefined = leaderElect ? runWhileLeader({ client: controllerClient, clock, identity: `${hostname()}_${https.port}_${randomUUID()}`, ...LEADER_TIMING }, startLeaderWork) : undefined;
+  const leaderGate: LeaderGate | undefined = leaderElect ? runWhileLeader({ client: electionClient, clock, identity: `${hostname()}_${https.port}_${randomUUID()}`, ...LEADER_TIMING }, startLeaderWork) : undefined;
   if (leaderGate) made.push('leader election', () => leaderGate.stop());
 
   // The embedded agent: a node named after the host, with its own system:node:NAME credential.
