@@ -238,7 +238,10 @@ export class FieldSet {
     return this.children.get(serializePathElement(pe))?.set ?? new FieldSet();
   }
 
+  /** (Sets are not changed once built: union and difference may answer one of their operands.) */
   union(o: FieldSet): FieldSet {
+    if (o.empty()) return this;
+    if (this.empty()) return o;
     const out = new FieldSet();
     for (const [k, pe] of this.members) out.members.set(k, pe);
     for (const [k, pe] of o.members) out.members.set(k, pe);
@@ -264,8 +267,14 @@ export class FieldSet {
 
   /** Paths of this set not in `o` (a parent minus its child stays; structural, as in smd). */
   difference(o: FieldSet): FieldSet {
+    if (o.empty() || this.empty()) return this;
     const out = new FieldSet();
-    for (const [k, pe] of this.members) if (!o.members.has(k)) out.members.set(k, pe);
+    // nothing removed: this set itself (the same set keeps its memoized FieldsV1, managers.ts)
+    let same = true;
+    for (const [k, pe] of this.members) {
+      if (!o.members.has(k)) out.members.set(k, pe);
+      else same = false;
+    }
     for (const [k, c] of this.children) {
       const oc = o.children.get(k);
       if (!oc) {
@@ -273,9 +282,11 @@ export class FieldSet {
         continue;
       }
       const d = c.set.difference(oc.set);
-      if (!d.empty()) out.children.set(k, { pe: c.pe, set: d });
+      if (d.empty()) { same = false; continue; }
+      if (d !== c.set) same = false;
+      out.children.set(k, d === c.set ? c : { pe: c.pe, set: d });
     }
-    return out;
+    return same ? this : out;
   }
 
   /** Like difference, but a member of `o` also removes everything below it. */
