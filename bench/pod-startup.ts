@@ -2,6 +2,12 @@
  * Pod start-up latency and node memory, peapod beside `podman kube play` (run as root):
  *
  *   node dist/bench/pod-startup.js [--counts 1,10,100] [--rounds 1] [--no-podman] [--agent-launch launcher|plain]
+ *     [--trace FILE] [--agent-node-flags '--cpu-prof --cpu-prof-dir=DIR']
+ *
+ * --trace: per-pod stage timestamps in FILE (the bench's create/bound/Ready-seen and the agent's stages,
+ * PEAPOD_POD_TRACE); summarise with `node dist/bench/pod-trace.js FILE`. Each round also prints the CPU
+ * used meanwhile: the agent's, the machine's, and that of the bench's cgroup (run the bench in a cgroup of
+ * its own to get the CPU-s per pod start of server + agent + conmon + runc alone).
  *
  * peapod: a `peapod server --no-agent` and a separate `peapod agent` process (with the node flags and
  * environment the `peapod` launcher gives the agent; `--agent-launch plain`: only --enable-source-maps, for
@@ -27,7 +33,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,7 +64,11 @@ function launcherAgentSettings(): { flags: string[]; env: Record<string, string>
 }
 /** --agent-launch plain: node --enable-source-maps and no environment (what the launcher did before). */
 const AGENT = arg('agent-launch', 'launcher') === 'plain' ? { flags: ['--enable-source-maps'], env: {} as Record<string, string> } : launcherAgentSettings();
-const AGENT_NODE_FLAGS = AGENT.flags;
+/** --agent-node-flags '--cpu-prof --cpu-prof-dir=/tmp/p': extra node flags for the agent only (profiling). */
+const AGENT_NODE_FLAGS = [...AGENT.flags, ...arg('agent-node-flags', '').split(/\s+/).filter(Boolean)];
+/** --trace FILE: per-pod stage timestamps (agent: PEAPOD_POD_TRACE; bench: create sent/returned, bound seen, Ready seen). */
+const TRACE = arg('trace', '');
+const trace = (pod: string, stage: string) => { if (TRACE) appendFileSync(TRACE, `${Date.now()} ${pod} ${stage}\n`); };
 const IMAGE = 'docker.io/library/busybox:1.36';
 /** With the most pods running: the agent's RSS at all-Ready and again this much later (after a resync). */
 const SETTLE_MS = 15_000;
@@ -96,6 +106,27 @@ function manifests(prefix: string, n: number): Pod[] {
 
 const isReady = (p: Pod) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
+/** CPU ticks (1/100 s): the agent's own and its reaped children's (/proc/PID/stat), the machine's busy and total (/proc/stat). */
+function cpuTimes(pid: number): { agent: number; children: number; busy: number; total: number; cgroup: number } {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ').map(Number);
+  const c = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = c.reduce((a, b) => a + b, 0);
+  return { agent: f[11]! + f[12]!, children: f[13]! + f[14]!, busy: total - c[3]! - c[4]!, total, cgroup: cgroupCpu() };
+}
+/**
+ * CPU-s used so far in this process's cgroup (v2): run the bench in a cgroup of its own and this counts the
+ * server, the agent, conmon and runc (not the containers, which runc moves to their own cgroups) and nothing else.
+ */
+function cgroupCpu(): number {
+  try {
+    const lines = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
+    const v1 = lines.map((l) => /^\d+:(?:[\w,]*,)?cpuacct(?:,[\w,]*)?:(.*)$/.exec(l)).find(Boolean);
+    if (v1) return Number(readFileSync(`/sys/fs/cgroup/cpuacct${v1[1]}/cpuacct.usage`, 'utf8')) / 1e9;
+    const cg = lines.find((l) => l.startsWith('0::'))!.slice(3);
+    return Number(/usage_usec (\d+)/.exec(readFileSync(`/sys/fs/cgroup${cg}/cpu.stat`, 'utf8'))![1]) / 1e6;
+  } catch { return NaN; }
+}
+
 class PeapodSide {
   private agent?: ChildProcess;
   readonly agentDir = mkdtempSync(join(tmpdir(), 'peapod-bench-agent-'));
@@ -110,7 +141,7 @@ class PeapodSide {
     // as the `peapod` launcher runs it
     this.agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, cliMain, 'agent', '--server', this.server.url, '--token-file', join(this.server.dataDir, 'node-token'),
       '--node-name', this.nodeName, '--data-dir', this.agentDir, '--pod-cidr', this.net.subnet, '--bridge', this.net.bridge, '--example-images'],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...AGENT.env } });
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...AGENT.env, ...(TRACE ? { PEAPOD_POD_TRACE: TRACE } : {}) } });
     let log = '';
     this.agent.stderr!.on('data', (c: Buffer) => { log = (log + c.toString()).slice(-20_000); });
     await waitFor(() => log.includes('peapod agent ready'), 'the agent', 120_000);
@@ -128,18 +159,21 @@ class PeapodSide {
     const readyAt = new Map<string, number>();
     const rv = (await this.client.list(Resources.pods, NS)).metadata.resourceVersion;
     let t0 = 0;
+    const bound = new Set<string>();
     let done!: () => void;
     const allReady = new Promise<void>((r) => { done = r; });
     const watch = this.client.watch(Resources.pods, NS, { resourceVersion: rv }, (ev) => {
       const p = ev.object as unknown as Pod;
       const name = p.metadata?.name;
+      if (TRACE && name && names.has(name) && p.spec?.nodeName && !bound.has(name)) { bound.add(name); trace(name, 'bound-seen'); }
       if (!name || !names.has(name) || readyAt.has(name) || !isReady(p)) return;
       readyAt.set(name, performance.now() - t0);
+      trace(name, 'ready-seen');
       if (readyAt.size === names.size) done();
     });
     try {
       t0 = performance.now();
-      await Promise.all(pods.map((p) => this.client.create(Resources.pods, NS, p as never)));
+      await Promise.all(pods.map((p) => { trace(p.metadata!.name!, 'create-sent'); return this.client.create(Resources.pods, NS, p as never).then(() => trace(p.metadata!.name!, 'created-api')); }));
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([allReady, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`peapod: ${readyAt.size}/${names.size} pods Ready after 300 s`)), 300_000); })]);
       clearTimeout(timer);
@@ -213,7 +247,12 @@ async function main(): Promise<void> {
         const pods = manifests(`bb${n}-r${round}`, n);
         const load0 = loadavg()[0]!;
         const rssIdle = procMemory(peapod.agentPid).rssKiB;
+        const cpu0 = cpuTimes(peapod.agentPid);
         const ready = await peapod.startPods(pods);
+        const cpu1 = cpuTimes(peapod.agentPid);
+        console.log(`cpu during the ${n}-pod start: agent ${((cpu1.agent - cpu0.agent) / 100).toFixed(1)} s (+ reaped children ${((cpu1.children - cpu0.children) / 100).toFixed(1)} s), `
+          + `machine busy ${((cpu1.busy - cpu0.busy) / 100).toFixed(1)} of ${((cpu1.total - cpu0.total) / 100).toFixed(1)} CPU-s (all processes, also others'); `
+          + `bench cgroup ${(cpu1.cgroup - cpu0.cgroup).toFixed(1)} CPU-s = ${((cpu1.cgroup - cpu0.cgroup) * 1000 / n).toFixed(0)} ms per pod`);
         const r: RoundResult = { pods: n, round, load: [], peapod: latency([...ready.values()]) };
         const measureMemory = n === maxCount && round === ROUNDS;
         if (measureMemory) {

@@ -18,6 +18,7 @@ import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from '../client/types.js';
 import type { KubeObject } from '../api/object.js';
 import { Informer, objectKey } from '../client/informer.js';
+import { podTrace, podTraceOn } from './pod/start-trace.js';
 import { Resources } from '../client/resources.js';
 import { isConflict, isNotFound } from '../client/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -244,6 +245,7 @@ export class Agent implements PodWorkerHost {
 
   private addWorker(p: Pod): PodWorker {
     const w = new PodWorker(p, this);
+    if (podTraceOn) podTrace(w.ctx.podDesc, 'worker-added');
     this.workers.set(w.uid, w);
     w.trigger();
     return w;

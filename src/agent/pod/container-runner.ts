@@ -13,6 +13,7 @@ import { ensureImage } from './image-puller.js';
 import { buildContainerConfig, ContainerConfigError } from './container-config.js';
 import { runExec, runHttpGet, runTcp } from '../probes/handlers.js';
 import type { NodeAllocatable } from './field-ref.js';
+import { podTrace, podTraceOn } from './start-trace.js';
 
 export async function runLifecycleHandler(ctx: PodContext, h: LifecycleHandler, c: Container, containerId: string, timeoutSeconds: number): Promise<string | undefined> {
   const ip = ctx.state.readySandbox?.ip ?? '127.0.0.1';
@@ -66,7 +67,9 @@ export async function startContainer(ctx: PodContext, input: StartInput): Promis
   }
   let id: string;
   try {
+    if (podTraceOn) podTrace(ctx.podDesc, 'create-begin');
     id = await runtime.createContainer(sandbox.id, config);
+    if (podTraceOn) podTrace(ctx.podDesc, 'created');
   } catch (e) {
     const msg = (e as Error).message;
     ctx.waiting.set(c.name, { reason: 'CreateContainerError', message: msg });
@@ -76,6 +79,7 @@ export async function startContainer(ctx: PodContext, input: StartInput): Promis
   events.pod(ctx.pod, 'Normal', 'Created', `Created container ${c.name}`, about);
   try {
     await runtime.startContainer(id);
+    if (podTraceOn) podTrace(ctx.podDesc, 'started');
   } catch (e) {
     const msg = (e as Error).message;
     ctx.waiting.set(c.name, { reason: 'RunContainerError', message: msg });

@@ -29,6 +29,7 @@ import { PodRuntimeState } from './runtime-state.js';
 import { podDesc, type AgentServices, type PodContext, type Waiting } from './pod-context.js';
 import { generatePodStatus } from '../status/pod-status.js';
 import type { StatusManager } from '../status/status-manager.js';
+import { podTrace, podTraceOn } from './start-trace.js';
 
 export type WorkerState = 'syncing' | 'terminating' | 'terminated' | 'finished';
 
@@ -130,9 +131,12 @@ export class PodWorker {
     if (this.state === 'syncing' && (deleting || this.removed || phase === 'Succeeded' || phase === 'Failed')) this.state = 'terminating';
 
     if (this.state === 'syncing') {
+      if (podTraceOn) podTrace(ctx.podDesc, `sync${this.syncs}`);
       for (const hook of podLifecycle) {
         if (!hook.sync) continue;
-        if (!(await hook.sync(ctx))) break;
+        const go = await hook.sync(ctx);
+        if (podTraceOn) podTrace(ctx.podDesc, `${hook.name}-done`);
+        if (!go) break;
       }
       await ctx.refresh();
       const status = this.status(false);
@@ -143,6 +147,7 @@ export class PodWorker {
         return;
       }
       await this.host.status.set(ctx.uid, this.host.apiPod(ctx.uid), status);
+      if (podTraceOn) podTrace(ctx.podDesc, `status-written-${status.phase}`);
       return;
     }
 

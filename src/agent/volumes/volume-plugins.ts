@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync, chmodSync, chownSync } 
 import { dirname } from 'node:path';
 import type { Volume, DownwardAPIVolumeFile } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../api/quantity.js';
-import { isMountPoint, mountTmpfs } from '../../runtime/oci/mounts.js';
+import { fileSystemMountedAt, mountTmpfs } from '../../runtime/oci/mounts.js';
 import type { PodContext } from '../pod/pod-context.js';
 import { fieldRefValue, resourceFieldValue, type NodeAllocatable } from '../pod/field-ref.js';
 import { writeAtomic, type FileEntry } from './atomic-writer.js';
@@ -50,7 +50,7 @@ const NODE_FALLBACK: NodeAllocatable = { cpuMillis: 1000, memoryBytes: 1 << 30, 
 
 async function ensureTmpfs(dir: string, sizeBytes?: number): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  if (isMountPoint(dir)) return;
+  if (fileSystemMountedAt(dir)) return;
   await mountTmpfs(dir, `mode=0755${sizeBytes ? `,size=${sizeBytes}` : ''}`);
 }
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { runCommand } from './run-command.js';
-import { isMountPoint, unmountAll } from './mounts.js';
+import { fileSystemMountedAt, unmountAll } from './mounts.js';
 
 export interface PinnedNamespaces {
   net?: string;
@@ -38,7 +38,7 @@ export async function pinNamespaces(ns: PinnedNamespaces, hostname: string, extr
     args.push(`--${kind}=${file}`);
   }
   if (extras.tmpfs) mkdirSync(extras.tmpfs.target, { recursive: true });
-  const tmpfs = extras.tmpfs && !isMountPoint(extras.tmpfs.target) ? extras.tmpfs : undefined;
+  const tmpfs = extras.tmpfs && !fileSystemMountedAt(extras.tmpfs.target) ? extras.tmpfs : undefined;
   const loUp = extras.loopbackUp === true && ns.net !== undefined;
   if (args.length === 0) {
     if (tmpfs) await runCommand('mount', ['-t', 'tmpfs', '-o', tmpfs.options, 'tmpfs', tmpfs.target]);
