@@ -108,6 +108,9 @@ for (const [k, v] of results) {
   console.log(`${k.padEnd(34)} ${v.map((x) => x.toFixed(0).padStart(6)).join(' ')}   ${min.toFixed(0).padStart(6)}`);
 }
 console.log(`${'sum (one pod life, note PUT includes a GET)'.padEnd(34)} ${total.toFixed(0)}`);
+globalThis.gc?.();
+const mu = process.memoryUsage();
+console.log(`rss ${(mu.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mu.heapUsed / 2 ** 20).toFixed(0)} MiB (after a gc with --expose-gc)`);
 await handler.close();
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -61,7 +61,8 @@ export function parseIdentifier(id: string): Identity {
  * set may be shared by all the objects whose entry has that text.
  */
 const decodedSets = new Map<string, FieldSet>();
-const decodedSetsMax = 4096;
+/** Least recently used texts go first: entries unique to one object (a pod's podIPs key) pass through. */
+const decodedSetsMax = 512;
 const encodedSets = new WeakMap<FieldSet, Record<string, unknown>>();
 
 function decodeSet(fields: unknown): FieldSet {
@@ -71,8 +72,10 @@ function decodeSet(fields: unknown): FieldSet {
   if (set === undefined) {
     set = FieldSet.fromFieldsV1(fields);
     if (decodedSets.size >= decodedSetsMax) decodedSets.delete(decodedSets.keys().next().value!);
-    decodedSets.set(key, set);
+  } else {
+    decodedSets.delete(key);
   }
+  decodedSets.set(key, set);
   return set;
 }
 
