@@ -96,40 +96,56 @@ export async function run(args: string[]): Promise<number> {
   const token = readFileSync(values['token-file'], 'utf8').trim();
   const nodeIp = values['node-ip'] ?? '127.0.0.1';
   const cred = await joinCluster({ server: values.server, token, nodeName, credentialsDir: paths.credentialsDir, addresses: [...new Set(['127.0.0.1', nodeIp])] });
-  const client = new HttpClient({ server: values.server, caPem: cred.ca, clientCertPem: cred.certificate, clientKeyPem: cred.key, servername: 'localhost', userAgent: `peapod-agent/${nodeName}` });
   const maxPods = num('max-pods', values['max-pods']);
-  // The pod subnet: --pod-cidr, else the one the server allocates to this Node (node-ipam.ts).
-  const podCidr = values['pod-cidr'] ?? await awaitNodePodCidr({
-    client, dataDir,
-    config: { nodeName, nodeIp, maxPods: maxPods ?? 110, kubeletPort: 10250, kubeletVersion: 'v1.30.0', containerRuntimeVersion: 'peapod://0.1.0' },
-  });
-  const clusterCidr = values['cluster-cidr'] ?? (values['pod-cidr'] ? undefined : '10.42.0.0/16');
-  log.info('pod subnet', { podCidr, clusterCidr, from: values['pod-cidr'] ? '--pod-cidr' : 'the Node (node IPAM)' });
-  const node = createNodeRuntime({ dataDir, podCidr, clusterCidr, bridge: values.bridge });
-  const nodeServices = await startNodeServices({ client, nodeName, podCidr, bridge: values.bridge });
-  // routes to the other nodes' pod subnets via their InternalIPs, in this host's network namespace
-  const routes = new NodeRoutes({ client, nodeName, nodeIp, podCidr, clusterCidr });
-  await routes.start();
-  // the node's streaming endpoint (logs, exec, attach, port-forward) that the API's pods/* subresources proxy to
-  const streaming = await startAgentStreaming(node.runtime, nodeName, cred, num('kubelet-port', values['kubelet-port']));
-  const logRotation = startLogRotation(node.runtime); // 10 MiB × 5 files per container, as the kubelet
-  const agent = await Agent.start({
-    client, nodeName, dataDir, runtime: node.runtime, images: node.images,
-    nodeIp, maxPods, podCidr,
-    podManifestPath: values['pod-manifest-path'], clusterDns: values['cluster-dns'], kubeletPort: streaming.port,
-    exampleImages: values['example-images'] === true,
-  });
+  // What start-up made, released in reverse order when a later step fails or at shutdown.
+  const made: Array<() => Promise<void> | void> = [];
+  const release = async () => {
+    for (const undo of made.reverse()) await Promise.resolve().then(undo).catch((err: unknown) => log.warn('release failed', { err: String(err) }));
+  };
+  try {
+    const client = new HttpClient({ server: values.server, caPem: cred.ca, clientCertPem: cred.certificate, clientKeyPem: cred.key, servername: 'localhost', userAgent: `peapod-agent/${nodeName}` });
+    made.push(() => client.close());
+    // The pod subnet: --pod-cidr, else the one the server allocates to this Node (node-ipam.ts).
+    const podCidr = values['pod-cidr'] ?? await awaitNodePodCidr({
+      client, dataDir,
+      config: { nodeName, nodeIp, maxPods: maxPods ?? 110, kubeletPort: 10250, kubeletVersion: 'v1.30.0', containerRuntimeVersion: 'peapod://0.1.0' },
+    });
+    const clusterCidr = values['cluster-cidr'] ?? (values['pod-cidr'] ? undefined : '10.42.0.0/16');
+    log.info('pod subnet', { podCidr, clusterCidr, from: values['pod-cidr'] ? '--pod-cidr' : 'the Node (node IPAM)' });
+    const node = createNodeRuntime({ dataDir, podCidr, clusterCidr, bridge: values.bridge });
+    const nodeServices = await startNodeServices({ client, nodeName, podCidr, bridge: values.bridge });
+    made.push(() => nodeServices.stop());
+    // routes to the other nodes' pod subnets via their InternalIPs, in this host's network namespace
+    const routes = new NodeRoutes({ client, nodeName, nodeIp, podCidr, clusterCidr });
+    made.push(() => routes.stop());
+    await routes.start();
+    // the node's streaming endpoint (logs, exec, attach, port-forward) that the API's pods/* subresources proxy to
+    const streaming = await startAgentStreaming(node.runtime, nodeName, cred, num('kubelet-port', values['kubelet-port']));
+    made.push(() => streaming.close());
+    const logRotation = startLogRotation(node.runtime); // 10 MiB × 5 files per container, as the kubelet
+    made.push(() => logRotation.stop());
+    const agent = await Agent.start({
+      client, nodeName, dataDir, runtime: node.runtime, images: node.images,
+      nodeIp, maxPods, podCidr,
+      podManifestPath: values['pod-manifest-path'], clusterDns: values['cluster-dns'], kubeletPort: streaming.port,
+      exampleImages: values['example-images'] === true,
+    });
+    made.push(() => agent.stop());
+  } catch (err) {
+    await release();
+    const reason = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim();
+    log.debug('start-up failed', { err: err instanceof Error ? err.stack : String(err) });
+    process.stderr.write(`peapod agent: cannot start: ${reason}\n`);
+    // exit even if a library left a handle open (it must not sit there until signalled)
+    setTimeout(() => process.exit(1), 3_000).unref();
+    return 1;
+  }
   log.info('peapod agent ready', { node: nodeName, server: values.server });
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => { log.info('shutting down', { signal: sig }); resolve(); };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  await agent.stop();
-  logRotation.stop();
-  await streaming.close();
-  await routes.stop();
-  await nodeServices.stop();
-  client.close();
+  await release();
   return 0;
 }
