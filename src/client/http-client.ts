@@ -6,9 +6,10 @@ import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { request as httpRequest, Agent as HttpAgent, type IncomingMessage, type ClientRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { KubeObject, KubeList } from '../api/object.js';
-import { answerOf, deleteBody, listQuery, patchContentTypes, resourcePath, statusError, watchQuery, writeQuery } from './rest-requests.js';
-import type { KubeClient, ResourceRef, ListOptions, WatchOptions, WatchEvent, WatchHandle, WriteOptions, PatchType, DeleteOptions } from './types.js';
+import type { KubeObject } from '../api/object.js';
+import { answerOf, resourcePath, statusError, watchQuery } from './rest-requests.js';
+import { RestClient } from './rest-client.js';
+import type { ResourceRef, WatchOptions, WatchEvent, WatchHandle } from './types.js';
 
 export { resourcePath };
 
@@ -23,11 +24,12 @@ export interface HttpClientOptions {
   userAgent?: string;
 }
 
-export class HttpClient implements KubeClient {
+export class HttpClient extends RestClient {
   private readonly url: URL;
   private readonly agent: HttpsAgent | HttpAgent;
 
   constructor(private readonly opts: HttpClientOptions) {
+    super();
     this.url = new URL(opts.server);
     this.agent = this.url.protocol === 'https:'
       ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ca: opts.caPem, cert: opts.clientCertPem, key: opts.clientKeyPem, servername: opts.servername })
@@ -83,31 +85,6 @@ export class HttpClient implements KubeClient {
       req.on('error', reject);
       req.end(payload);
     });
-  }
-
-  get<T extends KubeObject>(r: ResourceRef, ns: string | undefined, name: string, opts: { subresource?: string } = {}): Promise<T> {
-    return this.request<T>('GET', resourcePath(r, ns, name, opts.subresource));
-  }
-
-  list<T extends KubeObject>(r: ResourceRef, ns: string | undefined, o: ListOptions = {}): Promise<KubeList<T>> {
-    return this.request<KubeList<T>>('GET', resourcePath(r, ns) + listQuery(o));
-  }
-
-  create<T extends KubeObject>(r: ResourceRef, ns: string | undefined, obj: KubeObject, o: WriteOptions & { name?: string } = {}): Promise<T> {
-    const path = o.subresource ? resourcePath(r, ns, o.name ?? obj.metadata.name, o.subresource) : resourcePath(r, ns);
-    return this.request<T>('POST', path + writeQuery(o), obj);
-  }
-
-  update<T extends KubeObject>(r: ResourceRef, ns: string | undefined, obj: T, o: WriteOptions = {}): Promise<T> {
-    return this.request<T>('PUT', resourcePath(r, ns, obj.metadata.name, o.subresource) + writeQuery(o), obj);
-  }
-
-  patch<T extends KubeObject>(r: ResourceRef, ns: string | undefined, name: string, type: PatchType, patch: unknown, o: WriteOptions & { force?: boolean } = {}): Promise<T> {
-    return this.request<T>('PATCH', resourcePath(r, ns, name, o.subresource) + writeQuery(o), patch, patchContentTypes[type]);
-  }
-
-  delete(r: ResourceRef, ns: string | undefined, name: string, o: DeleteOptions = {}): Promise<KubeObject> {
-    return this.request<KubeObject>('DELETE', resourcePath(r, ns, name), deleteBody(o));
   }
 
   watch<T extends KubeObject>(r: ResourceRef, ns: string | undefined, o: WatchOptions, onEvent: (ev: WatchEvent<T>) => void): WatchHandle {

@@ -5,13 +5,14 @@
  * HTTPS, without TLS, sockets or HTTP parsing. Requests and answers are built and read exactly as
  * HttpClient's (rest-requests.ts); every object handed out is freshly parsed, never the server's.
  */
-import type { KubeObject, KubeList } from '../api/object.js';
+import type { KubeObject } from '../api/object.js';
 import type { ApiHandler } from '../apiserver/api-handler.js';
 import { serveInProcess, type InProcessExchange } from '../apiserver/in-process.js';
 import type { ApiMetrics } from '../apiserver/metrics.js';
 import type { UserInfo } from '../apiserver/user.js';
-import { answerOf, deleteBody, listQuery, patchContentTypes, resourcePath, statusError, watchQuery, writeQuery } from './rest-requests.js';
-import type { KubeClient, ResourceRef, ListOptions, WatchOptions, WatchEvent, WatchHandle, WriteOptions, PatchType, DeleteOptions } from './types.js';
+import { answerOf, resourcePath, statusError, watchQuery } from './rest-requests.js';
+import { RestClient } from './rest-client.js';
+import type { ResourceRef, WatchOptions, WatchEvent, WatchHandle } from './types.js';
 
 export interface InProcessClientOptions {
   handler: ApiHandler;
@@ -31,13 +32,13 @@ export interface InProcessClientOptions {
   maxInFlight?: number;
 }
 
-export class InProcessClient implements KubeClient {
+export class InProcessClient extends RestClient {
   private readonly watches = new Set<() => void>();
   private closed = false;
   private inFlight = 0;
   private readonly queued: (() => void)[] = [];
 
-  constructor(private readonly opts: InProcessClientOptions) {}
+  constructor(private readonly opts: InProcessClientOptions) { super(); }
 
   /** Stop every open watch; later calls fail. */
   close(): void {
@@ -80,31 +81,6 @@ export class InProcessClient implements KubeClient {
         },
       }, this.opts.metrics);
     });
-  }
-
-  get<T extends KubeObject>(r: ResourceRef, ns: string | undefined, name: string, opts: { subresource?: string } = {}): Promise<T> {
-    return this.request<T>('GET', resourcePath(r, ns, name, opts.subresource));
-  }
-
-  list<T extends KubeObject>(r: ResourceRef, ns: string | undefined, o: ListOptions = {}): Promise<KubeList<T>> {
-    return this.request<KubeList<T>>('GET', resourcePath(r, ns) + listQuery(o));
-  }
-
-  create<T extends KubeObject>(r: ResourceRef, ns: string | undefined, obj: KubeObject, o: WriteOptions & { name?: string } = {}): Promise<T> {
-    const path = o.subresource ? resourcePath(r, ns, o.name ?? obj.metadata.name, o.subresource) : resourcePath(r, ns);
-    return this.request<T>('POST', path + writeQuery(o), obj);
-  }
-
-  update<T extends KubeObject>(r: ResourceRef, ns: string | undefined, obj: T, o: WriteOptions = {}): Promise<T> {
-    return this.request<T>('PUT', resourcePath(r, ns, obj.metadata.name, o.subresource) + writeQuery(o), obj);
-  }
-
-  patch<T extends KubeObject>(r: ResourceRef, ns: string | undefined, name: string, type: PatchType, patch: unknown, o: WriteOptions & { force?: boolean } = {}): Promise<T> {
-    return this.request<T>('PATCH', resourcePath(r, ns, name, o.subresource) + writeQuery(o), patch, patchContentTypes[type]);
-  }
-
-  delete(r: ResourceRef, ns: string | undefined, name: string, o: DeleteOptions = {}): Promise<KubeObject> {
-    return this.request<KubeObject>('DELETE', resourcePath(r, ns, name), deleteBody(o));
   }
 
   /**
