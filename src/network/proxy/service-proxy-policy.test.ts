@@ -9,7 +9,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import type { KubeObject } from '../../api/object.js';
 import { Resources } from '../../client/resources.js';
 import { startTestApi, type TestApi } from '../../testing/test-api.js';
@@ -17,6 +16,7 @@ import { runCommand } from '../../runtime/oci/run-command.js';
 import { ServiceProxy } from './service-proxy.js';
 import { NetnsFixture, setSysctl, type NetnsPod } from './netns-fixture.js';
 import { tableExists, deleteTable } from './nft-test-util.js';
+import { createTestService, httpGet, setTestEndpoints, waitProgrammed, type ProgrammedPort, type TestEndpoint } from './service-proxy-testkit.js';
 
 const isRoot = process.getuid?.() === 0;
 const table = `pp_pol_${process.pid}`;
@@ -55,25 +55,9 @@ after(async () => {
   await api?.close();
 });
 
-interface Ep { ip: string; node: string; ready?: boolean }
-
-async function service(name: string, spec: Record<string, unknown>, endpoints: Ep[]): Promise<KubeObject> {
-  const svc = await api.client.create(Resources.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...spec } });
-  await setEndpoints(name, endpoints);
-  return svc;
-}
-
-async function setEndpoints(name: string, endpoints: Ep[]): Promise<void> {
-  const slice = {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-    metadata: { name: `${name}-test`, labels: { 'kubernetes.io/service-name': name } },
-    addressType: 'IPv4', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
-    endpoints: endpoints.map((e) => ({ addresses: [e.ip], nodeName: e.node, conditions: { ready: e.ready ?? true } })),
-  };
-  const cur = await api.client.get(Resources.endpointslices, 'default', slice.metadata.name).catch(() => undefined);
-  if (cur) await api.client.update(Resources.endpointslices, 'default', { ...slice, metadata: { ...slice.metadata, resourceVersion: cur.metadata.resourceVersion } });
-  else await api.client.create(Resources.endpointslices, 'default', slice);
-}
+type Ep = TestEndpoint & { node: string };
+const service = (name: string, spec: Record<string, unknown>, endpoints: Ep[]): Promise<KubeObject> => createTestService(api.client, name, spec, endpoints);
+const setEndpoints = (name: string, endpoints: Ep[]): Promise<void> => setTestEndpoints(api.client, name, endpoints);
 
 async function updateSpec(name: string, change: (spec: Record<string, unknown>) => void): Promise<void> {
   const cur = await api.client.get(Resources.services, 'default', name);
@@ -82,33 +66,9 @@ async function updateSpec(name: string, change: (spec: Record<string, unknown>) 
 }
 
 /** Waits (bounded) until the proxy's model of `name` satisfies `ok`. */
-async function programmed(name: string, ok: (p: ReturnType<ServiceProxy['programmedPorts']>[number]) => boolean): Promise<void> {
-  const until = Date.now() + 10_000;
-  for (;;) {
-    await proxy.synced();
-    const ports = proxy.programmedPorts().filter((p) => p.id.startsWith(`default/${name}:`));
-    if (ports.length && ports.every(ok)) return;
-    if (Date.now() > until) throw new Error(`service ${name} not programmed as expected: ${JSON.stringify(ports)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const programmed = (name: string, ok: (p: ProgrammedPort) => boolean): Promise<void> => waitProgrammed(proxy, name, ok);
 const endpointsAre = (ips: string[]) => (p: { endpoints: { ip: string; local?: boolean }[] }) =>
   JSON.stringify(p.endpoints.map((e) => `${e.ip}${e.local ? '@here' : ''}`).sort()) === JSON.stringify([...ips].sort());
-
-function httpGet(host: string, port: number, path = '/', timeoutMs = 5000): Promise<{ body?: string; code?: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const req = request({ host, port, path, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ body: body.trim(), ms: Date.now() - t0 }));
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ code: e.code ?? e.message, ms: Date.now() - t0 }));
-    req.end();
-  });
-}
 
 /** `wget` from a netns with a deadline of `seconds`: the body, or why it failed. */
 async function wget(from: NetnsPod, url: string, seconds = 5): Promise<{ ok: boolean; out: string; err: string }> {

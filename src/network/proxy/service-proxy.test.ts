@@ -8,13 +8,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import type { KubeObject } from '../../api/object.js';
 import { Resources } from '../../client/resources.js';
 import { startTestApi, type TestApi } from '../../testing/test-api.js';
 import { ServiceProxy } from './service-proxy.js';
 import { NetnsFixture, setSysctl, type NetnsPod } from './netns-fixture.js';
 import { tableExists, deleteTable } from './nft-test-util.js';
+import { createTestService, httpGet, setTestEndpoints, waitProgrammed, type TestEndpoint } from './service-proxy-testkit.js';
 
 const isRoot = process.getuid?.() === 0;
 const table = `pp_svc_${process.pid}`;
@@ -48,51 +48,12 @@ after(async () => {
 });
 
 /** A selectorless Service plus an EndpointSlice we control (the controllers are not running here). */
-type TestEndpoint = { ip: string; ready?: boolean; serving?: boolean; terminating?: boolean };
-async function service(name: string, spec: Record<string, unknown>, endpoints: TestEndpoint[] | undefined): Promise<KubeObject> {
-  const svc = await api.client.create(Resources.services, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ name: 'http', port: 80, protocol: 'TCP' }], ...spec } });
-  if (endpoints) await setEndpoints(name, endpoints);
-  return svc;
-}
-
-async function setEndpoints(name: string, endpoints: TestEndpoint[]): Promise<void> {
-  const slice = {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-    metadata: { name: `${name}-test`, labels: { 'kubernetes.io/service-name': name } },
-    addressType: 'IPv4', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
-    endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true, ...(e.serving === undefined ? {} : { serving: e.serving }), ...(e.terminating === undefined ? {} : { terminating: e.terminating }) } })),
-  };
-  const cur = await api.client.get(Resources.endpointslices, 'default', slice.metadata.name).catch(() => undefined);
-  if (cur) await api.client.update(Resources.endpointslices, 'default', { ...slice, metadata: { ...slice.metadata, resourceVersion: cur.metadata.resourceVersion } });
-  else await api.client.create(Resources.endpointslices, 'default', slice);
-}
+const service = (name: string, spec: Record<string, unknown>, endpoints: TestEndpoint[] | undefined): Promise<KubeObject> => createTestService(api.client, name, spec, endpoints);
+const setEndpoints = (name: string, endpoints: TestEndpoint[]): Promise<void> => setTestEndpoints(api.client, name, endpoints);
 
 /** Waits (bounded) until the proxy has programmed `name` with exactly these endpoint IPs. */
-async function programmed(name: string, ips: string[]): Promise<void> {
-  const until = Date.now() + 10_000;
-  for (;;) {
-    await proxy.synced();
-    const ports = proxy.programmedPorts().filter((p) => p.id.startsWith(`default/${name}:`));
-    if (ports.length && ports.every((p) => JSON.stringify(p.endpoints.map((e) => e.ip).sort()) === JSON.stringify([...ips].sort()))) return;
-    if (Date.now() > until) throw new Error(`service ${name} not programmed with ${ips.join(',')}: ${JSON.stringify(ports)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function httpGet(host: string, port: number, timeoutMs = 5000): Promise<{ body?: string; code?: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const req = request({ host, port, path: '/', agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ body, ms: Date.now() - t0 }));
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ code: e.code ?? e.message, ms: Date.now() - t0 }));
-    req.end();
-  });
-}
+const programmed = (name: string, ips: string[]): Promise<void> =>
+  waitProgrammed(proxy, name, (p) => JSON.stringify(p.endpoints.map((e) => e.ip).sort()) === JSON.stringify([...ips].sort()), `with ${ips.join(',')}`);
 
 const clusterIP = (svc: KubeObject) => (svc.spec as { clusterIP: string }).clusterIP;
 const nodePort = (svc: KubeObject) => (svc.spec as { ports: { nodePort: number }[] }).ports[0].nodePort;
