@@ -8,28 +8,23 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { Resources } from '../../src/client/resources.js';
 import { startAgentServer, waitFor, type AgentServer } from './agent-helpers.js';
-import { runCommand } from '../../src/runtime/oci/run-command.js';
+import { httpGetBody, stopServicesServer } from './service-helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 let s: AgentServer;
-let table = '';
-
 before(async () => {
   if (!isRoot) return;
   s = await startAgentServer();
-  table = `peapod_proxy_${s.bridge}`;
 });
 after(async () => {
   if (!s) return;
-  await s.server.kubectl(['delete', 'deployment', 'web', '--ignore-not-found', '--wait=false']);
-  await s.server.kubectl(['delete', 'pod', 'client', '--ignore-not-found', '--grace-period=1', '--wait=false']);
-  await s.stop();
-  // the server removes its proxy table when it stops; after a crash it is ours to remove
-  await runCommand('nft', ['-f', '-'], { input: `table ip ${table}\ndelete table ip ${table}\n`, check: false });
+  await stopServicesServer(s, [
+    ['delete', 'deployment', 'web', '--ignore-not-found', '--wait=false'],
+    ['delete', 'pod', 'client', '--ignore-not-found', '--grace-period=1', '--wait=false'],
+  ]);
 });
 
 async function k(args: string[], timeoutMs = 60_000): Promise<string> {
@@ -53,20 +48,6 @@ async function podExec(pod: string, argv: string[]): Promise<{ code: number; out
 
 /** `busybox timeout 5 wget -qO- URL` in the client pod. */
 const wget = (url: string) => podExec('client', ['busybox', 'timeout', '5', 'wget', '-qO-', url]);
-
-function httpGet(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: '/', agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve(body.trim()));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 test('pods find and reach each other by name: Deployment + expose + kube-dns + the service proxy', { skip: !isRoot, timeout: 300_000 }, async () => {
   // kube-dns: made by the control plane at start, pointing at this node's DNS server
@@ -136,7 +117,7 @@ test('pods find and reach each other by name: Deployment + expose + kube-dns + t
   // NodePort on 127.0.0.1
   await k(['expose', 'deployment', 'web', '--name=web-np', '--type=NodePort', '--port=80', '--target-port=8080']);
   const np = (await s.client.get(Resources.services, 'default', 'web-np') as unknown as Service).spec!.ports![0].nodePort!;
-  const body = await waitFor(async () => httpGet('127.0.0.1', np), `127.0.0.1:${np}`, 30_000, 250);
+  const body = await waitFor(async () => httpGetBody('127.0.0.1', np), `127.0.0.1:${np}`, 30_000, 250);
   assert.ok(names.includes(body), `NodePort answered ${JSON.stringify(body)}`);
 
   // everything goes again

@@ -16,27 +16,24 @@ import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { Resources } from '../../src/client/resources.js';
 import { startAgentServer, waitFor, type AgentServer } from './agent-helpers.js';
+import { proxyTable, stopServicesServer } from './service-helpers.js';
 import { kubectlOk } from './harness.js';
 import { runCommand } from '../../src/runtime/oci/run-command.js';
 
 const isRoot = process.getuid?.() === 0;
 let s: AgentServer;
-let table = '';
-
 before(async () => {
   if (!isRoot) return;
   s = await startAgentServer();
-  table = `peapod_proxy_${s.bridge}`;
 });
 after(async () => {
   if (!s) return;
-  await s.server.kubectl(['delete', 'deployment', 'ready-web', '--ignore-not-found', '--wait=false']);
-  await s.server.kubectl(['delete', 'pod', 'client', '--ignore-not-found', '--grace-period=1', '--wait=false']);
-  await s.server.kubectl(['delete', 'pod', 'drain-web', '--ignore-not-found', '--grace-period=0', '--force', '--wait=false']);
-  await s.server.kubectl(['delete', 'service', 'drain-web', '--ignore-not-found', '--wait=false']);
-  await s.stop();
-  // the server removes its proxy table when it stops; after a crash it is ours to remove
-  await runCommand('nft', ['-f', '-'], { input: `table ip ${table}\ndelete table ip ${table}\n`, check: false });
+  await stopServicesServer(s, [
+    ['delete', 'deployment', 'ready-web', '--ignore-not-found', '--wait=false'],
+    ['delete', 'pod', 'client', '--ignore-not-found', '--grace-period=1', '--wait=false'],
+    ['delete', 'pod', 'drain-web', '--ignore-not-found', '--grace-period=0', '--force', '--wait=false'],
+    ['delete', 'service', 'drain-web', '--ignore-not-found', '--wait=false'],
+  ]);
 });
 
 const k = (args: string[], input?: string) => kubectlOk(s.server, args, { input, timeoutMs: 60_000 });
@@ -89,7 +86,7 @@ async function endpointReadiness(): Promise<Map<string, boolean>> {
 
 /** Whether the node's proxy rules name this address (a DNAT target of the service). */
 async function inProxyRules(ip: string): Promise<boolean> {
-  const r = await runCommand('nft', ['list', 'table', 'ip', table]);
+  const r = await runCommand('nft', ['list', 'table', 'ip', proxyTable(s)]);
   return new RegExp(`${ip.replace(/\./g, '\\.')}(?![0-9])`).test(r.stdout);
 }
 

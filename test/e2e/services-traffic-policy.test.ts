@@ -10,23 +10,21 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import { Resources } from '../../src/client/resources.js';
 import { startAgentServer, waitFor, type AgentServer } from './agent-helpers.js';
+import { httpGetBody, proxyTable, stopServicesServer } from './service-helpers.js';
 import { kubectlOk } from './harness.js';
 import { runCommand } from '../../src/runtime/oci/run-command.js';
 
 const isRoot = process.getuid?.() === 0;
 let s: AgentServer;
-let table = '';
 let dummy = '';
 let externalIP = '';
 
 before(async () => {
   if (!isRoot) return;
   s = await startAgentServer();
-  table = `peapod_proxy_${s.bridge}`;
   // the externalIP: an address of this node on an interface of our own (198.18.0.0/15 is the benchmarking range)
   const n = Number(s.subnet.split('.')[2]);
   dummy = `ppeip${n}`;
@@ -39,10 +37,10 @@ before(async () => {
 after(async () => {
   if (dummy) await runCommand('ip', ['link', 'del', dummy], { check: false });
   if (!s) return;
-  await s.server.kubectl(['delete', 'deployment', 'tp-web', '--ignore-not-found', '--wait=false']);
-  await s.server.kubectl(['delete', 'pod', 'client', '--ignore-not-found', '--grace-period=1', '--wait=false']);
-  await s.stop();
-  await runCommand('nft', ['-f', '-'], { input: `table ip ${table}\ndelete table ip ${table}\n`, check: false });
+  await stopServicesServer(s, [
+    ['delete', 'deployment', 'tp-web', '--ignore-not-found', '--wait=false'],
+    ['delete', 'pod', 'client', '--ignore-not-found', '--grace-period=1', '--wait=false'],
+  ]);
 });
 
 const k = (args: string[], input?: string) => kubectlOk(s.server, args, { input, timeoutMs: 60_000 });
@@ -53,22 +51,8 @@ async function wget(url: string, seconds = 5): Promise<{ code: number; out: stri
   return { code: r.code, out: r.stdout.trim(), err: r.stderr };
 }
 
-function httpGet(host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: '/', agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve(body.trim()));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** Whether the node's proxy table holds this text (a map element, a chain). */
-const inRules = async (text: string) => (await runCommand('nft', ['list', 'table', 'ip', table])).stdout.includes(text);
+const inRules = async (text: string) => (await runCommand('nft', ['list', 'table', 'ip', proxyTable(s)])).stdout.includes(text);
 
 test('traffic policies and externalIPs on one node (real containers)', { skip: !isRoot, timeout: 300_000 }, async () => {
   await k(['create', 'deployment', 'tp-web', '--image=busybox:1.36', '--replicas=2', '--',
@@ -128,9 +112,9 @@ test('traffic policies and externalIPs on one node (real containers)', { skip: !
   }
   assert.deepEqual([...fromPod].sort(), names);
   const fromNode = new Set<string>();
-  for (let i = 0; i < 24 && fromNode.size < 2; i++) fromNode.add(await httpGet(externalIP, 80));
+  for (let i = 0; i < 24 && fromNode.size < 2; i++) fromNode.add(await httpGetBody(externalIP, 80));
   assert.deepEqual([...fromNode].sort(), names);
-  assert.ok(names.includes(await httpGet('127.0.0.1', ext.spec!.ports![0].nodePort!)));
+  assert.ok(names.includes(await httpGetBody('127.0.0.1', ext.spec!.ports![0].nodePort!)));
 
   await k(['delete', 'service', 'tp-local', 'tp-elsewhere', 'tp-ext']);
   await k(['delete', 'endpointslice', 'tp-elsewhere-1']);
