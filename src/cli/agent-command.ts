@@ -33,6 +33,7 @@ async function startAgentStreaming(runtime: Runtime, nodeName: string, cred: Nod
 import { NodeRoutes } from '../network/routes.js';
 import { awaitNodePodCidr } from '../agent/node/pod-cidr.js';
 import { setLogLevel, logger } from '../util/log.js';
+import { reportStartFailure } from './start-failure.js';
 
 const log = logger('agent-command');
 
@@ -133,12 +134,7 @@ export async function run(args: string[]): Promise<number> {
     made.push(() => agent.stop());
   } catch (err) {
     await release();
-    const reason = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim();
-    log.debug('start-up failed', { err: err instanceof Error ? err.stack : String(err) });
-    process.stderr.write(`peapod agent: cannot start: ${reason}\n`);
-    // exit even if a library left a handle open (it must not sit there until signalled)
-    setTimeout(() => process.exit(1), 3_000).unref();
-    return 1;
+    return reportStartFailure('agent', err, log);
   }
   log.info('peapod agent ready', { node: nodeName, server: values.server });
   await new Promise<void>((resolve) => {

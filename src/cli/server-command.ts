@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { defaultDataDir } from './paths.js';
 import { startControlPlane, type ControlPlane } from '../server/control-plane.js';
 import { setLogLevel, logger } from '../util/log.js';
+import { reportStartFailure } from './start-failure.js';
 
 const log = logger('server');
 
@@ -39,9 +40,6 @@ export const serverUsage = `usage: peapod server [options]
   -v, --verbose           debug logs
 `;
 
-/** How long a failed start-up may take to wind down after releasing what it made, before the process exits anyway. */
-const EXIT_GRACE_MS = 3_000;
-
 export async function run(args: string[]): Promise<number> {
   // SIGINT/SIGTERM: during start-up, start-up stops after the step under way and releases what it
   // made; once running, the server shuts down. A second signal exits at once.
@@ -60,12 +58,7 @@ export async function run(args: string[]): Promise<number> {
     cp = await start(args, stop.signal);
   } catch (err) {
     // startControlPlane has released what it made; say why in one line (the stack at -v).
-    const reason = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim();
-    log.debug('start-up failed', { err: err instanceof Error ? err.stack : String(err) });
-    process.stderr.write(`peapod server: cannot start: ${reason}\n`);
-    // Exit even if a library left a handle open (it must not sit there until signalled).
-    setTimeout(() => process.exit(1), EXIT_GRACE_MS).unref();
-    return 1;
+    return reportStartFailure('server', err, log);
   }
   if (!cp) return 0; // --help
   running = true;
